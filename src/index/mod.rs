@@ -1,0 +1,598 @@
+//! The search index: one SQLite database (WAL, busy timeout) mirroring every
+//! scope's head tree, with an FTS5 table ranked by bm25.
+//!
+//! The index is disposable: it can always be rebuilt from the scope
+//! repositories. Each scope records the commit it was indexed at; an update
+//! reads only the paths that changed between that commit and the new head
+//! (a tree diff). A missing, corrupt or older-schema database is rebuilt.
+//!
+//! CJK text is stored in the FTS table as overlapping bigrams (see
+//! [`crate::text::cjk_bigrams`]) so that a two-character word is one token;
+//! the `unicode61` tokenizer with the `porter` stemmer handles the rest.
+
+mod query;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+pub use query::{Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats};
+
+use crate::store::{Observation, ScopeName, ScopeRepo, StoreError, Tombstone, TreeChange};
+use crate::text::cjk_bigrams;
+
+/// Schema version. Bump it whenever the tables change: an index of an older
+/// version is dropped and rebuilt from the scopes on open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Errors of the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// SQLite failed.
+    #[error("index database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// Reading a scope failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The index file cannot be created or replaced.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A file that could not be read into the index.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BrokenFile {
+    /// Its scope.
+    pub scope: String,
+    /// Its path in the scope tree.
+    pub path: String,
+    /// Why it was skipped.
+    pub error: String,
+}
+
+/// What one scope update did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct UpdateReport {
+    /// The scope.
+    pub scope: String,
+    /// Whether the scope was read whole (no usable previous commit).
+    pub full: bool,
+    /// Files read and indexed.
+    pub indexed: usize,
+    /// Files removed from the index.
+    pub removed: usize,
+    /// Files skipped because they could not be parsed.
+    pub broken: Vec<BrokenFile>,
+}
+
+/// An open index.
+pub struct Index {
+    conn: Connection,
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE scopes(name TEXT PRIMARY KEY, commit_id TEXT NOT NULL);
+CREATE TABLE obs(
+    rowid INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL,
+    path TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT,
+    project TEXT,
+    key TEXT,
+    tags TEXT NOT NULL,
+    importance INTEGER NOT NULL,
+    files TEXT NOT NULL,
+    supersedes TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    author TEXT,
+    device TEXT,
+    agent TEXT,
+    session TEXT,
+    extra TEXT,
+    body TEXT NOT NULL,
+    UNIQUE(scope, path)
+);
+CREATE INDEX obs_id ON obs(id);
+CREATE INDEX obs_created ON obs(created);
+CREATE INDEX obs_key ON obs(scope, key) WHERE key IS NOT NULL;
+CREATE TABLE tags(obs INTEGER NOT NULL, tag TEXT NOT NULL);
+CREATE INDEX tags_obs ON tags(obs);
+CREATE INDEX tags_tag ON tags(tag);
+CREATE TABLE edges(obs INTEGER NOT NULL, target TEXT NOT NULL);
+CREATE INDEX edges_obs ON edges(obs);
+CREATE INDEX edges_target ON edges(target);
+CREATE TABLE tombs(
+    scope TEXT NOT NULL,
+    path TEXT NOT NULL,
+    target TEXT NOT NULL,
+    deleted TEXT NOT NULL,
+    author TEXT,
+    device TEXT,
+    reason TEXT,
+    PRIMARY KEY(scope, path)
+);
+CREATE INDEX tombs_target ON tombs(target);
+CREATE TABLE broken(scope TEXT NOT NULL, path TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY(scope, path));
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, summary, body, tags,
+    content='', contentless_delete=1,
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+"#;
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
+fn remove_db_files(path: &Path) -> Result<(), IndexError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(IndexError::Io { path: p, source: e }),
+        }
+    }
+    Ok(())
+}
+
+impl Index {
+    /// Open the index at `path`, creating it (mode 0600: it holds decrypted
+    /// text) when missing. A corrupt database or one of an older schema is
+    /// deleted and recreated empty; the returned notice says so, and the next
+    /// [`Index::update_scope`] fills it again.
+    ///
+    /// # Errors
+    /// [`IndexError`] when the file cannot be created or opened at all.
+    pub fn open(path: &Path) -> Result<(Self, Option<String>), IndexError> {
+        match Self::try_open(path) {
+            Ok(Some(index)) => Ok((index, None)),
+            Ok(None) => {
+                remove_db_files(path)?;
+                let index = Self::try_open(path)?.expect("a fresh index has the current schema");
+                Ok((
+                    index,
+                    Some("the index was made by an older version of mem; rebuilding it".into()),
+                ))
+            }
+            Err(e) if matches!(&e, IndexError::Sql(s) if is_corruption(s)) => {
+                remove_db_files(path)?;
+                let index = Self::try_open(path)?.expect("a fresh index has the current schema");
+                Ok((
+                    index,
+                    Some(format!(
+                        "the index at {} was corrupt; rebuilding it from the scopes",
+                        path.display()
+                    )),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `Ok(None)`: the database is of another schema version.
+    fn try_open(path: &Path) -> Result<Option<Self>, IndexError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| IndexError::Io {
+                path: dir.to_owned(),
+                source: e,
+            })?;
+        }
+        if !path.exists() {
+            create_private_file(path).map_err(|e| IndexError::Io {
+                path: path.to_owned(),
+                source: e,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let has_meta: bool = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)?;
+        if !has_meta {
+            let tx = conn.unchecked_transaction()?;
+            // Another process may have created it in the meantime.
+            let raced: i64 = tx.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
+                [],
+                |r| r.get(0),
+            )?;
+            if raced == 0 {
+                tx.execute_batch(SCHEMA)?;
+                tx.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema', ?1)",
+                    params![SCHEMA_VERSION.to_string()],
+                )?;
+            }
+            tx.commit()?;
+        }
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
+            return Ok(None);
+        }
+        Ok(Some(Index { conn }))
+    }
+
+    /// The commit `scope` was last indexed at.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn indexed_commit(&self, scope: &str) -> Result<Option<String>, IndexError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT commit_id FROM scopes WHERE name=?1",
+                params![scope],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Forget every scope's commit so the next update reads them whole.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "DELETE FROM scopes; DELETE FROM obs; DELETE FROM tags; DELETE FROM edges;
+             DELETE FROM tombs; DELETE FROM broken; DELETE FROM fts;",
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drop rows of scopes that no longer exist.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn retain_scopes(&mut self, scopes: &[ScopeName]) -> Result<(), IndexError> {
+        let names: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM scopes")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for name in names {
+            if !scopes.iter().any(|s| s.as_str() == name) {
+                let tx = self.conn.transaction()?;
+                delete_scope_rows(&tx, &name)?;
+                tx.execute("DELETE FROM scopes WHERE name=?1", params![name])?;
+                tx.commit()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bring `scope` in step with its repository's head: read only the files
+    /// that changed since the indexed commit, or the whole tree when there is
+    /// no usable indexed commit. Files that cannot be parsed are skipped and
+    /// reported (and remembered for `mem doctor`).
+    ///
+    /// # Errors
+    /// [`IndexError`] when the repository or the database fails.
+    pub fn update_scope(
+        &mut self,
+        scope: &ScopeName,
+        repo: &ScopeRepo,
+    ) -> Result<UpdateReport, IndexError> {
+        let mut report = UpdateReport {
+            scope: scope.to_string(),
+            ..Default::default()
+        };
+        let head = repo.head()?;
+        let head_hex = head.map(|h| h.to_string());
+        if self.indexed_commit(scope.as_str())? == head_hex {
+            return Ok(report);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let indexed: Option<String> = tx
+            .query_row(
+                "SELECT commit_id FROM scopes WHERE name=?1",
+                params![scope.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if indexed == head_hex {
+            return Ok(report);
+        }
+        let Some(head) = head else {
+            delete_scope_rows(&tx, scope.as_str())?;
+            tx.execute("DELETE FROM scopes WHERE name=?1", params![scope.as_str()])?;
+            tx.commit()?;
+            return Ok(report);
+        };
+        let from = indexed
+            .as_deref()
+            .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok())
+            .filter(|id| repo.has_object(id));
+        let changes: Vec<TreeChange> = match from {
+            Some(from) => repo.diff(Some(from), head)?,
+            None => {
+                report.full = true;
+                delete_scope_rows(&tx, scope.as_str())?;
+                repo.files(head, &["obs/", "tomb/"])?
+                    .into_iter()
+                    .map(|(path, blob)| TreeChange::Written { path, blob })
+                    .collect()
+            }
+        };
+        {
+            let mut writer = Writer::new(&tx)?;
+            for change in changes {
+                match change {
+                    TreeChange::Removed { path } => {
+                        if writer.remove(scope.as_str(), &path)? {
+                            report.removed += 1;
+                        }
+                    }
+                    TreeChange::Written { path, blob } => {
+                        if !(is_observation_path(&path) || is_tombstone_path(&path)) {
+                            continue;
+                        }
+                        writer.remove(scope.as_str(), &path)?;
+                        let bytes = repo.read_blob(blob)?;
+                        match writer.insert(scope.as_str(), &path, &bytes) {
+                            Ok(()) => report.indexed += 1,
+                            Err(InsertError::Parse(error)) => {
+                                writer.broken(scope.as_str(), &path, &error)?;
+                                report.broken.push(BrokenFile {
+                                    scope: scope.to_string(),
+                                    path,
+                                    error,
+                                });
+                            }
+                            Err(InsertError::Sql(e)) => return Err(e.into()),
+                        }
+                    }
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO scopes(name, commit_id) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET commit_id=excluded.commit_id",
+            params![scope.as_str(), head.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Files skipped as unreadable, for `mem doctor`.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn broken_files(&self) -> Result<Vec<BrokenFile>, IndexError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT scope, path, error FROM broken ORDER BY scope, path")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(BrokenFile {
+                scope: r.get(0)?,
+                path: r.get(1)?,
+                error: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Run SQLite's `quick_check`; `Ok(None)` when healthy.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn quick_check(&self) -> Result<Option<String>, IndexError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        Ok((result != "ok").then_some(result))
+    }
+}
+
+/// Whether `path` holds an observation in a plaintext scope.
+pub fn is_observation_path(path: &str) -> bool {
+    path.starts_with("obs/") && path.ends_with(".md")
+}
+
+/// Whether `path` holds a tombstone in a plaintext scope.
+pub fn is_tombstone_path(path: &str) -> bool {
+    path.starts_with("tomb/") && path.ends_with(".yaml")
+}
+
+fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM fts WHERE rowid IN (SELECT rowid FROM obs WHERE scope=?1)",
+        params![scope],
+    )?;
+    tx.execute(
+        "DELETE FROM tags WHERE obs IN (SELECT rowid FROM obs WHERE scope=?1)",
+        params![scope],
+    )?;
+    tx.execute(
+        "DELETE FROM edges WHERE obs IN (SELECT rowid FROM obs WHERE scope=?1)",
+        params![scope],
+    )?;
+    tx.execute("DELETE FROM obs WHERE scope=?1", params![scope])?;
+    tx.execute("DELETE FROM tombs WHERE scope=?1", params![scope])?;
+    tx.execute("DELETE FROM broken WHERE scope=?1", params![scope])?;
+    Ok(())
+}
+
+enum InsertError {
+    Parse(String),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for InsertError {
+    fn from(e: rusqlite::Error) -> Self {
+        InsertError::Sql(e)
+    }
+}
+
+/// Prepared statements for one update transaction.
+struct Writer<'t> {
+    tx: &'t rusqlite::Transaction<'t>,
+}
+
+impl<'t> Writer<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'t>) -> rusqlite::Result<Self> {
+        Ok(Writer { tx })
+    }
+
+    /// Remove whatever `path` contributed; true when something was there.
+    fn remove(&mut self, scope: &str, path: &str) -> rusqlite::Result<bool> {
+        let rowid: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT rowid FROM obs WHERE scope=?1 AND path=?2")?
+            .query_row(params![scope, path], |r| r.get(0))
+            .optional()?;
+        let mut removed = false;
+        if let Some(rowid) = rowid {
+            self.tx
+                .prepare_cached("DELETE FROM fts WHERE rowid=?1")?
+                .execute(params![rowid])?;
+            self.tx
+                .prepare_cached("DELETE FROM tags WHERE obs=?1")?
+                .execute(params![rowid])?;
+            self.tx
+                .prepare_cached("DELETE FROM edges WHERE obs=?1")?
+                .execute(params![rowid])?;
+            self.tx
+                .prepare_cached("DELETE FROM obs WHERE rowid=?1")?
+                .execute(params![rowid])?;
+            removed = true;
+        }
+        removed |= self
+            .tx
+            .prepare_cached("DELETE FROM tombs WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?
+            > 0;
+        self.tx
+            .prepare_cached("DELETE FROM broken WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?;
+        Ok(removed)
+    }
+
+    fn broken(&mut self, scope: &str, path: &str, error: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO broken(scope, path, error) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![scope, path, error])?;
+        Ok(())
+    }
+
+    fn insert(&mut self, scope: &str, path: &str, bytes: &[u8]) -> Result<(), InsertError> {
+        if is_tombstone_path(path) {
+            let t = Tombstone::parse(bytes).map_err(|e| InsertError::Parse(e.to_string()))?;
+            self.tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO tombs(scope, path, target, deleted, author, device, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    scope, path, t.id, t.deleted, t.author, t.device, t.reason
+                ])?;
+            return Ok(());
+        }
+        let obs = Observation::parse(bytes).map_err(|e| InsertError::Parse(e.to_string()))?;
+        self.insert_observation(scope, path, &obs)?;
+        Ok(())
+    }
+
+    fn insert_observation(
+        &mut self,
+        scope: &str,
+        path: &str,
+        obs: &Observation,
+    ) -> rusqlite::Result<()> {
+        let id = obs.id();
+        let extra = if obs.extra.is_empty() {
+            None
+        } else {
+            serde_yaml::to_string(&obs.extra).ok()
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO obs(scope, path, id, kind, title, summary, project, key, tags, importance,
+                                 files, supersedes, created, author, device, agent, session, extra, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            )?
+            .execute(params![
+                scope,
+                path,
+                id,
+                obs.kind,
+                obs.title,
+                obs.summary,
+                obs.project,
+                obs.key,
+                serde_json::to_string(&obs.tags).expect("strings serialise"),
+                obs.importance,
+                serde_json::to_string(&obs.files).expect("strings serialise"),
+                serde_json::to_string(&obs.supersedes).expect("strings serialise"),
+                obs.created.as_second(),
+                obs.author,
+                obs.device,
+                obs.agent,
+                obs.session,
+                extra,
+                obs.body,
+            ])?;
+        let rowid = self.tx.last_insert_rowid();
+        for tag in &obs.tags {
+            self.tx
+                .prepare_cached("INSERT INTO tags(obs, tag) VALUES (?1, ?2)")?
+                .execute(params![rowid, tag])?;
+        }
+        for target in &obs.supersedes {
+            self.tx
+                .prepare_cached("INSERT INTO edges(obs, target) VALUES (?1, ?2)")?
+                .execute(params![rowid, target])?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO fts(rowid, title, summary, body, tags) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                rowid,
+                cjk_bigrams(&obs.title),
+                obs.summary.as_deref().map(cjk_bigrams),
+                cjk_bigrams(&obs.body),
+                cjk_bigrams(&obs.tags.join(" ")),
+            ])?;
+        Ok(())
+    }
+}

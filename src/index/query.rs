@@ -1,0 +1,575 @@
+//! Read queries over the index: full-text search, listing, id lookup,
+//! version chains and statistics.
+//!
+//! Superseded and deleted are derived at query time (an `edges` row naming
+//! the id; a tombstone in the same scope), so an incremental update never has
+//! to revisit other rows.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use serde::Serialize;
+
+use super::{Index, IndexError};
+use crate::store::Observation;
+use crate::text;
+
+/// Which projects a query covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectFilter {
+    /// This project (if any) plus project-less observations.
+    Current(Option<String>),
+    /// Every project.
+    All,
+}
+
+/// Filters shared by search and list.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Only these scopes (empty = all).
+    pub scopes: Vec<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only observations carrying this tag.
+    pub tag: Option<String>,
+    /// Project coverage.
+    pub project: ProjectFilter,
+    /// Only observations created at or after this time (seconds since the epoch).
+    pub since: Option<i64>,
+    /// Include superseded and deleted observations.
+    pub all: bool,
+    /// At most this many distinct observations.
+    pub limit: usize,
+}
+
+/// One indexed observation file, with its derived state.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObsRow {
+    /// Full id (64 hex).
+    pub id: String,
+    /// Scope holding the file.
+    pub scope: String,
+    /// Path of the file in the scope tree.
+    pub path: String,
+    /// Kind.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Project.
+    pub project: Option<String>,
+    /// Topic key.
+    pub key: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Importance 1..=5.
+    pub importance: u8,
+    /// Files.
+    pub files: Vec<String>,
+    /// Ids this one supersedes.
+    pub supersedes: Vec<String>,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Author.
+    pub author: Option<String>,
+    /// Device.
+    pub device: Option<String>,
+    /// Agent.
+    pub agent: Option<String>,
+    /// Session.
+    pub session: Option<String>,
+    /// Unknown front-matter fields as YAML.
+    #[serde(skip)]
+    pub extra: Option<String>,
+    /// Body.
+    pub body: String,
+    /// Another observation supersedes this one.
+    pub superseded: bool,
+    /// A tombstone in the same scope deletes this one.
+    pub deleted: bool,
+}
+
+impl ObsRow {
+    /// Rebuild the observation this row was indexed from.
+    pub fn to_observation(&self) -> Observation {
+        Observation {
+            kind: self.kind.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            project: self.project.clone(),
+            key: self.key.clone(),
+            tags: self.tags.clone(),
+            importance: self.importance,
+            files: self.files.clone(),
+            supersedes: self.supersedes.clone(),
+            created: jiff::Timestamp::from_second(self.created)
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            author: self.author.clone(),
+            device: self.device.clone(),
+            agent: self.agent.clone(),
+            session: self.session.clone(),
+            extra: self
+                .extra
+                .as_deref()
+                .and_then(|y| serde_yaml::from_str(y).ok())
+                .unwrap_or_default(),
+            body: self.body.clone(),
+        }
+    }
+
+    /// Whether the observation is neither superseded nor deleted.
+    pub fn is_live(&self) -> bool {
+        !self.superseded && !self.deleted
+    }
+}
+
+/// A search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// The observation.
+    #[serde(flatten)]
+    pub row: ObsRow,
+    /// bm25 score as FTS5 reports it (lower is better), `0` for a literal scan.
+    pub rank: f64,
+    /// The other scopes holding the same id.
+    pub also_in: Vec<String>,
+}
+
+/// Result of resolving an id prefix.
+#[derive(Debug, Clone)]
+pub enum IdMatch {
+    /// No id starts with the prefix.
+    None,
+    /// Exactly one id; every file holding it (several scopes or files).
+    One(Vec<ObsRow>),
+    /// Several ids start with the prefix (up to 10 of them).
+    Many(Vec<String>),
+}
+
+/// Counts for `mem stats`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Per scope: (scope, live, superseded, deleted).
+    pub scopes: Vec<ScopeStats>,
+    /// Per kind: (kind, live count).
+    pub kinds: Vec<(String, i64)>,
+    /// Per project: (project or "(global)", live count), largest first, at most 20.
+    pub projects: Vec<(String, i64)>,
+}
+
+/// Counts of one scope.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScopeStats {
+    /// Scope name.
+    pub scope: String,
+    /// Distinct live observations.
+    pub live: i64,
+    /// Distinct superseded observations.
+    pub superseded: i64,
+    /// Distinct deleted observations.
+    pub deleted: i64,
+    /// Tombstones.
+    pub tombstones: i64,
+}
+
+const ROW_COLUMNS: &str = "o.id, o.scope, o.path, o.kind, o.title, o.summary, o.project, o.key,
+    o.tags, o.importance, o.files, o.supersedes, o.created, o.author, o.device, o.agent,
+    o.session, o.extra, o.body,
+    EXISTS(SELECT 1 FROM edges e WHERE e.target = o.id) AS superseded,
+    EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope) AS deleted";
+
+const LIVE: &str = "NOT EXISTS(SELECT 1 FROM edges e WHERE e.target = o.id)
+    AND NOT EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope)";
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
+    let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+        let s: String = r.get(i)?;
+        Ok(serde_json::from_str(&s).unwrap_or_default())
+    };
+    Ok(ObsRow {
+        id: r.get(0)?,
+        scope: r.get(1)?,
+        path: r.get(2)?,
+        kind: r.get(3)?,
+        title: r.get(4)?,
+        summary: r.get(5)?,
+        project: r.get(6)?,
+        key: r.get(7)?,
+        tags: list(8)?,
+        importance: r.get(9)?,
+        files: list(10)?,
+        supersedes: list(11)?,
+        created: r.get(12)?,
+        author: r.get(13)?,
+        device: r.get(14)?,
+        agent: r.get(15)?,
+        session: r.get(16)?,
+        extra: r.get(17)?,
+        body: r.get(18)?,
+        superseded: r.get(19)?,
+        deleted: r.get(20)?,
+    })
+}
+
+impl Filter {
+    /// SQL conditions (joined with AND) and their parameters.
+    fn conditions(&self) -> (Vec<String>, Vec<Value>) {
+        let mut sql = Vec::new();
+        let mut values = Vec::new();
+        if !self.scopes.is_empty() {
+            let marks = vec!["?"; self.scopes.len()].join(", ");
+            sql.push(format!("o.scope IN ({marks})"));
+            values.extend(self.scopes.iter().cloned().map(Value::Text));
+        }
+        if let Some(kind) = &self.kind {
+            sql.push("o.kind = ?".into());
+            values.push(Value::Text(kind.clone()));
+        }
+        if let Some(tag) = &self.tag {
+            sql.push("EXISTS(SELECT 1 FROM tags g WHERE g.obs = o.rowid AND g.tag = ?)".into());
+            values.push(Value::Text(tag.clone()));
+        }
+        match &self.project {
+            ProjectFilter::All => {}
+            ProjectFilter::Current(None) => sql.push("o.project IS NULL".into()),
+            ProjectFilter::Current(Some(p)) => {
+                sql.push("(o.project IS NULL OR o.project = ?)".into());
+                values.push(Value::Text(p.clone()));
+            }
+        }
+        if let Some(since) = self.since {
+            sql.push("o.created >= ?".into());
+            values.push(Value::Integer(since));
+        }
+        if !self.all {
+            sql.push(LIVE.into());
+        }
+        (sql, values)
+    }
+}
+
+/// Keep the first row of each id, remembering the other scopes it is in.
+fn dedup(
+    hits: impl Iterator<Item = rusqlite::Result<(ObsRow, f64)>>,
+    limit: usize,
+) -> rusqlite::Result<Vec<Hit>> {
+    let mut out: Vec<Hit> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for hit in hits {
+        let (row, rank) = hit?;
+        if let Some(&i) = seen.get(&row.id) {
+            let h: &mut Hit = &mut out[i];
+            if h.row.scope != row.scope && !h.also_in.contains(&row.scope) {
+                h.also_in.push(row.scope);
+            }
+            continue;
+        }
+        if out.len() == limit {
+            break;
+        }
+        seen.insert(row.id.clone(), out.len());
+        out.push(Hit {
+            row,
+            rank,
+            also_in: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+impl Index {
+    /// Full-text search. The query is split into terms by
+    /// [`text::query_terms`] (never passed raw to FTS5); all terms must match,
+    /// and when that finds nothing with several terms, any term may. A query
+    /// with no letters or digits (`*`, `"`) is looked for literally in title,
+    /// summary and body. Ordered by bm25 (title weighted 10, tags 5, summary
+    /// 3, body 1), then importance, recency and the current project.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn search(&self, query: &str, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
+        let terms = text::query_terms(query);
+        let (conds, values) = filter.conditions();
+        let current = match &filter.project {
+            ProjectFilter::Current(p) => p.clone(),
+            ProjectFilter::All => None,
+        };
+        let Some(all_terms) = text::fts_expression(&terms, false) else {
+            return self.literal_search(query.trim(), &conds, values, filter.limit);
+        };
+        let mut hits = self.fts_search(
+            &all_terms,
+            &conds,
+            &values,
+            current.as_deref(),
+            filter.limit,
+        )?;
+        if hits.is_empty() && terms.len() > 1 {
+            let any = text::fts_expression(&terms, true).expect("terms are not empty");
+            hits = self.fts_search(&any, &conds, &values, current.as_deref(), filter.limit)?;
+        }
+        Ok(hits)
+    }
+
+    fn fts_search(
+        &self,
+        expr: &str,
+        conds: &[String],
+        values: &[Value],
+        current: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let mut where_sql = vec!["fts MATCH ?".to_owned()];
+        where_sql.extend(conds.iter().cloned());
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, bm25(fts, 10.0, 3.0, 1.0, 5.0) AS rank
+             FROM fts JOIN obs o ON o.rowid = fts.rowid
+             WHERE {}
+             ORDER BY rank, o.importance DESC, o.created DESC, (o.project IS ?) DESC, o.id",
+            where_sql.join(" AND ")
+        );
+        let mut params: Vec<Value> = vec![Value::Text(expr.to_owned())];
+        params.extend(values.iter().cloned());
+        params.push(current.map_or(Value::Null, |p| Value::Text(p.to_owned())));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| {
+            Ok((row_from(r)?, r.get::<_, f64>(21)?))
+        })?;
+        Ok(dedup(rows, limit)?)
+    }
+
+    fn literal_search(
+        &self,
+        needle: &str,
+        conds: &[String],
+        mut values: Vec<Value>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let mut where_sql = vec![
+            "(o.title LIKE ? ESCAPE '\\' OR o.summary LIKE ? ESCAPE '\\' OR o.body LIKE ? ESCAPE '\\')"
+                .to_owned(),
+        ];
+        where_sql.extend(conds.iter().cloned());
+        let mut params = vec![
+            Value::Text(pattern.clone()),
+            Value::Text(pattern.clone()),
+            Value::Text(pattern),
+        ];
+        params.append(&mut values);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM obs o WHERE {} ORDER BY o.importance DESC, o.created DESC, o.id",
+            where_sql.join(" AND ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| Ok((row_from(r)?, 0.0)))?;
+        Ok(dedup(rows, limit)?)
+    }
+
+    /// Observations matching `filter`, newest first.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn list(&self, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
+        let (conds, values) = filter.conditions();
+        let where_sql = if conds.is_empty() {
+            "1".to_owned()
+        } else {
+            conds.join(" AND ")
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.created DESC, o.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(values), |r| Ok((row_from(r)?, 0.0)))?;
+        Ok(dedup(rows, filter.limit)?)
+    }
+
+    /// Every indexed observation file, ordered by scope and path (for export).
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn all_rows(&self, scopes: &[String]) -> Result<Vec<ObsRow>, IndexError> {
+        let filter = Filter {
+            scopes: scopes.to_vec(),
+            kind: None,
+            tag: None,
+            project: ProjectFilter::All,
+            since: None,
+            all: true,
+            limit: usize::MAX,
+        };
+        let (conds, values) = filter.conditions();
+        let where_sql = if conds.is_empty() {
+            "1".to_owned()
+        } else {
+            conds.join(" AND ")
+        };
+        let sql =
+            format!("SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.scope, o.path");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(values), row_from)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Resolve an id or id prefix (hex, any length ≥ 1; callers enforce the minimum).
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn resolve(&self, prefix: &str) -> Result<IdMatch, IndexError> {
+        let prefix = prefix.to_ascii_lowercase();
+        let upper = format!("{prefix}g");
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT id FROM obs WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 10",
+            )?
+            .query_map(params![prefix, upper], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        match ids.len() {
+            0 => Ok(IdMatch::None),
+            1 => Ok(IdMatch::One(self.rows_of(&ids[0])?)),
+            _ => Ok(IdMatch::Many(ids)),
+        }
+    }
+
+    /// Every file holding `id`, live ones first.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn rows_of(&self, id: &str) -> Result<Vec<ObsRow>, IndexError> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM obs o WHERE o.id = ?1 ORDER BY deleted, o.scope, o.path"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![id], row_from)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether `scope` holds a file with `id`.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn contains(&self, scope: &str, id: &str) -> Result<bool, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM obs WHERE scope = ?1 AND id = ?2 LIMIT 1")?
+            .query_row(params![scope, id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Paths of the tombstones for `id` in `scope`.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn tombstones(&self, scope: &str, id: &str) -> Result<Vec<String>, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT path FROM tombs WHERE scope = ?1 AND target = ?2")?
+            .query_map(params![scope, id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The tombstone details for `id` in `scope`: (deleted, author, reason).
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn tombstone_info(
+        &self,
+        scope: &str,
+        id: &str,
+    ) -> Result<Option<(String, Option<String>, Option<String>)>, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT deleted, author, reason FROM tombs WHERE scope = ?1 AND target = ?2 LIMIT 1")?
+            .query_row(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
+    /// Ids of the live observations in `scope` with topic `key`.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn live_with_key(&self, scope: &str, key: &str) -> Result<Vec<String>, IndexError> {
+        let sql = format!("SELECT DISTINCT o.id FROM obs o WHERE o.scope = ?1 AND o.key = ?2 AND {LIVE} ORDER BY o.id");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(params![scope, key], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Ids of the observations that supersede `id`.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn superseded_by(&self, id: &str) -> Result<Vec<String>, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT o.id FROM edges e JOIN obs o ON o.rowid = e.obs WHERE e.target = ?1 ORDER BY o.created, o.id",
+            )?
+            .query_map(params![id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Counts per scope, kind and project.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn stats(&self) -> Result<Stats, IndexError> {
+        let mut stats = Stats::default();
+        let sql = "SELECT o.scope,
+                COUNT(DISTINCT CASE WHEN NOT s AND NOT d THEN o.id END),
+                COUNT(DISTINCT CASE WHEN s AND NOT d THEN o.id END),
+                COUNT(DISTINCT CASE WHEN d THEN o.id END)
+            FROM (SELECT o.*, EXISTS(SELECT 1 FROM edges e WHERE e.target = o.id) AS s,
+                         EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope) AS d
+                  FROM obs o) o
+            GROUP BY o.scope ORDER BY o.scope";
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ScopeStats {
+                scope: r.get(0)?,
+                live: r.get(1)?,
+                superseded: r.get(2)?,
+                deleted: r.get(3)?,
+                tombstones: 0,
+            })
+        })?;
+        stats.scopes = rows.collect::<Result<_, _>>()?;
+        for s in &mut stats.scopes {
+            s.tombstones = self.conn.query_row(
+                "SELECT count(*) FROM tombs WHERE scope = ?1",
+                params![s.scope],
+                |r| r.get(0),
+            )?;
+        }
+        let live_ids = format!("SELECT DISTINCT o.id, o.kind, o.project FROM obs o WHERE {LIVE}");
+        let kinds = format!(
+            "SELECT kind, count(*) FROM ({live_ids}) GROUP BY kind ORDER BY count(*) DESC, kind"
+        );
+        stats.kinds = self
+            .conn
+            .prepare(&kinds)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let projects = format!(
+            "SELECT COALESCE(project, '(global)'), count(*) FROM ({live_ids}) GROUP BY project ORDER BY count(*) DESC, project LIMIT 20"
+        );
+        stats.projects = self
+            .conn
+            .prepare(&projects)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(stats)
+    }
+}

@@ -1,0 +1,773 @@
+//! The library's front door: one [`Mem`] per command run. It resolves the
+//! configuration, opens scopes and the index lazily, keeps the index in step
+//! with the scopes before answering, and performs writes with the
+//! compare-and-swap retry loop of [`ScopeRepo::commit`].
+//!
+//! Nothing here prints: warnings and notices are collected and handed to the
+//! caller with [`Mem::take_notices`].
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::config::{Config, ConfigError, Flags};
+use crate::index::{Filter, Hit, IdMatch, Index, IndexError, ObsRow};
+use crate::paths::Paths;
+use crate::store::{
+    self, short_id, CommitOutcome, FileChange, Observation, ScopeMeta, ScopeName, ScopeRepo,
+    Signature, StoreError, Tombstone, MAX_BODY_BYTES, SCOPE_META_PATH,
+};
+use crate::text;
+use crate::time;
+
+/// Shortest id prefix accepted on input.
+pub const MIN_PREFIX: usize = 6;
+
+/// Attempts at moving a scope's ref before giving up.
+const MAX_COMMIT_ATTEMPTS: u32 = 200;
+
+/// Errors of the library's operations. Messages say what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum MemError {
+    /// No observation has this id or prefix.
+    #[error(
+        "no observation has an id starting with '{0}': check it with `mem list` or `mem search`"
+    )]
+    NotFound(String),
+    /// Several observations match the prefix.
+    #[error("the id prefix '{prefix}' matches several observations ({}): give more characters", ids.join(", "))]
+    Ambiguous {
+        /// The prefix given.
+        prefix: String,
+        /// Short forms of the matching ids.
+        ids: Vec<String>,
+    },
+    /// The prefix is too short or not hex.
+    #[error(
+        "'{0}' is not an id: give at least {MIN_PREFIX} hex characters of one (see `mem list`)"
+    )]
+    BadId(String),
+    /// Nothing left to save.
+    #[error("there is nothing to save: the text is empty{0}")]
+    Empty(&'static str),
+    /// Body over [`MAX_BODY_BYTES`].
+    #[error("the text is {0} bytes, over the limit of 1 MiB (1048576 bytes): save a summary and keep the rest in a file")]
+    TooLarge(usize),
+    /// A secret in text bound for a plaintext scope.
+    #[error("the text contains what looks like a {kind}; scope '{scope}' is not encrypted, so it was not saved: remove the secret, wrap it in <private>…</private>, or pass --allow-secrets")]
+    Secret {
+        /// Which kind of secret.
+        kind: &'static str,
+        /// The target scope.
+        scope: String,
+    },
+    /// A bad field value.
+    #[error("{0}")]
+    Invalid(String),
+    /// Too many concurrent writers.
+    #[error(
+        "scope '{0}' kept changing under this write ({MAX_COMMIT_ATTEMPTS} attempts): try again"
+    )]
+    Contention(String),
+    /// Store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Index failure.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// Config failure.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// What the caller wants saved. Text fields go through privacy stripping and
+/// the secret check in [`Mem::save`].
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// Body text (Markdown).
+    pub body: String,
+    /// Title; defaults to the body's first line.
+    pub title: Option<String>,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Kind; defaults to `note`.
+    pub kind: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Topic key.
+    pub key: Option<String>,
+    /// Target scope; defaults to the configured `default_scope`.
+    pub scope: Option<String>,
+    /// Importance 1..=5; defaults to 3.
+    pub importance: Option<u8>,
+    /// File paths.
+    pub files: Vec<String>,
+    /// Ids or prefixes of observations this one replaces.
+    pub supersedes: Vec<String>,
+    /// Agent name.
+    pub agent: Option<String>,
+    /// Agent session id.
+    pub session: Option<String>,
+    /// Save even when a secret is detected.
+    pub allow_secrets: bool,
+}
+
+/// What happened to a save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SaveStatus {
+    /// A new observation was committed.
+    Saved,
+    /// The same observation was already in the scope: nothing changed.
+    Unchanged,
+    /// It had been deleted; its tombstone was removed.
+    Restored,
+}
+
+/// Result of a save.
+#[derive(Debug, Clone, Serialize)]
+pub struct SaveOutcome {
+    /// Full id.
+    pub id: String,
+    /// The scope it is in.
+    pub scope: String,
+    /// Path of the file in the scope tree.
+    pub path: String,
+    /// What happened.
+    pub status: SaveStatus,
+    /// Ids it supersedes (explicitly or through its key).
+    pub supersedes: Vec<String>,
+    /// The commit made, if any.
+    pub commit: Option<String>,
+}
+
+/// Result of a delete.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteOutcome {
+    /// Full id.
+    pub id: String,
+    /// Scopes where a tombstone was written.
+    pub deleted_in: Vec<String>,
+    /// Scopes where it was deleted already.
+    pub already_deleted_in: Vec<String>,
+}
+
+/// Result of a batch import into one scope.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BatchOutcome {
+    /// Observations committed.
+    pub imported: usize,
+    /// Observations already present (or repeated in the input).
+    pub duplicates: usize,
+    /// Commits made.
+    pub commits: usize,
+}
+
+/// One command run's view of the store.
+pub struct Mem {
+    paths: Paths,
+    config: Config,
+    scopes: Vec<ScopeName>,
+    index: Option<Index>,
+    fresh: Vec<ScopeName>,
+    notices: Vec<String>,
+}
+
+impl Mem {
+    /// Resolve configuration for a command run in `cwd`. Touches no
+    /// repository and no index.
+    ///
+    /// # Errors
+    /// [`MemError::Config`] or [`MemError::Store`] when the scopes directory is unreadable.
+    pub fn open(paths: Paths, cwd: &Path, flags: &Flags) -> Result<Self, MemError> {
+        let scopes = store::list_scopes(&paths.scopes_dir())?;
+        let config = Config::load(&paths.config_file(), cwd, &scopes, flags)?;
+        let notices = config.warnings.clone();
+        Ok(Mem {
+            paths,
+            config,
+            scopes,
+            index: None,
+            fresh: Vec::new(),
+            notices,
+        })
+    }
+
+    /// The directories in use.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The scopes on this device.
+    pub fn scopes(&self) -> &[ScopeName] {
+        &self.scopes
+    }
+
+    /// Warnings and notices gathered so far (config problems, index
+    /// rebuilds, skipped files); each is one sentence.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// The commit signature for this user and device, timed now.
+    pub fn signature(&self) -> Signature {
+        Signature {
+            name: self.config.user_id.value.clone(),
+            email: format!("{}@{}", self.config.user_id.value, self.config.device.value),
+            seconds: time::now().as_second(),
+        }
+    }
+
+    /// Whether `mem init` has run (the config file or any scope exists).
+    pub fn is_initialised(&self) -> bool {
+        !self.scopes.is_empty()
+    }
+
+    /// Create the config file (when missing) and the `local` and `user`
+    /// scopes (when missing). Returns what was created.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] when the directories cannot be written.
+    pub fn init(&mut self) -> Result<Vec<String>, MemError> {
+        let mut created = Vec::new();
+        let config_file = self.paths.config_file();
+        if !config_file.exists() {
+            self.config
+                .write_user_file(&config_file)
+                .map_err(|e| StoreError::io(&config_file, e))?;
+            created.push(config_file.display().to_string());
+        }
+        let signature = self.signature();
+        for name in ["local", "user"] {
+            let scope = ScopeName::parse(name)?;
+            if store::create_scope(&self.paths.scopes_dir(), &scope, &signature)? {
+                created.push(format!("scope {name}"));
+            }
+        }
+        self.scopes = store::list_scopes(&self.paths.scopes_dir())?;
+        Ok(created)
+    }
+
+    /// [`Mem::init`] when nothing is set up yet, with a notice.
+    ///
+    /// # Errors
+    /// As [`Mem::init`].
+    pub fn ensure_initialised(&mut self) -> Result<(), MemError> {
+        if !self.is_initialised() {
+            self.init()?;
+            self.notices.push(format!(
+                "set up mem in {} (local and user scopes)",
+                self.paths.data_dir().display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Validate a scope name and check it exists here.
+    ///
+    /// # Errors
+    /// [`StoreError::BadScopeName`] or [`StoreError::UnknownScope`].
+    pub fn scope(&self, name: &str) -> Result<ScopeName, MemError> {
+        let scope = ScopeName::parse(name)?;
+        if self.scopes.contains(&scope) {
+            Ok(scope)
+        } else {
+            Err(StoreError::UnknownScope {
+                name: name.to_owned(),
+                known: self
+                    .scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into())
+        }
+    }
+
+    /// Open a scope's repository.
+    ///
+    /// # Errors
+    /// [`MemError::Store`].
+    pub fn repo(&self, scope: &ScopeName) -> Result<ScopeRepo, MemError> {
+        Ok(ScopeRepo::open(&scope.repo_path(&self.paths.scopes_dir()))?)
+    }
+
+    /// Read a scope's `.kioku/scope.yaml`.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] when it is missing or unreadable.
+    pub fn scope_meta(&self, scope: &ScopeName) -> Result<ScopeMeta, MemError> {
+        let repo = self.repo(scope)?;
+        let bytes = match repo.head()? {
+            Some(head) => repo.read_path(head, SCOPE_META_PATH)?,
+            None => None,
+        };
+        let bytes = bytes
+            .ok_or_else(|| StoreError::Git(format!("scope '{scope}' has no {SCOPE_META_PATH}")))?;
+        serde_yaml::from_slice(&bytes).map_err(|e| {
+            StoreError::Git(format!("scope '{scope}': {SCOPE_META_PATH} is broken: {e}")).into()
+        })
+    }
+
+    fn open_index(&mut self) -> Result<&mut Index, MemError> {
+        if self.index.is_none() {
+            let (index, notice) = Index::open(&self.paths.index_file())?;
+            self.notices.extend(notice);
+            self.index = Some(index);
+        }
+        Ok(self.index.as_mut().expect("opened above"))
+    }
+
+    /// The index, brought in step with `scopes` (all scopes when empty).
+    ///
+    /// # Errors
+    /// [`MemError`] when a repository or the database fails.
+    pub fn index_for(&mut self, scopes: &[ScopeName]) -> Result<&mut Index, MemError> {
+        let wanted: Vec<ScopeName> = if scopes.is_empty() {
+            self.scopes.clone()
+        } else {
+            scopes.to_vec()
+        };
+        let all = self.scopes.clone();
+        let scopes_dir = self.paths.scopes_dir();
+        let mut notices = Vec::new();
+        {
+            let index = self.open_index()?;
+            if scopes.is_empty() {
+                index.retain_scopes(&all)?;
+            }
+        }
+        for scope in wanted {
+            if self.fresh.contains(&scope) {
+                continue;
+            }
+            let repo = ScopeRepo::open(&scope.repo_path(&scopes_dir))?;
+            let report = self.open_index()?.update_scope(&scope, &repo)?;
+            for b in &report.broken {
+                notices.push(format!(
+                    "skipped {}:{}: {} (run `mem doctor` for the list)",
+                    b.scope, b.path, b.error
+                ));
+            }
+            self.fresh.push(scope);
+        }
+        self.notices.extend(notices);
+        self.open_index()
+    }
+
+    /// The index in step with every scope.
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn index(&mut self) -> Result<&mut Index, MemError> {
+        self.index_for(&[])
+    }
+
+    /// Drop and rebuild the index from every scope. Returns per-scope reports.
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn reindex(&mut self) -> Result<Vec<crate::index::UpdateReport>, MemError> {
+        self.open_index()?.clear()?;
+        let mut reports = Vec::new();
+        for scope in self.scopes.clone() {
+            let repo = self.repo(&scope)?;
+            let report = self.open_index()?.update_scope(&scope, &repo)?;
+            reports.push(report);
+        }
+        self.fresh = self.scopes.clone();
+        Ok(reports)
+    }
+
+    /// Resolve an id or unique prefix (≥ [`MIN_PREFIX`] hex) to every file holding it.
+    ///
+    /// # Errors
+    /// [`MemError::BadId`], [`MemError::NotFound`], [`MemError::Ambiguous`].
+    pub fn resolve(&mut self, prefix: &str) -> Result<Vec<ObsRow>, MemError> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.len() < MIN_PREFIX || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(MemError::BadId(prefix.to_owned()));
+        }
+        match self.index()?.resolve(&p)? {
+            IdMatch::None => Err(MemError::NotFound(prefix.to_owned())),
+            IdMatch::One(rows) => Ok(rows),
+            IdMatch::Many(ids) => Err(MemError::Ambiguous {
+                prefix: prefix.to_owned(),
+                ids: ids.iter().map(|i| short_id(i).to_owned()).collect(),
+            }),
+        }
+    }
+
+    /// Search every scope (see [`Index::search`]).
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn search(&mut self, query: &str, filter: &Filter) -> Result<Vec<Hit>, MemError> {
+        Ok(self.index()?.search(query, filter)?)
+    }
+
+    /// List observations (see [`Index::list`]).
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn list(&mut self, filter: &Filter) -> Result<Vec<Hit>, MemError> {
+        Ok(self.index()?.list(filter)?)
+    }
+
+    /// Turn a draft into an observation for `scope`: defaults, privacy
+    /// stripping, and resolution of `supersedes` prefixes.
+    ///
+    /// # Errors
+    /// [`MemError`] for empty text, a bad kind or importance, an unknown scope
+    /// or an unresolvable supersedes id.
+    pub fn prepare(&mut self, draft: Draft) -> Result<(ScopeName, Observation), MemError> {
+        self.ensure_initialised()?;
+        let scope_name = draft
+            .scope
+            .clone()
+            .unwrap_or_else(|| self.config.default_scope.value.clone());
+        let scope = self.scope(&scope_name)?;
+        let kind = draft.kind.unwrap_or_else(|| "note".into());
+        if !store::KINDS.contains(&kind.as_str()) {
+            return Err(MemError::Invalid(format!(
+                "'{kind}' is not a kind: use one of {}",
+                store::KINDS.join(", ")
+            )));
+        }
+        let importance = draft.importance.unwrap_or(3);
+        if !(1..=5).contains(&importance) {
+            return Err(MemError::Invalid(format!(
+                "importance {importance} is out of range: use 1 (low) to 5 (high)"
+            )));
+        }
+        let body = draft.body;
+        let title = match draft.title {
+            Some(t) => t,
+            None => default_title(&text::strip_private(&body)),
+        };
+        let mut supersedes = Vec::new();
+        for prefix in &draft.supersedes {
+            let rows = self.resolve(prefix)?;
+            supersedes.push(rows[0].id.clone());
+        }
+        let obs = Observation {
+            kind,
+            title,
+            summary: draft.summary,
+            project: self.config.project.value.clone(),
+            key: draft
+                .key
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty()),
+            tags: draft.tags,
+            importance,
+            files: draft.files,
+            supersedes,
+            created: time::now(),
+            author: Some(self.config.user_id.value.clone()),
+            device: Some(self.config.device.value.clone()),
+            agent: draft.agent,
+            session: draft.session,
+            extra: Default::default(),
+            body,
+        };
+        Ok((scope, obs))
+    }
+
+    /// Save a draft: [`Mem::prepare`] then [`Mem::save_observation`] with the
+    /// key rule on.
+    ///
+    /// # Errors
+    /// As both.
+    pub fn save(&mut self, draft: Draft) -> Result<SaveOutcome, MemError> {
+        let allow = draft.allow_secrets;
+        let (scope, obs) = self.prepare(draft)?;
+        self.save_observation(&scope, obs, allow)
+    }
+
+    /// Save `obs` into `scope`. Private spans are stripped from title,
+    /// summary and body; the body must be non-empty and at most 1 MiB; a
+    /// secret is refused for a plaintext scope unless `allow_secrets`. When
+    /// the observation has a `key`, the live observations with that key in
+    /// the scope are superseded. Saving an observation the scope already
+    /// holds changes nothing (idempotent); saving a deleted one restores it.
+    ///
+    /// # Errors
+    /// [`MemError`] for bad input, [`MemError::Contention`] when the scope
+    /// kept moving, [`MemError::Store`] when the repository cannot be written.
+    pub fn save_observation(
+        &mut self,
+        scope: &ScopeName,
+        mut obs: Observation,
+        allow_secrets: bool,
+    ) -> Result<SaveOutcome, MemError> {
+        obs.title = single_line(&text::strip_private(&obs.title));
+        obs.summary = obs
+            .summary
+            .map(|s| single_line(&text::strip_private(&s)))
+            .filter(|s| !s.is_empty());
+        obs.body = text::strip_private(&obs.body);
+        obs.normalize();
+        if obs.body.is_empty() {
+            return Err(MemError::Empty(" (or only <private> content)"));
+        }
+        if obs.body.len() > MAX_BODY_BYTES {
+            return Err(MemError::TooLarge(obs.body.len()));
+        }
+        if obs.title.is_empty() {
+            obs.title = default_title(&obs.body);
+        }
+        if !allow_secrets && !self.scope_meta(scope)?.encrypted {
+            let all = format!(
+                "{}\n{}\n{}",
+                obs.title,
+                obs.summary.as_deref().unwrap_or_default(),
+                obs.body
+            );
+            if let Some(m) = text::find_secrets(&all).first() {
+                return Err(MemError::Secret {
+                    kind: m.kind,
+                    scope: scope.to_string(),
+                });
+            }
+        }
+        let explicit = obs.supersedes.clone();
+        let mut outcome = None;
+        let commit = self.commit_with_retry(scope, |index, _| {
+            let mut obs = obs.clone();
+            obs.supersedes = explicit.clone();
+            if let Some(key) = &obs.key {
+                obs.supersedes
+                    .extend(index.live_with_key(scope.as_str(), key)?);
+            }
+            obs.normalize();
+            let id = obs.id();
+            obs.supersedes.retain(|s| *s != id);
+            let path = obs.path(&id);
+            let (status, changes) = if index.contains(scope.as_str(), &id)? {
+                let tombs = index.tombstones(scope.as_str(), &id)?;
+                if tombs.is_empty() {
+                    (SaveStatus::Unchanged, Vec::new())
+                } else {
+                    let changes = tombs
+                        .into_iter()
+                        .map(|path| FileChange::Remove { path })
+                        .collect();
+                    (SaveStatus::Restored, changes)
+                }
+            } else {
+                let bytes = obs.render().into_bytes();
+                (
+                    SaveStatus::Saved,
+                    vec![FileChange::Upsert {
+                        path: path.clone(),
+                        bytes,
+                    }],
+                )
+            };
+            let message = match status {
+                SaveStatus::Restored => {
+                    format!("restore {}: {}", short_id(&id), clip(&obs.title, 60))
+                }
+                _ => format!("save {}: {}", short_id(&id), clip(&obs.title, 60)),
+            };
+            outcome = Some(SaveOutcome {
+                id,
+                scope: scope.to_string(),
+                path,
+                status,
+                supersedes: obs.supersedes.clone(),
+                commit: None,
+            });
+            Ok((!changes.is_empty()).then_some((changes, message)))
+        })?;
+        let mut outcome = outcome.expect("the builder ran at least once");
+        outcome.commit = commit;
+        Ok(outcome)
+    }
+
+    /// Import observations into `scope` in commits of at most `batch`
+    /// observations, skipping ids the scope already holds (the key rule is
+    /// not applied: imported history carries its own `supersedes`).
+    /// `progress` is called with the number of observations handled so far.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] or [`MemError::Index`].
+    pub fn import_batch(
+        &mut self,
+        scope: &ScopeName,
+        observations: Vec<Observation>,
+        batch: usize,
+        mut progress: impl FnMut(usize),
+    ) -> Result<BatchOutcome, MemError> {
+        let mut out = BatchOutcome::default();
+        let mut done = 0;
+        for chunk in observations.chunks(batch.max(1)) {
+            let mut counted = (0, 0);
+            let commit = self.commit_with_retry(scope, |index, _| {
+                let mut seen = std::collections::HashSet::new();
+                let mut changes = Vec::new();
+                let mut dup = 0;
+                for obs in chunk {
+                    let id = obs.id();
+                    if !seen.insert(id.clone()) || index.contains(scope.as_str(), &id)? {
+                        dup += 1;
+                        continue;
+                    }
+                    changes.push(FileChange::Upsert {
+                        path: obs.path(&id),
+                        bytes: obs.render().into_bytes(),
+                    });
+                }
+                counted = (changes.len(), dup);
+                let message = format!("import: {} saved", changes.len());
+                Ok((!changes.is_empty()).then_some((changes, message)))
+            })?;
+            out.imported += counted.0;
+            out.duplicates += counted.1;
+            out.commits += usize::from(commit.is_some());
+            done += chunk.len();
+            progress(done);
+        }
+        Ok(out)
+    }
+
+    /// Delete the observation `prefix` names by writing a tombstone in each
+    /// scope holding it (or only in `only_scope`). Deleting twice changes nothing.
+    ///
+    /// # Errors
+    /// [`MemError`] for an unknown id or scope, store and index failures.
+    pub fn delete(
+        &mut self,
+        prefix: &str,
+        only_scope: Option<&str>,
+        reason: Option<String>,
+    ) -> Result<DeleteOutcome, MemError> {
+        let rows = self.resolve(prefix)?;
+        let id = rows[0].id.clone();
+        let mut scopes: Vec<String> = rows.iter().map(|r| r.scope.clone()).collect();
+        scopes.dedup();
+        if let Some(only) = only_scope {
+            let only = self.scope(only)?;
+            if !scopes.iter().any(|s| s == only.as_str()) {
+                return Err(MemError::Invalid(format!(
+                    "observation {} is not in scope '{only}' (it is in {})",
+                    short_id(&id),
+                    scopes.join(", ")
+                )));
+            }
+            scopes = vec![only.to_string()];
+        }
+        let mut out = DeleteOutcome {
+            id: id.clone(),
+            deleted_in: Vec::new(),
+            already_deleted_in: Vec::new(),
+        };
+        for scope_name in scopes {
+            let scope = self.scope(&scope_name)?;
+            let tomb = Tombstone {
+                id: id.clone(),
+                deleted: time::format(time::now()),
+                author: Some(self.config.user_id.value.clone()),
+                device: Some(self.config.device.value.clone()),
+                reason: reason.clone(),
+            };
+            let mut already = false;
+            self.commit_with_retry(&scope, |index, _| {
+                already = !index.tombstones(scope.as_str(), &id)?.is_empty();
+                if already {
+                    return Ok(None);
+                }
+                Ok(Some((
+                    vec![FileChange::Upsert {
+                        path: Tombstone::path(&id),
+                        bytes: tomb.render().into_bytes(),
+                    }],
+                    format!("delete {}", short_id(&id)),
+                )))
+            })?;
+            if already {
+                out.already_deleted_in.push(scope_name);
+            } else {
+                out.deleted_in.push(scope_name);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The write loop: bring the index in step with the scope head, let
+    /// `build` decide the changes against that state, commit on that head and
+    /// move the ref compare-and-swap; when another writer moved it first,
+    /// start over. `build` returning `None` means there is nothing to write.
+    /// Returns the new commit id, if one was made.
+    fn commit_with_retry(
+        &mut self,
+        scope: &ScopeName,
+        mut build: impl FnMut(
+            &mut Index,
+            Option<gix::ObjectId>,
+        ) -> Result<Option<(Vec<FileChange>, String)>, MemError>,
+    ) -> Result<Option<String>, MemError> {
+        let repo = self.repo(scope)?;
+        for attempt in 0..MAX_COMMIT_ATTEMPTS {
+            self.fresh.retain(|s| s != scope);
+            let index = self.index_for(std::slice::from_ref(scope))?;
+            let parent = index
+                .indexed_commit(scope.as_str())?
+                .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok());
+            let Some((changes, message)) = build(index, parent)? else {
+                return Ok(None);
+            };
+            let signature = self.signature();
+            match repo.commit(parent, &changes, &message, &signature)? {
+                CommitOutcome::Committed(id) => {
+                    self.fresh.retain(|s| s != scope);
+                    self.index_for(std::slice::from_ref(scope))?;
+                    return Ok(Some(id.to_string()));
+                }
+                CommitOutcome::Moved => backoff(attempt),
+            }
+        }
+        Err(MemError::Contention(scope.to_string()))
+    }
+}
+
+fn backoff(attempt: u32) {
+    // Cheap jitter from the clock and pid, so colliding writers spread out.
+    let nanos = Timestamp::now().subsec_nanosecond().unsigned_abs() ^ std::process::id();
+    let ceiling = (1 + attempt.min(20)) * 2;
+    let ms = u64::from(nanos % ceiling) + 1;
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+}
+
+/// The first non-empty line of `body`, without Markdown heading marks, at
+/// most 80 characters.
+pub fn default_title(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(|l| l.trim().trim_start_matches('#').trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    clip(line, 80)
+}
+
+fn single_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `s` cut to at most `max` characters, with `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,217 @@
+//! The observation store: scope names, the layout of scope repositories
+//! under `scopes/`, the observation and tombstone formats, and the git
+//! repositories behind them.
+//!
+//! Invariant: a scope exists exactly when `scopes/<name>.git` is a git
+//! repository whose head tree holds `.kioku/scope.yaml`.
+
+mod observation;
+mod repo;
+
+use std::path::{Path, PathBuf};
+
+pub use observation::{
+    hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
+    IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
+};
+pub use repo::{CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, TreeChange, MAIN_REF};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system operation failed.
+    #[error("{}: {source}{}", path.display(), hint(source))]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A git operation failed.
+    #[error("{0}")]
+    Git(String),
+    /// The scope name is not `local`, `user` or `team/<id>`.
+    #[error("'{0}' is not a scope name: use local, user or team/<id> (letters, digits, '.', '_' and '-')")]
+    BadScopeName(String),
+    /// No such scope on this device.
+    #[error("there is no scope '{name}' here (scopes: {known}): create it with `mem scope add {name}` or pick one of these")]
+    UnknownScope {
+        /// The name asked for.
+        name: String,
+        /// The scopes that exist, comma-separated.
+        known: String,
+    },
+}
+
+fn hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            " (is MEM_HOME read-only? point MEM_HOME at a writable directory)"
+        }
+        _ => "",
+    }
+}
+
+impl StoreError {
+    /// An I/O error at `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// A validated scope name: `local`, `user` or `team/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct ScopeName(String);
+
+impl ScopeName {
+    /// Validate `name`.
+    ///
+    /// # Errors
+    /// [`StoreError::BadScopeName`] for anything but `local`, `user` or `team/<id>`
+    /// where `<id>` is 1–64 of `[A-Za-z0-9._-]` not starting with `.`.
+    pub fn parse(name: &str) -> Result<Self, StoreError> {
+        let ok = match name {
+            "local" | "user" => true,
+            _ => name.strip_prefix("team/").is_some_and(|id| {
+                !id.is_empty()
+                    && id.len() <= 64
+                    && !id.starts_with('.')
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            }),
+        };
+        if ok {
+            Ok(ScopeName(name.to_owned()))
+        } else {
+            Err(StoreError::BadScopeName(name.to_owned()))
+        }
+    }
+
+    /// The name as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Repository directory for this scope under `scopes_dir`.
+    pub fn repo_path(&self, scopes_dir: &Path) -> PathBuf {
+        scopes_dir.join(format!("{}.git", self.0))
+    }
+}
+
+impl std::fmt::Display for ScopeName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `.kioku/scope.yaml`. Changing this format breaks every existing store.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScopeMeta {
+    /// Format version of the scope's files; this build writes and reads 1.
+    pub format: u32,
+    /// The scope's name.
+    pub scope: String,
+    /// Whether files are age-encrypted.
+    pub encrypted: bool,
+}
+
+/// Path of the scope metadata file in a scope tree.
+pub const SCOPE_META_PATH: &str = ".kioku/scope.yaml";
+
+/// The scopes present under `scopes_dir`, sorted (`local`, `team/…`, `user`).
+///
+/// # Errors
+/// [`StoreError::Io`] when the directory exists but cannot be read.
+pub fn list_scopes(scopes_dir: &Path) -> Result<Vec<ScopeName>, StoreError> {
+    let mut out = Vec::new();
+    let read = |dir: &Path| -> Result<Vec<String>, StoreError> {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => Ok(entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(StoreError::io(dir, e)),
+        }
+    };
+    for name in read(scopes_dir)? {
+        if let Some(scope) = name.strip_suffix(".git") {
+            if let Ok(s) = ScopeName::parse(scope) {
+                out.push(s);
+            }
+        }
+    }
+    for name in read(&scopes_dir.join("team"))? {
+        if let Some(team) = name.strip_suffix(".git") {
+            if let Ok(s) = ScopeName::parse(&format!("team/{team}")) {
+                out.push(s);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Create the repository of `scope` under `scopes_dir` with its first commit
+/// holding `.kioku/scope.yaml`. Does nothing when it already exists.
+///
+/// The repository is built in a temporary directory beside its final place
+/// and renamed into place, so a half-made scope is never visible.
+///
+/// # Errors
+/// [`StoreError`] when the directory cannot be written.
+pub fn create_scope(
+    scopes_dir: &Path,
+    scope: &ScopeName,
+    signature: &Signature,
+) -> Result<bool, StoreError> {
+    let path = scope.repo_path(scopes_dir);
+    if path.exists() {
+        return Ok(false);
+    }
+    let parent = path.parent().expect("scope paths have a parent");
+    std::fs::create_dir_all(parent).map_err(|e| StoreError::io(parent, e))?;
+    let tmp = parent.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("scope")
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let repo = ScopeRepo::init(&tmp)?;
+    let meta = ScopeMeta {
+        format: 1,
+        scope: scope.as_str().to_owned(),
+        encrypted: false,
+    };
+    let yaml = format!(
+        "# kioku-mesh scope metadata. Changing this format breaks every existing store.\n{}",
+        serde_yaml::to_string(&meta).expect("plain data serialises")
+    );
+    repo.commit(
+        None,
+        &[FileChange::Upsert {
+            path: SCOPE_META_PATH.into(),
+            bytes: yaml.into_bytes(),
+        }],
+        &format!("mem: create scope {scope}"),
+        signature,
+    )?;
+    drop(repo);
+    match std::fs::rename(&tmp, &path) {
+        Ok(()) => Ok(true),
+        Err(_) if path.exists() => {
+            // Another process created it first: theirs wins.
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(false)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Err(StoreError::io(&path, e))
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! One scope's bare git repository, written through gix.
+//!
+//! A write is: blobs → tree edit of the head tree → commit → compare-and-swap
+//! move of `refs/heads/main` (the ref must still point at the parent the tree
+//! was built on). When another process moved the ref first, the caller gets
+//! [`CommitOutcome::Moved`] and rebuilds its change on the new head, so
+//! concurrent writers never clobber each other.
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::Target;
+use gix::ObjectId;
+
+use super::StoreError;
+
+/// The branch every scope keeps its history on.
+pub const MAIN_REF: &str = "refs/heads/main";
+
+/// A change to one file of a scope's tree.
+#[derive(Debug, Clone)]
+pub enum FileChange {
+    /// Create or overwrite `path` with these bytes.
+    Upsert {
+        /// Slash-separated path inside the scope tree.
+        path: String,
+        /// File content.
+        bytes: Vec<u8>,
+    },
+    /// Remove `path` (no error when it is absent).
+    Remove {
+        /// Slash-separated path inside the scope tree.
+        path: String,
+    },
+}
+
+/// A file that differs between two trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeChange {
+    /// Added or modified: the path and its new blob.
+    Written {
+        /// Slash-separated path.
+        path: String,
+        /// The blob now at that path.
+        blob: ObjectId,
+    },
+    /// The path is gone.
+    Removed {
+        /// Slash-separated path.
+        path: String,
+    },
+}
+
+/// Result of [`ScopeRepo::commit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// The commit was made and `refs/heads/main` now points at it.
+    Committed(ObjectId),
+    /// Another writer moved the ref since `parent` was read: rebuild and retry.
+    Moved,
+}
+
+/// Who made a commit, and when (seconds since the Unix epoch, UTC).
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// Name, e.g. the `user_id`.
+    pub name: String,
+    /// E-mail-shaped string, e.g. `alice@laptop`.
+    pub email: String,
+    /// Seconds since the Unix epoch.
+    pub seconds: i64,
+}
+
+/// One commit of a scope's history, for `mem log`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommitInfo {
+    /// Full hex commit id.
+    pub commit: String,
+    /// Seconds since the Unix epoch (committer time).
+    pub time: i64,
+    /// Committer name.
+    pub author: String,
+    /// First line of the message.
+    pub message: String,
+    /// Number of parents (2 for merges).
+    pub parents: usize,
+}
+
+/// An open scope repository.
+pub struct ScopeRepo {
+    path: PathBuf,
+    repo: gix::Repository,
+}
+
+fn git_err(context: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Git(format!("{context}: {e}"))
+}
+
+fn open_options() -> gix::open::Options {
+    // Isolated: the user's global git config must not change how scopes are
+    // read or written (hooks, templates, object formats).
+    gix::open::Options::isolated()
+}
+
+impl ScopeRepo {
+    /// Create a bare repository at `path` whose `HEAD` names `refs/heads/main`.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when the directory cannot be created, [`StoreError::Git`] otherwise.
+    pub fn init(path: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError::io(path, e))?;
+        gix::init_bare(path).map_err(|e| git_err("cannot create repository", e))?;
+        std::fs::write(path.join("HEAD"), format!("ref: {MAIN_REF}\n"))
+            .map_err(|e| StoreError::io(path, e))?;
+        Self::open(path)
+    }
+
+    /// Open the bare repository at `path`.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when it is not a readable git repository.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let repo = gix::open_opts(path, open_options())
+            .map_err(|e| git_err(&format!("cannot open {}", path.display()), e))?;
+        Ok(ScopeRepo {
+            path: path.to_owned(),
+            repo,
+        })
+    }
+
+    /// The repository directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The commit `refs/heads/main` points at, or `None` before the first commit.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the ref store cannot be read.
+    pub fn head(&self) -> Result<Option<ObjectId>, StoreError> {
+        let reference = self
+            .repo
+            .try_find_reference(MAIN_REF)
+            .map_err(|e| git_err("cannot read refs/heads/main", e))?;
+        Ok(reference.and_then(|r| r.target().try_id().map(|id| id.to_owned())))
+    }
+
+    /// Whether the object `id` is present.
+    pub fn has_object(&self, id: &ObjectId) -> bool {
+        self.repo.has_object(id)
+    }
+
+    fn tree_of(&self, commit: ObjectId) -> Result<gix::Tree<'_>, StoreError> {
+        self.repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| git_err(&format!("cannot read commit {commit}"), e))
+    }
+
+    /// The bytes of the blob `id`.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the object is missing or not a blob.
+    pub fn read_blob(&self, id: ObjectId) -> Result<Vec<u8>, StoreError> {
+        self.repo
+            .find_blob(id)
+            .map(|mut b| b.take_data())
+            .map_err(|e| git_err(&format!("cannot read blob {id}"), e))
+    }
+
+    /// The content of `path` in `commit`'s tree, or `None` when absent.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the commit or a tree on the way cannot be read.
+    pub fn read_path(&self, commit: ObjectId, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tree = self.tree_of(commit)?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(|e| git_err(&format!("cannot look up {path}"), e))?;
+        match entry {
+            Some(e) if e.mode().is_blob() => self.read_blob(e.object_id()).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every blob in `commit`'s tree whose path starts with one of `prefixes`
+    /// (e.g. `obs/`), as `(path, blob id)` in tree order.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when a tree cannot be read.
+    pub fn files(
+        &self,
+        commit: ObjectId,
+        prefixes: &[&str],
+    ) -> Result<Vec<(String, ObjectId)>, StoreError> {
+        let tree = self.tree_of(commit)?;
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        tree.traverse()
+            .breadthfirst(&mut recorder)
+            .map_err(|e| git_err("cannot walk tree", e))?;
+        Ok(recorder
+            .records
+            .into_iter()
+            .filter(|e| e.mode.is_blob())
+            .filter_map(|e| {
+                let path = e.filepath.to_str().ok()?.to_owned();
+                prefixes
+                    .iter()
+                    .any(|p| path.starts_with(p))
+                    .then_some((path, e.oid))
+            })
+            .collect())
+    }
+
+    /// The files that differ between the trees of `from` and `to` (`from` =
+    /// `None` means the empty tree). Renames are reported as a removal and an
+    /// addition. Only subtrees whose ids differ are read, so the cost follows
+    /// the size of the change, not of the scope.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when a commit or tree cannot be read.
+    pub fn diff(
+        &self,
+        from: Option<ObjectId>,
+        to: ObjectId,
+    ) -> Result<Vec<TreeChange>, StoreError> {
+        let old = from.map(|c| self.tree_of(c)).transpose()?;
+        let new = self.tree_of(to)?;
+        let mut options = gix::diff::Options::default().with_rewrites(None);
+        options.track_path();
+        let changes = self
+            .repo
+            .diff_tree_to_tree(old.as_ref(), Some(&new), Some(options))
+            .map_err(|e| git_err("cannot diff trees", e))?;
+        use gix::object::tree::diff::ChangeDetached as C;
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            match change {
+                C::Addition {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                }
+                | C::Modification {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                } => {
+                    if entry_mode.is_blob() {
+                        out.push(TreeChange::Written {
+                            path: location.to_string(),
+                            blob: id,
+                        });
+                    }
+                }
+                C::Deletion {
+                    location,
+                    entry_mode,
+                    ..
+                } => {
+                    if entry_mode.is_blob() {
+                        out.push(TreeChange::Removed {
+                            path: location.to_string(),
+                        });
+                    }
+                }
+                C::Rewrite {
+                    source_location,
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                } => {
+                    if entry_mode.is_blob() {
+                        out.push(TreeChange::Removed {
+                            path: source_location.to_string(),
+                        });
+                        out.push(TreeChange::Written {
+                            path: location.to_string(),
+                            blob: id,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Apply `changes` to the tree of `parent` (or to an empty tree), write a
+    /// commit and move `refs/heads/main` from `parent` to it, atomically.
+    ///
+    /// Returns [`CommitOutcome::Moved`] when the ref no longer points at
+    /// `parent` (or is locked by another writer): nothing is lost, the new
+    /// objects are just unreferenced, and the caller retries on the new head.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when objects cannot be written (a read-only
+    /// repository, a full disk) or the ref cannot be updated for another reason.
+    pub fn commit(
+        &self,
+        parent: Option<ObjectId>,
+        changes: &[FileChange],
+        message: &str,
+        signature: &Signature,
+    ) -> Result<CommitOutcome, StoreError> {
+        let base_tree = match parent {
+            Some(p) => self.tree_of(p)?.id,
+            None => ObjectId::empty_tree(self.repo.object_hash()),
+        };
+        let mut editor = self
+            .repo
+            .edit_tree(base_tree)
+            .map_err(|e| git_err("cannot edit tree", e))?;
+        for change in changes {
+            match change {
+                FileChange::Upsert { path, bytes } => {
+                    let blob = self
+                        .repo
+                        .write_blob(bytes)
+                        .map_err(|e| git_err("cannot write object", e))?;
+                    editor
+                        .upsert(path.as_str(), EntryKind::Blob, blob.detach())
+                        .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
+                }
+                FileChange::Remove { path } => {
+                    editor
+                        .remove(path.as_str())
+                        .map_err(|e| git_err(&format!("cannot remove {path}"), e))?;
+                }
+            }
+        }
+        let tree = editor
+            .write()
+            .map_err(|e| git_err("cannot write tree", e))?
+            .detach();
+        let parents: Vec<ObjectId> = parent.into_iter().collect();
+        self.commit_tree(tree, &parents, message, signature)
+    }
+
+    /// Write a commit of `tree` with `parents` and move `refs/heads/main` from
+    /// `parents[0]` (or from nothing) to it; see [`ScopeRepo::commit`].
+    ///
+    /// # Errors
+    /// As [`ScopeRepo::commit`].
+    pub fn commit_tree(
+        &self,
+        tree: ObjectId,
+        parents: &[ObjectId],
+        message: &str,
+        signature: &Signature,
+    ) -> Result<CommitOutcome, StoreError> {
+        let time = gix::date::Time {
+            seconds: signature.seconds,
+            offset: 0,
+        };
+        let sig = gix::actor::Signature {
+            name: signature.name.as_str().into(),
+            email: signature.email.as_str().into(),
+            time,
+        };
+        let commit = gix::objs::Commit {
+            message: message.into(),
+            tree,
+            author: sig.clone(),
+            committer: sig,
+            encoding: None,
+            parents: parents.iter().copied().collect(),
+            extra_headers: Default::default(),
+        };
+        let commit_id = self
+            .repo
+            .write_object(&commit)
+            .map_err(|e| git_err("cannot write commit", e))?
+            .detach();
+        let expected = match parents.first() {
+            Some(p) => PreviousValue::MustExistAndMatch(Target::Object(*p)),
+            None => PreviousValue::MustNotExist,
+        };
+        let edit = RefEdit {
+            change: Change::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: message.lines().next().unwrap_or_default().into(),
+                },
+                expected,
+                new: Target::Object(commit_id),
+            },
+            name: MAIN_REF.try_into().expect("valid ref name"),
+            deref: false,
+        };
+        match self.repo.edit_reference(edit) {
+            Ok(_) => Ok(CommitOutcome::Committed(commit_id)),
+            Err(e) => {
+                // A mismatch and a held lock both mean another writer is
+                // active; anything else (permissions, disk) is an error.
+                if self.head()? != parents.first().copied() || is_lock_error(&e.to_string()) {
+                    Ok(CommitOutcome::Moved)
+                } else {
+                    Err(git_err("cannot move refs/heads/main", e))
+                }
+            }
+        }
+    }
+
+    /// Up to `limit` commits reachable from `refs/heads/main`, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the history cannot be walked.
+    pub fn log(&self, limit: usize) -> Result<Vec<CommitInfo>, StoreError> {
+        let Some(head) = self.head()? else {
+            return Ok(Vec::new());
+        };
+        let walk = self
+            .repo
+            .rev_walk([head])
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                Default::default(),
+            ))
+            .all()
+            .map_err(|e| git_err("cannot walk history", e))?;
+        let mut out = Vec::new();
+        for info in walk.take(limit) {
+            let info = info.map_err(|e| git_err("cannot walk history", e))?;
+            let commit = info
+                .object()
+                .map_err(|e| git_err("cannot read commit", e))?;
+            let committer = commit
+                .committer()
+                .map_err(|e| git_err("cannot read commit", e))?;
+            let seconds = committer.seconds();
+            out.push(CommitInfo {
+                commit: info.id.to_string(),
+                time: seconds,
+                author: committer.name.to_str_lossy().into_owned(),
+                message: commit
+                    .message_raw_sloppy()
+                    .to_str_lossy()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                parents: commit.parent_ids().count(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn is_lock_error(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("lock")
+}
