@@ -7,7 +7,9 @@
 //! library never prints and never depends on the command line.
 
 pub mod config;
+pub mod gitcli;
 pub mod index;
+pub mod jsonl;
 pub mod memory;
 pub mod paths;
 pub mod project;

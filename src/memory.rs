@@ -55,7 +55,7 @@ pub enum MemError {
     #[error("the text is {0} bytes, over the limit of 1 MiB (1048576 bytes): save a summary and keep the rest in a file")]
     TooLarge(usize),
     /// A secret in text bound for a plaintext scope.
-    #[error("the text contains what looks like a {kind}; scope '{scope}' is not encrypted, so it was not saved: remove the secret, wrap it in <private>…</private>, or pass --allow-secrets")]
+    #[error("the text looks like it contains a secret ({kind}); scope '{scope}' is not encrypted, so it was not saved: remove the secret, wrap it in <private>…</private>, or pass --allow-secrets")]
     Secret {
         /// Which kind of secret.
         kind: &'static str,
@@ -164,6 +164,15 @@ pub struct BatchOutcome {
     pub commits: usize,
 }
 
+/// A message for the person running the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something happened that they may want to know (a store was set up).
+    Note(String),
+    /// Something is wrong but the command went on (a file was skipped).
+    Warning(String),
+}
+
 /// One command run's view of the store.
 pub struct Mem {
     paths: Paths,
@@ -171,7 +180,7 @@ pub struct Mem {
     scopes: Vec<ScopeName>,
     index: Option<Index>,
     fresh: Vec<ScopeName>,
-    notices: Vec<String>,
+    notices: Vec<Notice>,
 }
 
 impl Mem {
@@ -183,7 +192,12 @@ impl Mem {
     pub fn open(paths: Paths, cwd: &Path, flags: &Flags) -> Result<Self, MemError> {
         let scopes = store::list_scopes(&paths.scopes_dir())?;
         let config = Config::load(&paths.config_file(), cwd, &scopes, flags)?;
-        let notices = config.warnings.clone();
+        let notices = config
+            .warnings
+            .iter()
+            .cloned()
+            .map(Notice::Warning)
+            .collect();
         Ok(Mem {
             paths,
             config,
@@ -211,7 +225,7 @@ impl Mem {
 
     /// Warnings and notices gathered so far (config problems, index
     /// rebuilds, skipped files); each is one sentence.
-    pub fn take_notices(&mut self) -> Vec<String> {
+    pub fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)
     }
 
@@ -261,10 +275,10 @@ impl Mem {
     pub fn ensure_initialised(&mut self) -> Result<(), MemError> {
         if !self.is_initialised() {
             self.init()?;
-            self.notices.push(format!(
+            self.notices.push(Notice::Note(format!(
                 "set up mem in {} (local and user scopes)",
                 self.paths.data_dir().display()
-            ));
+            )));
         }
         Ok(())
     }
@@ -319,7 +333,7 @@ impl Mem {
     fn open_index(&mut self) -> Result<&mut Index, MemError> {
         if self.index.is_none() {
             let (index, notice) = Index::open(&self.paths.index_file())?;
-            self.notices.extend(notice);
+            self.notices.extend(notice.map(Notice::Warning));
             self.index = Some(index);
         }
         Ok(self.index.as_mut().expect("opened above"))
@@ -351,10 +365,10 @@ impl Mem {
             let repo = ScopeRepo::open(&scope.repo_path(&scopes_dir))?;
             let report = self.open_index()?.update_scope(&scope, &repo)?;
             for b in &report.broken {
-                notices.push(format!(
+                notices.push(Notice::Warning(format!(
                     "skipped {}:{}: {} (run `mem doctor` for the list)",
                     b.scope, b.path, b.error
-                ));
+                )));
             }
             self.fresh.push(scope);
         }
@@ -544,8 +558,25 @@ impl Mem {
             let mut obs = obs.clone();
             obs.supersedes = explicit.clone();
             if let Some(key) = &obs.key {
-                obs.supersedes
-                    .extend(index.live_with_key(scope.as_str(), key)?);
+                let live = index.live_with_key(scope.as_str(), key)?;
+                // Saving again what the key already holds is a no-op, even
+                // though the key rule would make the supersedes list differ.
+                for id in &live {
+                    if let Some(row) = index.rows_of(id)?.first() {
+                        if same_content(&row.to_observation(), &obs) {
+                            outcome = Some(SaveOutcome {
+                                id: id.clone(),
+                                scope: scope.to_string(),
+                                path: row.path.clone(),
+                                status: SaveStatus::Unchanged,
+                                supersedes: row.supersedes.clone(),
+                                commit: None,
+                            });
+                            return Ok(None);
+                        }
+                    }
+                }
+                obs.supersedes.extend(live);
             }
             obs.normalize();
             let id = obs.id();
@@ -737,6 +768,18 @@ impl Mem {
         }
         Err(MemError::Contention(scope.to_string()))
     }
+}
+
+/// Whether two observations carry the same identity content apart from
+/// `supersedes`.
+fn same_content(a: &Observation, b: &Observation) -> bool {
+    let strip = |o: &Observation| {
+        let mut o = o.clone();
+        o.supersedes.clear();
+        o.normalize();
+        o.id()
+    };
+    strip(a) == strip(b)
 }
 
 fn backoff(attempt: u32) {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-pub use query::{Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats};
+pub use query::{Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats, TombInfo};
 
 use crate::store::{Observation, ScopeName, ScopeRepo, StoreError, Tombstone, TreeChange};
 use crate::text::cjk_bigrams;

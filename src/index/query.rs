@@ -135,6 +135,17 @@ pub struct Hit {
     pub also_in: Vec<String>,
 }
 
+/// Who deleted an observation, when and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct TombInfo {
+    /// When (RFC 3339).
+    pub deleted: String,
+    /// Who.
+    pub author: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
 /// Result of resolving an id prefix.
 #[derive(Debug, Clone)]
 pub enum IdMatch {
@@ -478,19 +489,21 @@ impl Index {
             .collect::<Result<_, _>>()?)
     }
 
-    /// The tombstone details for `id` in `scope`: (deleted, author, reason).
+    /// The tombstone for `id` in `scope`, if it is deleted there.
     ///
     /// # Errors
     /// [`IndexError::Sql`].
-    pub fn tombstone_info(
-        &self,
-        scope: &str,
-        id: &str,
-    ) -> Result<Option<(String, Option<String>, Option<String>)>, IndexError> {
+    pub fn tombstone_info(&self, scope: &str, id: &str) -> Result<Option<TombInfo>, IndexError> {
         Ok(self
             .conn
             .prepare_cached("SELECT deleted, author, reason FROM tombs WHERE scope = ?1 AND target = ?2 LIMIT 1")?
-            .query_row(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row(params![scope, id], |r| {
+                Ok(TombInfo {
+                    deleted: r.get(0)?,
+                    author: r.get(1)?,
+                    reason: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 

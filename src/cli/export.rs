@@ -1,0 +1,100 @@
+//! `mem export`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use kioku_mesh::config::Flags;
+
+use super::{flush_notices, Ctx, Ui, UsageError};
+
+/// Write observations out: JSON lines (to stdout or a file) or Markdown
+/// files (one per observation, into a directory).
+///
+/// Everything is exported, superseded and deleted observations included
+/// (marked in JSON by "superseded" and "deleted"). The JSON-lines output is
+/// what `mem import --from jsonl` reads.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// File (jsonl; default stdout) or directory (markdown; required).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Only this scope (repeatable).
+    #[arg(long = "scope", short = 's', value_name = "SCOPE")]
+    scopes: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// Markdown files with front matter: DIR/<scope>/obs/YYYY/MM/DD/<id>.md.
+    Markdown,
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
+    let mut mem = ctx.mem(ui, &Flags::default())?;
+    let mut scopes = Vec::new();
+    for s in &args.scopes {
+        scopes.push(mem.scope(s)?.to_string());
+    }
+    let rows = mem.index()?.all_rows(&scopes);
+    flush_notices(ui, &mut mem);
+    let rows = rows?;
+    match args.format {
+        Format::Jsonl => {
+            let mut sink: Box<dyn Write> = match &args.output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            for row in &rows {
+                let rec = kioku_mesh::jsonl::record(
+                    &row.to_observation(),
+                    &row.id,
+                    &row.scope,
+                    row.superseded,
+                    row.deleted,
+                );
+                serde_json::to_writer(&mut sink, &rec)?;
+                sink.write_all(b"\n")?;
+            }
+            sink.flush()?;
+            if let Some(path) = &args.output {
+                ui.note(&format!(
+                    "exported {} observations to {}",
+                    rows.len(),
+                    path.display()
+                ));
+            }
+        }
+        Format::Markdown => {
+            let Some(dir) = &args.output else {
+                return Err(UsageError(
+                    "--format markdown writes one file per observation: give a directory with --output DIR".into(),
+                )
+                .into());
+            };
+            for row in &rows {
+                let path = dir.join(&row.scope).join(&row.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+                }
+                std::fs::write(&path, row.to_observation().render())
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            }
+            ui.note(&format!(
+                "exported {} observations to {}",
+                rows.len(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}

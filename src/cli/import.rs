@@ -1,0 +1,139 @@
+//! `mem import`.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use kioku_mesh::config::Flags;
+use kioku_mesh::jsonl::{parse_record, Defaults};
+use kioku_mesh::memory::BatchOutcome;
+
+use super::{flush_notices, Ctx, Ui, UsageError};
+
+/// Observations per commit when importing.
+const BATCH: usize = 1000;
+
+/// Import observations from another source.
+///
+/// jsonl: one JSON object per line with the front-matter field names plus
+/// "body" (what `mem export` writes); missing fields take their defaults. A
+/// record's "scope" is used when that scope exists here, unless --scope is
+/// given. Every line is checked before anything is written: one bad line
+/// stops the import with nothing imported. Observations already present are
+/// skipped, so importing the same file twice adds nothing. Commits are made
+/// in batches of 1000.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Source format.
+    #[arg(long = "from", value_enum)]
+    from: Source,
+    /// File to read ('-' for standard input).
+    path: PathBuf,
+    /// Scope to import into (default: each record's scope, else default_scope).
+    #[arg(long, short = 's')]
+    scope: Option<String>,
+    /// Import even if a record looks like it contains a secret.
+    #[arg(long)]
+    allow_secrets: bool,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Source {
+    /// JSON lines, as written by `mem export --format jsonl`.
+    Jsonl,
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
+    let Source::Jsonl = args.from;
+    let reader: Box<dyn BufRead> = if args.path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(&args.path)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", args.path.display())))?,
+        ))
+    };
+    let mut mem = ctx.mem(ui, &Flags::default())?;
+    mem.ensure_initialised()?;
+    let defaults = Defaults {
+        created: kioku_mesh::time::now(),
+        author: Some(mem.config().user_id.value.clone()),
+        device: Some(mem.config().device.value.clone()),
+    };
+    let forced = args.scope.as_deref().map(|s| mem.scope(s)).transpose()?;
+    let default_scope = mem.scope(&mem.config().default_scope.value.clone())?;
+    let mut by_scope: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| {
+            anyhow::anyhow!(
+                "{} line {}: {e}; nothing was imported",
+                args.path.display(),
+                n + 1
+            )
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (mut obs, scope) = parse_record(&line, &defaults).map_err(|e| {
+            UsageError(format!(
+                "{} line {}: {e}; nothing was imported",
+                args.path.display(),
+                n + 1
+            ))
+        })?;
+        obs.body = kioku_mesh::text::strip_private(&obs.body);
+        let target = match (&forced, scope) {
+            (Some(f), _) => f.clone(),
+            (None, Some(s)) => mem.scope(&s).unwrap_or_else(|_| default_scope.clone()),
+            (None, None) => default_scope.clone(),
+        };
+        if !args.allow_secrets {
+            if let Some(m) = kioku_mesh::text::find_secrets(&obs.body).first() {
+                if !mem.scope_meta(&target)?.encrypted {
+                    return Err(UsageError(format!(
+                        "{} line {}: the text looks like it contains a secret ({}); scope '{target}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets",
+                        args.path.display(),
+                        n + 1,
+                        m.kind
+                    ))
+                    .into());
+                }
+            }
+        }
+        by_scope.entry(target.to_string()).or_default().push(obs);
+    }
+    let total: usize = by_scope.values().map(Vec::len).sum();
+    let bar = ui.progress(total as u64, args.json, "importing");
+    let mut sum = BatchOutcome::default();
+    let mut offset = 0;
+    for (scope, observations) in by_scope {
+        let scope = mem.scope(&scope)?;
+        let n = observations.len();
+        let out = mem.import_batch(&scope, observations, BATCH, |done| {
+            bar.set_position((offset + done) as u64)
+        })?;
+        offset += n;
+        sum.imported += out.imported;
+        sum.duplicates += out.duplicates;
+        sum.commits += out.commits;
+    }
+    bar.finish_and_clear();
+    flush_notices(ui, &mut mem);
+    if args.json {
+        return ui.json(&serde_json::json!({
+            "imported": sum.imported,
+            "duplicates": sum.duplicates,
+            "failed": 0,
+            "commits": sum.commits,
+        }));
+    }
+    ui.line(format!(
+        "imported {} observations ({} already present) in {} commits",
+        sum.imported, sum.duplicates, sum.commits
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `mem init`.
+
+use clap::Args;
+use kioku_mesh::config::Flags;
+
+use super::{Ctx, Ui};
+
+/// Set up config and the `local` and `user` scopes.
+///
+/// Creates the config file (user_id, device, default_scope) and one bare git
+/// repository per scope. Running it again changes nothing. Other commands set
+/// up a missing store by themselves; `init` makes it explicit.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
+    let mut mem = ctx.mem(ui, &Flags::default())?;
+    let created = mem.init()?;
+    if args.json {
+        ui.json(&serde_json::json!({
+            "home": mem.paths().data_dir(),
+            "config": mem.paths().config_file(),
+            "created": created,
+            "scopes": mem.scopes(),
+        }))?;
+    } else if created.is_empty() {
+        ui.line(format!(
+            "mem is already set up in {}",
+            mem.paths().data_dir().display()
+        ))?;
+    } else {
+        for c in &created {
+            ui.line(format!("created {c}"))?;
+        }
+        ui.line(format!(
+            "mem is set up in {}: save with `mem save \"…\"`, find with `mem search …`",
+            mem.paths().data_dir().display()
+        ))?;
+        ui.note("the user scope is not encrypted yet; encryption arrives with `mem key init` in a later release");
+    }
+    Ok(())
+}

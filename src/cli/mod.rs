@@ -1,0 +1,176 @@
+//! The command line: the clap definition, the one `match` that dispatches,
+//! and the mapping of errors to exit codes (0 ok, 1 error, 2 usage, 3
+//! unresolved conflicts, 4 not found).
+
+mod delete;
+mod doctor;
+mod edit;
+mod export;
+mod filter;
+mod generate;
+mod get;
+mod import;
+mod init;
+mod list;
+mod log;
+mod output;
+mod reindex;
+mod save;
+mod search;
+mod stats;
+mod ui;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kioku_mesh::config::Flags;
+use kioku_mesh::memory::Notice;
+use kioku_mesh::paths::Paths;
+use kioku_mesh::{Mem, MemError};
+
+pub use ui::Ui;
+
+/// mem: shared memory for AI coding agents, kept in git.
+///
+/// Agents save what they learned with `mem save`; the next agent, on any
+/// machine, finds it with `mem search`. Observations are Markdown files with
+/// YAML front matter in one git repository per scope (local, user,
+/// team/<id>), searched through a local SQLite FTS5 index.
+#[derive(Parser, Debug)]
+#[command(name = "mem", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Init(init::InitArgs),
+    Save(save::SaveArgs),
+    Search(search::SearchArgs),
+    Get(get::GetArgs),
+    List(list::ListArgs),
+    Log(log::LogArgs),
+    Edit(edit::EditArgs),
+    Delete(delete::DeleteArgs),
+    Reindex(reindex::ReindexArgs),
+    Doctor(doctor::DoctorArgs),
+    Stats(stats::StatsArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
+    #[command(hide = true)]
+    GenerateDocs(generate::GenerateArgs),
+}
+
+/// What every command needs: where things are and where it runs.
+pub struct Ctx {
+    /// Resolved directories.
+    pub paths: Paths,
+    /// The working directory (for project detection and config lookup).
+    pub cwd: PathBuf,
+}
+
+impl Ctx {
+    /// Open the library with these flags, printing config warnings.
+    pub fn mem(&self, ui: &mut Ui, flags: &Flags) -> anyhow::Result<Mem> {
+        let mut mem = Mem::open(self.paths.clone(), &self.cwd, flags)?;
+        flush_notices(ui, &mut mem);
+        Ok(mem)
+    }
+}
+
+/// Print the library's gathered notices on stderr.
+pub fn flush_notices(ui: &mut Ui, mem: &mut Mem) {
+    for n in mem.take_notices() {
+        match n {
+            Notice::Note(m) => ui.note(&m),
+            Notice::Warning(m) => ui.warn(&m),
+        }
+    }
+}
+
+/// A mistake in how the command was called (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The command ran, found conflicts the user must resolve (exit code 3).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+#[allow(dead_code)]
+pub struct ConflictsPending(pub String);
+
+fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
+    if let Command::GenerateDocs(args) = &cli.command {
+        return generate::run(ui, args);
+    }
+    let ctx = Ctx {
+        paths: Paths::from_env()?,
+        cwd: std::env::current_dir()
+            .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?,
+    };
+    match cli.command {
+        Command::Init(a) => init::run(ui, &ctx, a),
+        Command::Save(a) => save::run(ui, &ctx, a),
+        Command::Search(a) => search::run(ui, &ctx, a),
+        Command::Get(a) => get::run(ui, &ctx, a),
+        Command::List(a) => list::run(ui, &ctx, a),
+        Command::Log(a) => log::run(ui, &ctx, a),
+        Command::Edit(a) => edit::run(ui, &ctx, a),
+        Command::Delete(a) => delete::run(ui, &ctx, a),
+        Command::Reindex(a) => reindex::run(ui, &ctx, a),
+        Command::Doctor(a) => doctor::run(ui, &ctx, a),
+        Command::Stats(a) => stats::run(ui, &ctx, a),
+        Command::Export(a) => export::run(ui, &ctx, a),
+        Command::Import(a) => import::run(ui, &ctx, a),
+        Command::GenerateDocs(_) => unreachable!("handled above"),
+    }
+}
+
+/// Exit code for an error: 2 usage, 3 conflicts, 4 not found, else 1.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.is::<UsageError>() {
+            return 2;
+        }
+        if cause.is::<ConflictsPending>() {
+            return 3;
+        }
+        if let Some(MemError::NotFound(_)) = cause.downcast_ref::<MemError>() {
+            return 4;
+        }
+    }
+    1
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Parse, run, print the error chain once, map to the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let mut ui = Ui::new();
+    let result = run(&mut ui, cli).and_then(|()| ui.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            ui.error(&format!("{e:#}"));
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+}

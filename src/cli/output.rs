@@ -1,0 +1,97 @@
+//! Shapes shared by the commands that print observations: the JSON objects
+//! documented in the README and the one-line human form.
+
+use kioku_mesh::index::{Hit, ObsRow};
+use kioku_mesh::store::short_id;
+use serde::Serialize;
+
+use super::Ui;
+
+/// An observation in search, list and log results (`--json`).
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub id: &'a str,
+    pub short_id: &'a str,
+    pub scope: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub also_in: &'a [String],
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub tags: &'a [String],
+    pub importance: u8,
+    pub created: String,
+    pub author: Option<&'a str>,
+    pub device: Option<&'a str>,
+    pub agent: Option<&'a str>,
+    pub superseded: bool,
+    pub deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<f64>,
+}
+
+/// RFC 3339 of seconds since the epoch.
+pub fn rfc3339(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(kioku_mesh::time::format)
+        .unwrap_or_default()
+}
+
+/// The date part (`YYYY-MM-DD`) of seconds since the epoch.
+pub fn date(seconds: i64) -> String {
+    rfc3339(seconds).chars().take(10).collect()
+}
+
+impl<'a> Summary<'a> {
+    pub fn of(row: &'a ObsRow, also_in: &'a [String]) -> Self {
+        Summary {
+            id: &row.id,
+            short_id: short_id(&row.id),
+            scope: &row.scope,
+            also_in,
+            kind: &row.kind,
+            title: &row.title,
+            summary: row.summary.as_deref(),
+            project: row.project.as_deref(),
+            key: row.key.as_deref(),
+            tags: &row.tags,
+            importance: row.importance,
+            created: rfc3339(row.created),
+            author: row.author.as_deref(),
+            device: row.device.as_deref(),
+            agent: row.agent.as_deref(),
+            superseded: row.superseded,
+            deleted: row.deleted,
+            snippet: None,
+            rank: None,
+        }
+    }
+
+    pub fn of_hit(hit: &'a Hit) -> Self {
+        Self::of(&hit.row, &hit.also_in)
+    }
+}
+
+/// One line per observation: short id, date, kind, scope, title, state.
+pub fn human_line(ui: &Ui, row: &ObsRow) -> String {
+    let mut marks = String::new();
+    if row.superseded {
+        marks.push_str(" [superseded]");
+    }
+    if row.deleted {
+        marks.push_str(" [deleted]");
+    }
+    format!(
+        "{}  {}  {:<9} {:<8} {}{}",
+        ui.dim(short_id(&row.id)),
+        date(row.created),
+        row.kind,
+        row.scope,
+        row.title,
+        marks
+    )
+}

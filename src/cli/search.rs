@@ -1,0 +1,69 @@
+//! `mem search`.
+
+use clap::Args;
+use kioku_mesh::text;
+
+use super::filter::FilterArgs;
+use super::output::{human_line, Summary};
+use super::{flush_notices, Ctx, Ui};
+
+/// Search observations (FTS5, ranked by bm25).
+///
+/// Words are matched in any order (English words by their stem); Chinese,
+/// Japanese and Korean are matched by two-character pieces, so any word of
+/// two or more characters is found inside longer text. Operators and
+/// punctuation are searched as plain text. When no observation has every
+/// word, observations with any of them are shown. By default: live
+/// observations of the current project and project-less ones.
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// What to look for.
+    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+    query: Vec<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Print results as a JSON array.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
+    let query = args.query.join(" ");
+    let mut mem = ctx.mem(ui, &args.filter.flags())?;
+    let filter = args.filter.filter(&mem)?;
+    let result = mem.search(&query, &filter);
+    flush_notices(ui, &mut mem);
+    let hits = result?;
+    let needles: Vec<String> = {
+        let terms = text::query_terms(&query);
+        if terms.is_empty() {
+            vec![query.trim().to_owned()]
+        } else {
+            terms.iter().map(|t| t.needle()).collect()
+        }
+    };
+    if args.json {
+        let out: Vec<Summary> = hits
+            .iter()
+            .map(|h| {
+                let mut s = Summary::of_hit(h);
+                s.snippet = Some(text::snippet(&h.row.body, &needles, 160).0);
+                s.rank = Some(h.rank);
+                s
+            })
+            .collect();
+        return ui.json(&out);
+    }
+    if hits.is_empty() {
+        ui.note(&format!("nothing found for '{query}'"));
+        return Ok(());
+    }
+    for hit in &hits {
+        let line = human_line(ui, &hit.row);
+        ui.line(line)?;
+        let (snip, ranges) = text::snippet(&hit.row.body, &needles, 100);
+        let snip = ui.highlight(&snip, &ranges);
+        ui.line(format!("    {snip}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The only place that writes to the terminal: stdout for data, stderr for
+//! warnings, notices and progress. Colour only when stdout is a terminal and
+//! `NO_COLOR` is unset; progress bars only when stderr is a terminal and the
+//! output is not JSON.
+
+use std::io::{IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// Terminal state for one command run.
+pub struct Ui {
+    color: bool,
+    stderr_color: bool,
+    progress: bool,
+    out: std::io::BufWriter<std::io::Stdout>,
+}
+
+const BOLD_RED: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[33m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl Ui {
+    /// Detect terminals and `NO_COLOR`.
+    pub fn new() -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ui {
+            color: !no_color && std::io::stdout().is_terminal(),
+            stderr_color: !no_color && std::io::stderr().is_terminal(),
+            progress: std::io::stderr().is_terminal(),
+            out: std::io::BufWriter::new(std::io::stdout()),
+        }
+    }
+
+    /// Write one line of data to stdout.
+    pub fn line(&mut self, text: impl AsRef<str>) -> std::io::Result<()> {
+        writeln!(self.out, "{}", text.as_ref())
+    }
+
+    /// Write `value` as pretty JSON to stdout.
+    pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> anyhow::Result<()> {
+        serde_json::to_writer_pretty(&mut self.out, value)?;
+        writeln!(self.out)?;
+        Ok(())
+    }
+
+    /// Flush stdout.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// A warning on stderr.
+    pub fn warn(&mut self, msg: &str) {
+        let _ = self.out.flush();
+        if self.stderr_color {
+            eprintln!("{YELLOW}warning:{RESET} {msg}");
+        } else {
+            eprintln!("warning: {msg}");
+        }
+    }
+
+    /// A notice on stderr.
+    pub fn note(&mut self, msg: &str) {
+        let _ = self.out.flush();
+        eprintln!("note: {msg}");
+    }
+
+    /// An error on stderr.
+    pub fn error(&mut self, msg: &str) {
+        let _ = self.out.flush();
+        if self.stderr_color {
+            eprintln!("{BOLD_RED}error:{RESET} {msg}");
+        } else {
+            eprintln!("error: {msg}");
+        }
+    }
+
+    /// `text` with byte `ranges` highlighted (bold red) when colour is on.
+    pub fn highlight(&self, text: &str, ranges: &[(usize, usize)]) -> String {
+        if !self.color || ranges.is_empty() {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len() + ranges.len() * 12);
+        let mut at = 0;
+        for &(start, end) in ranges {
+            if start < at || end > text.len() {
+                continue;
+            }
+            out.push_str(&text[at..start]);
+            out.push_str(BOLD_RED);
+            out.push_str(&text[start..end]);
+            out.push_str(RESET);
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
+    /// `text` dimmed when colour is on.
+    pub fn dim(&self, text: &str) -> String {
+        if self.color {
+            format!("{DIM}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// A progress bar of `len` steps, hidden unless stderr is a terminal and
+    /// `json` is off; it appears only after a short delay.
+    pub fn progress(&self, len: u64, json: bool, message: &str) -> ProgressBar {
+        if !self.progress || json {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(message.to_owned());
+        bar
+    }
+}
