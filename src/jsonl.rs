@@ -38,8 +38,10 @@ pub fn record(
     m.insert("files".into(), obs.files.clone().into());
     m.insert("supersedes".into(), obs.supersedes.clone().into());
     m.insert("created".into(), crate::time::format(obs.created).into());
-    opt(&mut m, "author", &obs.author);
-    opt(&mut m, "device", &obs.device);
+    // Written even when absent (as null): on import an absent author or
+    // device takes the importer's, a null one stays empty.
+    m.insert("author".into(), obs.author.clone().into());
+    m.insert("device".into(), obs.device.clone().into());
     opt(&mut m, "agent", &obs.agent);
     opt(&mut m, "session", &obs.session);
     for (k, v) in &obs.extra {
@@ -142,10 +144,14 @@ pub fn parse_record(
     let summary = opt_string(m.remove("summary").as_ref(), "summary")?;
     let project = opt_string(m.remove("project").as_ref(), "project")?;
     let key = opt_string(m.remove("key").as_ref(), "key")?;
-    let author =
-        opt_string(m.remove("author").as_ref(), "author")?.or_else(|| defaults.author.clone());
-    let device =
-        opt_string(m.remove("device").as_ref(), "device")?.or_else(|| defaults.device.clone());
+    let author = match m.remove("author") {
+        None => defaults.author.clone(),
+        v => opt_string(v.as_ref(), "author")?,
+    };
+    let device = match m.remove("device") {
+        None => defaults.device.clone(),
+        v => opt_string(v.as_ref(), "device")?,
+    };
     let agent = opt_string(m.remove("agent").as_ref(), "agent")?;
     let session = opt_string(m.remove("session").as_ref(), "session")?;
     let scope = opt_string(m.get("scope"), "scope")?;

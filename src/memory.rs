@@ -442,12 +442,10 @@ impl Mem {
     /// [`MemError`] for empty text, a bad kind or importance, an unknown scope
     /// or an unresolvable supersedes id.
     pub fn prepare(&mut self, draft: Draft) -> Result<(ScopeName, Observation), MemError> {
-        self.ensure_initialised()?;
         let scope_name = draft
             .scope
             .clone()
             .unwrap_or_else(|| self.config.default_scope.value.clone());
-        let scope = self.scope(&scope_name)?;
         let kind = draft.kind.unwrap_or_else(|| "note".into());
         if !store::KINDS.contains(&kind.as_str()) {
             return Err(MemError::Invalid(format!(
@@ -461,6 +459,9 @@ impl Mem {
                 "importance {importance} is out of range: use 1 (low) to 5 (high)"
             )));
         }
+        ScopeName::parse(&scope_name)?;
+        self.ensure_initialised()?;
+        let scope = self.scope(&scope_name)?;
         let body = draft.body;
         let title = match draft.title {
             Some(t) => t,

@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn private_spans_are_removed() {
         assert_eq!(strip_private("a <private>b</private> c"), "a  c");
-        assert_eq!(strip_private("a <PRIVATE>b\nc</Private>d"), "ad");
+        assert_eq!(strip_private("a <PRIVATE>b\nc</Private>d"), "a d");
         assert_eq!(strip_private("keep <private>the rest"), "keep ");
         assert_eq!(strip_private("nothing"), "nothing");
     }

@@ -37,7 +37,10 @@ fn man_pages(cmd: &clap::Command, prefix: &str, dir: &Path) -> anyhow::Result<()
     let mut buf = Vec::new();
     clap_mangen::Man::new(page).render(&mut buf)?;
     write(&dir.join(format!("{name}.1")), &buf)?;
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         man_pages(sub, &name, dir)?;
     }
     Ok(())

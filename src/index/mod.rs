@@ -207,7 +207,7 @@ impl Index {
                 source: e,
             })?;
         }
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -219,7 +219,9 @@ impl Index {
             )
             .map(|n| n > 0)?;
         if !has_meta {
-            let tx = conn.unchecked_transaction()?;
+            // IMMEDIATE: a deferred transaction that later writes fails at
+            // once with SQLITE_BUSY when another process holds the lock.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Another process may have created it in the meantime.
             let raced: i64 = tx.query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
@@ -266,7 +268,9 @@ impl Index {
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn clear(&mut self) -> Result<(), IndexError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM scopes; DELETE FROM obs; DELETE FROM tags; DELETE FROM edges;
              DELETE FROM tombs; DELETE FROM broken; DELETE FROM fts;",
@@ -287,7 +291,9 @@ impl Index {
             .collect::<Result<_, _>>()?;
         for name in names {
             if !scopes.iter().any(|s| s.as_str() == name) {
-                let tx = self.conn.transaction()?;
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
                 delete_scope_rows(&tx, &name)?;
                 tx.execute("DELETE FROM scopes WHERE name=?1", params![name])?;
                 tx.commit()?;

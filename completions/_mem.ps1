@@ -1,0 +1,252 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'mem'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'mem' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up config and the `local` and `user` scopes')
+            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save an observation')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search observations (FTS5, ranked by bm25)')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show one observation in full, by id or unique prefix (6+ hex characters)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List observations, newest first')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show history: the commits of every scope, or the versions of one observation')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an observation by writing a tombstone (who, when, why)')
+            [CompletionResult]::new('reindex', 'reindex', [CompletionResultType]::ParameterValue, 'Rebuild the search index from every scope')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and say what needs doing')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
+            [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;init' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;save' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Title (default: the first line of the text)')
+            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'Title (default: the first line of the text)')
+            [CompletionResult]::new('--summary', '--summary', [CompletionResultType]::ParameterName, 'One-line summary shown in results')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Kind: note, decision, bug, pattern, config, summary, feature, discovery, reference, session, handoff')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Kind: note, decision, bug, pattern, config, summary, feature, discovery, reference, session, handoff')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Tag (repeatable)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Topic key: the new observation supersedes the live one with this key')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to save into (default: default_scope from config, normally user)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to save into (default: default_scope from config, normally user)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project (default: the normalised origin URL of the current git repository)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Importance from 1 (low) to 5 (high)')
+            [CompletionResult]::new('--importance', '--importance', [CompletionResultType]::ParameterName, 'Importance from 1 (low) to 5 (high)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'A file the memory is about (repeatable)')
+            [CompletionResult]::new('--supersedes', '--supersedes', [CompletionResultType]::ParameterName, 'Id (or unique prefix) of an observation this one replaces (repeatable)')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Agent saving it (claude-code, codex, gemini, …)')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The agent''s session id')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Read the text from standard input (UTF-8)')
+            [CompletionResult]::new('--global', '--global', [CompletionResultType]::ParameterName, 'Save without a project: relevant everywhere')
+            [CompletionResult]::new('--allow-secrets', '--allow-secrets', [CompletionResultType]::ParameterName, 'Save even if the text looks like it contains a secret')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;search' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Only this kind')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Only this kind')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only observations with this tag')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project (plus project-less observations) instead of the current one')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many results (default: limit from config, normally 10)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many results (default: limit from config, normally 10)')
+            [CompletionResult]::new('--all-projects', '--all-projects', [CompletionResultType]::ParameterName, 'Every project')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include superseded and deleted observations')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as a JSON array')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;get' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as a JSON object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;list' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Only this kind')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Only this kind')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only observations with this tag')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'This project (plus project-less observations) instead of the current one')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many results (default: limit from config, normally 10)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many results (default: limit from config, normally 10)')
+            [CompletionResult]::new('--all-projects', '--all-projects', [CompletionResultType]::ParameterName, 'Every project')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include superseded and deleted observations')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as a JSON array')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;log' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many commits')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many commits')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;edit' {
+            [CompletionResult]::new('--allow-secrets', '--allow-secrets', [CompletionResultType]::ParameterName, 'Save even if the text looks like it contains a secret')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;delete' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Why it is deleted (kept in the tombstone)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why it is deleted (kept in the tombstone)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Delete only from this scope (default: every scope holding it)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Delete only from this scope (default: every scope holding it)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;reindex' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;doctor' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;stats' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'File (jsonl; default stdout) or directory (markdown; required)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'File (jsonl; default stdout) or directory (markdown; required)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;import' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Source format')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to import into (default: each record''s scope, else default_scope)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to import into (default: each record''s scope, else default_scope)')
+            [CompletionResult]::new('--allow-secrets', '--allow-secrets', [CompletionResultType]::ParameterName, 'Import even if a record looks like it contains a secret')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the counts as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;generate-docs' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory to write `man/` and `completions/` into')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up config and the `local` and `user` scopes')
+            [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save an observation')
+            [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search observations (FTS5, ranked by bm25)')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show one observation in full, by id or unique prefix (6+ hex characters)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List observations, newest first')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show history: the commits of every scope, or the versions of one observation')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an observation by writing a tombstone (who, when, why)')
+            [CompletionResult]::new('reindex', 'reindex', [CompletionResultType]::ParameterValue, 'Rebuild the search index from every scope')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and say what needs doing')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
+            [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;help;init' {
+            break
+        }
+        'mem;help;save' {
+            break
+        }
+        'mem;help;search' {
+            break
+        }
+        'mem;help;get' {
+            break
+        }
+        'mem;help;list' {
+            break
+        }
+        'mem;help;log' {
+            break
+        }
+        'mem;help;edit' {
+            break
+        }
+        'mem;help;delete' {
+            break
+        }
+        'mem;help;reindex' {
+            break
+        }
+        'mem;help;doctor' {
+            break
+        }
+        'mem;help;stats' {
+            break
+        }
+        'mem;help;export' {
+            break
+        }
+        'mem;help;import' {
+            break
+        }
+        'mem;help;generate-docs' {
+            break
+        }
+        'mem;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

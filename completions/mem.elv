@@ -1,0 +1,216 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mem] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mem'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mem'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Set up config and the `local` and `user` scopes'
+            cand save 'Save an observation'
+            cand search 'Search observations (FTS5, ranked by bm25)'
+            cand get 'Show one observation in full, by id or unique prefix (6+ hex characters)'
+            cand list 'List observations, newest first'
+            cand log 'Show history: the commits of every scope, or the versions of one observation'
+            cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
+            cand delete 'Delete an observation by writing a tombstone (who, when, why)'
+            cand reindex 'Rebuild the search index from every scope'
+            cand doctor 'Check the setup and say what needs doing'
+            cand stats 'Count observations per scope, kind and project, and show disk use'
+            cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
+            cand import 'Import observations from another source'
+            cand generate-docs 'Render man pages and completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;init'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;save'= {
+            cand -t 'Title (default: the first line of the text)'
+            cand --title 'Title (default: the first line of the text)'
+            cand --summary 'One-line summary shown in results'
+            cand -k 'Kind: note, decision, bug, pattern, config, summary, feature, discovery, reference, session, handoff'
+            cand --kind 'Kind: note, decision, bug, pattern, config, summary, feature, discovery, reference, session, handoff'
+            cand --tag 'Tag (repeatable)'
+            cand --key 'Topic key: the new observation supersedes the live one with this key'
+            cand -s 'Scope to save into (default: default_scope from config, normally user)'
+            cand --scope 'Scope to save into (default: default_scope from config, normally user)'
+            cand --project 'Project (default: the normalised origin URL of the current git repository)'
+            cand -i 'Importance from 1 (low) to 5 (high)'
+            cand --importance 'Importance from 1 (low) to 5 (high)'
+            cand --file 'A file the memory is about (repeatable)'
+            cand --supersedes 'Id (or unique prefix) of an observation this one replaces (repeatable)'
+            cand --agent 'Agent saving it (claude-code, codex, gemini, …)'
+            cand --session 'The agent''s session id'
+            cand --stdin 'Read the text from standard input (UTF-8)'
+            cand --global 'Save without a project: relevant everywhere'
+            cand --allow-secrets 'Save even if the text looks like it contains a secret'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;search'= {
+            cand -s 'Only this scope (repeatable)'
+            cand --scope 'Only this scope (repeatable)'
+            cand -k 'Only this kind'
+            cand --kind 'Only this kind'
+            cand --tag 'Only observations with this tag'
+            cand --project 'This project (plus project-less observations) instead of the current one'
+            cand --since 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w'
+            cand -n 'At most this many results (default: limit from config, normally 10)'
+            cand --limit 'At most this many results (default: limit from config, normally 10)'
+            cand --all-projects 'Every project'
+            cand --all 'Include superseded and deleted observations'
+            cand --json 'Print results as a JSON array'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;get'= {
+            cand --json 'Print as a JSON object'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;list'= {
+            cand -s 'Only this scope (repeatable)'
+            cand --scope 'Only this scope (repeatable)'
+            cand -k 'Only this kind'
+            cand --kind 'Only this kind'
+            cand --tag 'Only observations with this tag'
+            cand --project 'This project (plus project-less observations) instead of the current one'
+            cand --since 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w'
+            cand -n 'At most this many results (default: limit from config, normally 10)'
+            cand --limit 'At most this many results (default: limit from config, normally 10)'
+            cand --all-projects 'Every project'
+            cand --all 'Include superseded and deleted observations'
+            cand --json 'Print results as a JSON array'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;log'= {
+            cand -n 'At most this many commits'
+            cand --limit 'At most this many commits'
+            cand --json 'Print as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;edit'= {
+            cand --allow-secrets 'Save even if the text looks like it contains a secret'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;delete'= {
+            cand -r 'Why it is deleted (kept in the tombstone)'
+            cand --reason 'Why it is deleted (kept in the tombstone)'
+            cand -s 'Delete only from this scope (default: every scope holding it)'
+            cand --scope 'Delete only from this scope (default: every scope holding it)'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;reindex'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;doctor'= {
+            cand --json 'Print the report as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;stats'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;export'= {
+            cand --format 'Output format'
+            cand -o 'File (jsonl; default stdout) or directory (markdown; required)'
+            cand --output 'File (jsonl; default stdout) or directory (markdown; required)'
+            cand -s 'Only this scope (repeatable)'
+            cand --scope 'Only this scope (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;import'= {
+            cand --from 'Source format'
+            cand -s 'Scope to import into (default: each record''s scope, else default_scope)'
+            cand --scope 'Scope to import into (default: each record''s scope, else default_scope)'
+            cand --allow-secrets 'Import even if a record looks like it contains a secret'
+            cand --json 'Print the counts as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;generate-docs'= {
+            cand --out 'Directory to write `man/` and `completions/` into'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;help'= {
+            cand init 'Set up config and the `local` and `user` scopes'
+            cand save 'Save an observation'
+            cand search 'Search observations (FTS5, ranked by bm25)'
+            cand get 'Show one observation in full, by id or unique prefix (6+ hex characters)'
+            cand list 'List observations, newest first'
+            cand log 'Show history: the commits of every scope, or the versions of one observation'
+            cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
+            cand delete 'Delete an observation by writing a tombstone (who, when, why)'
+            cand reindex 'Rebuild the search index from every scope'
+            cand doctor 'Check the setup and say what needs doing'
+            cand stats 'Count observations per scope, kind and project, and show disk use'
+            cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
+            cand import 'Import observations from another source'
+            cand generate-docs 'Render man pages and completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;help;init'= {
+        }
+        &'mem;help;save'= {
+        }
+        &'mem;help;search'= {
+        }
+        &'mem;help;get'= {
+        }
+        &'mem;help;list'= {
+        }
+        &'mem;help;log'= {
+        }
+        &'mem;help;edit'= {
+        }
+        &'mem;help;delete'= {
+        }
+        &'mem;help;reindex'= {
+        }
+        &'mem;help;doctor'= {
+        }
+        &'mem;help;stats'= {
+        }
+        &'mem;help;export'= {
+        }
+        &'mem;help;import'= {
+        }
+        &'mem;help;generate-docs'= {
+        }
+        &'mem;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,127 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mem_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_mem_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mem_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mem_using_subcommand
+    set -l cmd (__fish_mem_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mem -n "__fish_mem_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_needs_command" -s V -l version -d 'Print version'
+complete -c mem -n "__fish_mem_needs_command" -f -a "init" -d 'Set up config and the `local` and `user` scopes'
+complete -c mem -n "__fish_mem_needs_command" -f -a "save" -d 'Save an observation'
+complete -c mem -n "__fish_mem_needs_command" -f -a "search" -d 'Search observations (FTS5, ranked by bm25)'
+complete -c mem -n "__fish_mem_needs_command" -f -a "get" -d 'Show one observation in full, by id or unique prefix (6+ hex characters)'
+complete -c mem -n "__fish_mem_needs_command" -f -a "list" -d 'List observations, newest first'
+complete -c mem -n "__fish_mem_needs_command" -f -a "log" -d 'Show history: the commits of every scope, or the versions of one observation'
+complete -c mem -n "__fish_mem_needs_command" -f -a "edit" -d 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
+complete -c mem -n "__fish_mem_needs_command" -f -a "delete" -d 'Delete an observation by writing a tombstone (who, when, why)'
+complete -c mem -n "__fish_mem_needs_command" -f -a "reindex" -d 'Rebuild the search index from every scope'
+complete -c mem -n "__fish_mem_needs_command" -f -a "doctor" -d 'Check the setup and say what needs doing'
+complete -c mem -n "__fish_mem_needs_command" -f -a "stats" -d 'Count observations per scope, kind and project, and show disk use'
+complete -c mem -n "__fish_mem_needs_command" -f -a "export" -d 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
+complete -c mem -n "__fish_mem_needs_command" -f -a "import" -d 'Import observations from another source'
+complete -c mem -n "__fish_mem_needs_command" -f -a "generate-docs" -d 'Render man pages and completions'
+complete -c mem -n "__fish_mem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mem -n "__fish_mem_using_subcommand init" -l json -d 'Print the result as JSON'
+complete -c mem -n "__fish_mem_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand save" -s t -l title -d 'Title (default: the first line of the text)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l summary -d 'One-line summary shown in results' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -s k -l kind -d 'Kind: note, decision, bug, pattern, config, summary, feature, discovery, reference, session, handoff' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l tag -d 'Tag (repeatable)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l key -d 'Topic key: the new observation supersedes the live one with this key' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -s s -l scope -d 'Scope to save into (default: default_scope from config, normally user)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l project -d 'Project (default: the normalised origin URL of the current git repository)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -s i -l importance -d 'Importance from 1 (low) to 5 (high)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l file -d 'A file the memory is about (repeatable)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l supersedes -d 'Id (or unique prefix) of an observation this one replaces (repeatable)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l agent -d 'Agent saving it (claude-code, codex, gemini, …)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l session -d 'The agent\'s session id' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l stdin -d 'Read the text from standard input (UTF-8)'
+complete -c mem -n "__fish_mem_using_subcommand save" -l global -d 'Save without a project: relevant everywhere'
+complete -c mem -n "__fish_mem_using_subcommand save" -l allow-secrets -d 'Save even if the text looks like it contains a secret'
+complete -c mem -n "__fish_mem_using_subcommand save" -l json -d 'Print the result as JSON'
+complete -c mem -n "__fish_mem_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand search" -s s -l scope -d 'Only this scope (repeatable)' -r
+complete -c mem -n "__fish_mem_using_subcommand search" -s k -l kind -d 'Only this kind' -r
+complete -c mem -n "__fish_mem_using_subcommand search" -l tag -d 'Only observations with this tag' -r
+complete -c mem -n "__fish_mem_using_subcommand search" -l project -d 'This project (plus project-less observations) instead of the current one' -r
+complete -c mem -n "__fish_mem_using_subcommand search" -l since -d 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w' -r
+complete -c mem -n "__fish_mem_using_subcommand search" -s n -l limit -d 'At most this many results (default: limit from config, normally 10)' -r
+complete -c mem -n "__fish_mem_using_subcommand search" -l all-projects -d 'Every project'
+complete -c mem -n "__fish_mem_using_subcommand search" -l all -d 'Include superseded and deleted observations'
+complete -c mem -n "__fish_mem_using_subcommand search" -l json -d 'Print results as a JSON array'
+complete -c mem -n "__fish_mem_using_subcommand search" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand get" -l json -d 'Print as a JSON object'
+complete -c mem -n "__fish_mem_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand list" -s s -l scope -d 'Only this scope (repeatable)' -r
+complete -c mem -n "__fish_mem_using_subcommand list" -s k -l kind -d 'Only this kind' -r
+complete -c mem -n "__fish_mem_using_subcommand list" -l tag -d 'Only observations with this tag' -r
+complete -c mem -n "__fish_mem_using_subcommand list" -l project -d 'This project (plus project-less observations) instead of the current one' -r
+complete -c mem -n "__fish_mem_using_subcommand list" -l since -d 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w' -r
+complete -c mem -n "__fish_mem_using_subcommand list" -s n -l limit -d 'At most this many results (default: limit from config, normally 10)' -r
+complete -c mem -n "__fish_mem_using_subcommand list" -l all-projects -d 'Every project'
+complete -c mem -n "__fish_mem_using_subcommand list" -l all -d 'Include superseded and deleted observations'
+complete -c mem -n "__fish_mem_using_subcommand list" -l json -d 'Print results as a JSON array'
+complete -c mem -n "__fish_mem_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand log" -s n -l limit -d 'At most this many commits' -r
+complete -c mem -n "__fish_mem_using_subcommand log" -l json -d 'Print as JSON'
+complete -c mem -n "__fish_mem_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand edit" -l allow-secrets -d 'Save even if the text looks like it contains a secret'
+complete -c mem -n "__fish_mem_using_subcommand edit" -l json -d 'Print the result as JSON'
+complete -c mem -n "__fish_mem_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand delete" -s r -l reason -d 'Why it is deleted (kept in the tombstone)' -r
+complete -c mem -n "__fish_mem_using_subcommand delete" -s s -l scope -d 'Delete only from this scope (default: every scope holding it)' -r
+complete -c mem -n "__fish_mem_using_subcommand delete" -l json -d 'Print the result as JSON'
+complete -c mem -n "__fish_mem_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand reindex" -l json -d 'Print the result as JSON'
+complete -c mem -n "__fish_mem_using_subcommand reindex" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand doctor" -l json -d 'Print the report as JSON'
+complete -c mem -n "__fish_mem_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand stats" -l json -d 'Print as JSON'
+complete -c mem -n "__fish_mem_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c mem -n "__fish_mem_using_subcommand export" -l format -d 'Output format' -r -f -a "jsonl\t'One JSON object per line'
+markdown\t'Markdown files with front matter: DIR/<scope>/obs/YYYY/MM/DD/<id>.md'"
+complete -c mem -n "__fish_mem_using_subcommand export" -s o -l output -d 'File (jsonl; default stdout) or directory (markdown; required)' -r -F
+complete -c mem -n "__fish_mem_using_subcommand export" -s s -l scope -d 'Only this scope (repeatable)' -r
+complete -c mem -n "__fish_mem_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand import" -l from -d 'Source format' -r -f -a "jsonl\t'JSON lines, as written by `mem export --format jsonl`'"
+complete -c mem -n "__fish_mem_using_subcommand import" -s s -l scope -d 'Scope to import into (default: each record\'s scope, else default_scope)' -r
+complete -c mem -n "__fish_mem_using_subcommand import" -l allow-secrets -d 'Import even if a record looks like it contains a secret'
+complete -c mem -n "__fish_mem_using_subcommand import" -l json -d 'Print the counts as JSON'
+complete -c mem -n "__fish_mem_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand generate-docs" -l out -d 'Directory to write `man/` and `completions/` into' -r -F
+complete -c mem -n "__fish_mem_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "init" -d 'Set up config and the `local` and `user` scopes'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "save" -d 'Save an observation'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "search" -d 'Search observations (FTS5, ranked by bm25)'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "get" -d 'Show one observation in full, by id or unique prefix (6+ hex characters)'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "list" -d 'List observations, newest first'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "log" -d 'Show history: the commits of every scope, or the versions of one observation'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "edit" -d 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "delete" -d 'Delete an observation by writing a tombstone (who, when, why)'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "reindex" -d 'Rebuild the search index from every scope'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "doctor" -d 'Check the setup and say what needs doing'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "stats" -d 'Count observations per scope, kind and project, and show disk use'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "export" -d 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "import" -d 'Import observations from another source'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "generate-docs" -d 'Render man pages and completions'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex doctor stats export import generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,181 @@
+//! Shared test environment: a temporary `MEM_HOME` per "device", the real
+//! `mem` binary run with a cleared environment and a fixed clock, and git
+//! helpers for inspecting scope repositories.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The fixed clock of every command unless a test sets `MEM_NOW` itself.
+pub const NOW: &str = "2026-11-22T10:00:00Z";
+
+/// One device: a `MEM_HOME` and a working directory outside any git repository.
+pub struct TestEnv {
+    pub home: TempDir,
+    pub cwd: TempDir,
+}
+
+/// Run `git` with a neutral config, panicking on failure; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        TestEnv {
+            home: tempfile::Builder::new()
+                .prefix("mem-home-")
+                .tempdir()
+                .unwrap(),
+            cwd: tempfile::Builder::new()
+                .prefix("mem-cwd-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    /// The environment every `mem` run gets (nothing else is inherited).
+    pub fn vars(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+            ("HOME", self.home.path().into()),
+            ("MEM_HOME", self.home.path().into()),
+            ("MEM_NOW", NOW.into()),
+            ("USER", "tester".into()),
+            ("MEM_DEVICE", "testbox".into()),
+            ("GIT_CONFIG_GLOBAL", "/dev/null".into()),
+            ("GIT_CONFIG_NOSYSTEM", "1".into()),
+        ]
+    }
+
+    /// `mem` with a cleared environment, run in `cwd`.
+    pub fn mem(&self) -> Command {
+        let mut cmd = Command::cargo_bin("mem").unwrap();
+        cmd.env_clear()
+            .envs(self.vars())
+            .current_dir(self.cwd.path());
+        cmd
+    }
+
+    /// Run `mem args…`, assert success, return stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.mem().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "mem {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run `mem args…`, assert failure with `code`, return stderr.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.mem().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "mem {args:?}: expected exit {code}\nstdout: {}\nstderr: {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!stderr.contains("panicked"), "panic: {stderr}");
+        assert!(!stderr.contains("RUST_BACKTRACE"), "backtrace: {stderr}");
+        stderr
+    }
+
+    /// Run and return the whole output, whatever the status.
+    pub fn output(&self, args: &[&str]) -> Output {
+        self.mem().args(args).output().unwrap()
+    }
+
+    /// Parse stdout of a `--json` command.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON from {args:?}: {e}\n{out}"))
+    }
+
+    /// `mem save TEXT extra… --json` and return the full id.
+    pub fn save(&self, text: &str, extra: &[&str]) -> String {
+        let mut args = vec!["save", text];
+        args.extend_from_slice(extra);
+        args.push("--json");
+        self.json(&args)["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Ids (full) printed by `mem <cmd> … --json` (an array of observations).
+    pub fn ids(&self, args: &[&str]) -> Vec<String> {
+        let mut args = args.to_vec();
+        args.push("--json");
+        self.json(&args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The bare repository of `scope`.
+    pub fn scope_repo(&self, scope: &str) -> PathBuf {
+        self.home.path().join("scopes").join(format!("{scope}.git"))
+    }
+
+    /// Every path in `scope`'s head tree.
+    pub fn tree_paths(&self, scope: &str) -> Vec<String> {
+        git(
+            &self.scope_repo(scope),
+            &["ls-tree", "-r", "--name-only", "main"],
+        )
+        .lines()
+        .map(str::to_owned)
+        .collect()
+    }
+
+    /// Commit `files` (path, content) into `scope` from outside `mem`, the
+    /// way a hand edit pushed from a clone would arrive.
+    pub fn commit_externally(&self, scope: &str, files: &[(&str, &str)], remove: &[&str]) {
+        let work = tempfile::tempdir().unwrap();
+        let repo = self.scope_repo(scope);
+        git(work.path(), &["clone", "-q", repo.to_str().unwrap(), "w"]);
+        let w = work.path().join("w");
+        for (path, content) in files {
+            let p = w.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, content).unwrap();
+            git(&w, &["add", path]);
+        }
+        for path in remove {
+            git(&w, &["rm", "-q", path]);
+        }
+        git(&w, &["commit", "-q", "-m", "hand edit"]);
+        git(&w, &["push", "-q", "origin", "HEAD:main"]);
+    }
+}
+
+/// Path of a file under `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}

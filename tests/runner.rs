@@ -1,0 +1,16 @@
+//! The integration suite: one binary, so it links once (jj, ripgrep).
+
+mod common;
+
+mod test_bad_input;
+mod test_cjk;
+mod test_concurrency;
+mod test_config;
+mod test_edit_delete;
+mod test_export_import;
+mod test_generated;
+mod test_get_list_log;
+mod test_index;
+mod test_init;
+mod test_save;
+mod test_search;

@@ -1,0 +1,144 @@
+use crate::common::{git, TestEnv};
+
+#[test]
+fn layers_apply_in_order_and_doctor_names_them() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    std::fs::write(
+        env.home.path().join("config.yaml"),
+        "user_id: alice\ndevice: laptop\ndefault_scope: local\nlimit: 3\n",
+    )
+    .unwrap();
+    let project = env.cwd.path().join("proj");
+    std::fs::create_dir_all(project.join("deep")).unwrap();
+    // A project file may pick an existing scope and a project, nothing else.
+    std::fs::write(
+        project.join(".kioku-mesh.yaml"),
+        "default_scope: user\nproject: example.org/proj\nuser_id: mallory\n",
+    )
+    .unwrap();
+
+    let at = |dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]| -> serde_json::Value {
+        let mut cmd = env.mem();
+        cmd.current_dir(dir).args(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    let outside = at(env.cwd.path(), &["save", "outside", "--json"], &[]);
+    assert_eq!(outside["scope"], "local");
+    let inside = at(&project.join("deep"), &["save", "inside", "--json"], &[]);
+    assert_eq!(inside["scope"], "user");
+    let got = at(
+        env.cwd.path(),
+        &["get", inside["id"].as_str().unwrap(), "--json"],
+        &[],
+    );
+    assert_eq!(got["author"], "alice", "a project file cannot set user_id");
+    assert_eq!(got["project"], "example.org/proj");
+    let by_env = at(
+        &project,
+        &["save", "env wins", "--json"],
+        &[("MEM_SCOPE", "local"), ("MEM_USER_ID", "bob")],
+    );
+    assert_eq!(by_env["scope"], "local");
+    let by_flag = at(
+        &project,
+        &["save", "flag wins", "--scope", "user", "--json"],
+        &[("MEM_SCOPE", "local")],
+    );
+    assert_eq!(by_flag["scope"], "user");
+
+    let out = env
+        .mem()
+        .current_dir(&project)
+        .args(["doctor", "--json"])
+        .env("MEM_DEVICE", "envbox")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let setting = |name: &str| {
+        report["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(setting("user_id")["value"], "alice");
+    assert_eq!(setting("user_id")["source"]["layer"], "user");
+    assert_eq!(setting("device")["source"]["layer"], "env");
+    assert_eq!(setting("default_scope")["source"]["layer"], "project");
+    assert_eq!(setting("limit")["value"], "3");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'user_id' cannot be set by a project file"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        project.join(".kioku-mesh.yaml"),
+        "default_scope: team/evil\n",
+    )
+    .unwrap();
+    let out = env
+        .mem()
+        .current_dir(&project)
+        .args(["save", "x", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scope"], "local");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a scope on this device"));
+    assert!(!env.home.path().join("scopes/team").exists());
+}
+
+#[test]
+fn broken_config_is_one_clear_error() {
+    let env = TestEnv::new();
+    std::fs::write(env.home.path().join("config.yaml"), "user_id: [unclosed\n").unwrap();
+    let stderr = env.fails(&["list"], 1);
+    assert!(
+        stderr.contains("config.yaml") && stderr.contains("fix the file"),
+        "{stderr}"
+    );
+    std::fs::write(env.home.path().join("config.yaml"), "limit: many\n").unwrap();
+    let stderr = env.fails(&["list"], 1);
+    assert!(stderr.contains("limit"), "{stderr}");
+}
+
+#[test]
+fn doctor_on_a_healthy_store() {
+    let env = TestEnv::new();
+    let fresh = env.output(&["doctor"]);
+    assert_eq!(fresh.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&fresh.stdout).contains("mem init"));
+    env.save("healthy", &[]);
+    let out = env.ok(&["doctor"]);
+    assert!(out.contains("git version"), "{out}");
+    assert!(out.contains("scope 'user' is not encrypted"), "{out}");
+    assert!(out.contains("no problems found"), "{out}");
+    let v = env.json(&["doctor", "--json"]);
+    let user = v["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "user")
+        .unwrap()
+        .clone();
+    assert_eq!(user["encrypted"], false);
+    assert_eq!(
+        user["head"].as_str().unwrap(),
+        git(&env.scope_repo("user"), &["rev-parse", "main"]).trim()
+    );
+    assert_eq!(v["index"]["mode"], "600");
+}

@@ -1,0 +1,200 @@
+use crate::common::{git, TestEnv};
+
+#[test]
+fn export_jsonl_to_stdout_and_file() {
+    let env = TestEnv::new();
+    let a = env.save(
+        "export me",
+        &[
+            "--tag",
+            "t",
+            "--key",
+            "k",
+            "--summary",
+            "s",
+            "--file",
+            "f.rs",
+        ],
+    );
+    env.save("and me", &["--scope", "local"]);
+    let out = env.ok(&["export"]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let rec = lines.iter().find(|r| r["id"] == a.as_str()).unwrap();
+    assert_eq!(rec["scope"], "user");
+    assert_eq!(rec["body"], "export me");
+    assert_eq!(rec["tags"], serde_json::json!(["t"]));
+    assert_eq!(rec["key"], "k");
+    assert_eq!(rec["created"], "2026-11-22T10:00:00Z");
+    let file = env.home.path().join("out.jsonl");
+    env.ok(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--output",
+        file.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn export_markdown_writes_one_file_per_observation() {
+    let env = TestEnv::new();
+    let a = env.save("markdown export", &[]);
+    let dir = env.home.path().join("md");
+    env.ok(&[
+        "export",
+        "--format",
+        "markdown",
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    let path = dir.join(format!("user/obs/2026/11/22/{a}.md"));
+    let written = std::fs::read_to_string(&path).unwrap();
+    let stored = git(
+        &env.scope_repo("user"),
+        &["show", &format!("main:obs/2026/11/22/{a}.md")],
+    );
+    assert_eq!(written, stored);
+    let stderr = env.fails(&["export", "--format", "markdown"], 2);
+    assert!(stderr.contains("--output DIR"), "{stderr}");
+}
+
+#[test]
+fn import_is_batched_idempotent_and_round_trips() {
+    let src = TestEnv::new();
+    let a = src.save(
+        "first record",
+        &[
+            "--tag",
+            "x",
+            "--importance",
+            "4",
+            "--project",
+            "github.com/acme/api",
+        ],
+    );
+    let b = src.save(
+        "second record",
+        &["--kind", "bug", "--scope", "local", "--agent", "codex"],
+    );
+    let c = src.save("third record", &["--supersedes", &a]);
+    src.commit_externally("user", &[("obs/2026/11/20/hand.md", "---\nkind: note\ntitle: With extras\ncreated: 2026-11-20T08:00:00Z\nmood: calm\n---\nextra fields\n")], &[]);
+    let dump = src.home.path().join("dump.jsonl");
+    src.ok(&["export", "--output", dump.to_str().unwrap()]);
+
+    let dst = TestEnv::new();
+    let v = dst.json(&[
+        "import",
+        "--from",
+        "jsonl",
+        dump.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["imported"], 4);
+    assert_eq!(v["duplicates"], 0);
+    assert_eq!(v["commits"], 2, "one commit per scope batch");
+    let again = dst.json(&[
+        "import",
+        "--from",
+        "jsonl",
+        dump.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["duplicates"], 4);
+    assert_eq!(again["commits"], 0);
+    // Same ids, same scopes, same fields, superseded state included.
+    let redump = dst.ok(&["export"]);
+    assert_eq!(redump, std::fs::read_to_string(&dump).unwrap());
+    for id in [&a, &b, &c] {
+        assert_eq!(dst.json(&["get", id, "--json"])["id"], id.as_str());
+    }
+    assert_eq!(dst.json(&["get", &b, "--json"])["scope"], "local");
+    assert_eq!(dst.json(&["get", &a, "--json"])["superseded"], true);
+}
+
+#[test]
+fn import_of_many_records_uses_few_commits() {
+    let env = TestEnv::new();
+    let mut lines = String::new();
+    for i in 0..2500 {
+        lines.push_str(
+            &serde_json::json!({"body": format!("bulk record {i}"), "tags": ["bulk"]}).to_string(),
+        );
+        lines.push('\n');
+    }
+    let file = env.home.path().join("bulk.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    env.ok(&["init"]);
+    let out = env.ok(&[
+        "import",
+        "--from",
+        "jsonl",
+        file.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    assert!(
+        out.contains("imported 2500 observations (0 already present) in 3 commits"),
+        "{out}"
+    );
+    assert_eq!(
+        git(&env.scope_repo("local"), &["rev-list", "--count", "main"]).trim(),
+        "4"
+    );
+    assert_eq!(
+        env.ids(&["list", "--tag", "bulk", "-n", "5000"]).len(),
+        2500
+    );
+}
+
+#[test]
+fn a_bad_line_imports_nothing() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let file = env.home.path().join("bad.jsonl");
+    std::fs::write(
+        &file,
+        "{\"body\":\"fine\"}\n{\"body\": \n{\"body\":\"also fine\"}\n",
+    )
+    .unwrap();
+    let stderr = env.fails(&["import", "--from", "jsonl", file.to_str().unwrap()], 2);
+    assert!(
+        stderr.contains("line 2") && stderr.contains("nothing was imported"),
+        "{stderr}"
+    );
+    std::fs::write(&file, "{\"body\":\"fine\"}\n{\"title\":\"no body\"}\n").unwrap();
+    let stderr = env.fails(&["import", "--from", "jsonl", file.to_str().unwrap()], 2);
+    assert!(stderr.contains("'body' is missing"), "{stderr}");
+    std::fs::write(&file, "{\"body\":\"key AKIAIOSFODNN7EXAMPLE\"}\n").unwrap();
+    let stderr = env.fails(&["import", "--from", "jsonl", file.to_str().unwrap()], 2);
+    assert!(stderr.contains("secret"), "{stderr}");
+    assert!(env.ids(&["list", "--all"]).is_empty());
+    let stderr = env.fails(&["import", "--from", "jsonl", "/nonexistent/file.jsonl"], 2);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+}
+
+#[test]
+fn import_from_stdin() {
+    let env = TestEnv::new();
+    let out = env
+        .mem()
+        .args(["import", "--from", "jsonl", "-"])
+        .write_stdin("{\"body\":\"piped in\",\"kind\":\"decision\"}\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = env.json(&["search", "piped", "--json"]);
+    assert_eq!(hits[0]["kind"], "decision");
+    assert_eq!(hits[0]["author"], "tester");
+}

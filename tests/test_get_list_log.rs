@@ -1,0 +1,126 @@
+use crate::common::TestEnv;
+
+#[test]
+fn get_by_id_and_unique_prefix() {
+    let env = TestEnv::new();
+    let id = env.save("get me by prefix", &["--title", "Prefix test"]);
+    for p in [&id[..6], &id[..12], &id[..]] {
+        let out = env.ok(&["get", p]);
+        assert!(
+            out.starts_with("---\nkind: note\ntitle: Prefix test\n"),
+            "{out}"
+        );
+        assert!(out.trim_end().ends_with("get me by prefix"), "{out}");
+    }
+    let upper = id[..8].to_uppercase();
+    assert!(env.ok(&["get", &upper]).contains("Prefix test"));
+    let v = env.json(&["get", &id[..8], "--json"]);
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["short_id"], &id[..12]);
+    assert_eq!(v["body"], "get me by prefix");
+    assert_eq!(v["path"], format!("obs/2026/11/22/{id}.md").as_str());
+}
+
+#[test]
+fn list_is_newest_first() {
+    let env = TestEnv::new();
+    let a = env
+        .mem()
+        .env("MEM_NOW", "2026-11-01T00:00:00Z")
+        .args(["save", "older", "--json"])
+        .output()
+        .unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let b = env.save("newer", &[]);
+    assert_eq!(
+        env.ids(&["list"]),
+        vec![b.clone(), a["id"].as_str().unwrap().to_owned()]
+    );
+    let human = env.ok(&["list"]);
+    let first = human.lines().next().unwrap();
+    assert!(
+        first.starts_with(&b[..12]) && first.contains("2026-11-22") && first.contains("newer"),
+        "{first}"
+    );
+}
+
+#[test]
+fn log_shows_commits_across_scopes_and_version_chains() {
+    let env = TestEnv::new();
+    let a = env.save("version one", &["--key", "topic"]);
+    let b = env.save("version two", &["--key", "topic"]);
+    env.save("in local", &["--scope", "local"]);
+    env.ok(&["delete", &b, "--reason", "wrong"]);
+    let log = env.json(&["log", "--json"]);
+    let log = log.as_array().unwrap();
+    let messages: Vec<&str> = log.iter().map(|c| c["message"].as_str().unwrap()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with(&format!("save {}", &a[..12]))),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with(&format!("delete {}", &b[..12]))),
+        "{messages:?}"
+    );
+    assert!(log.iter().any(|c| c["scope"] == "local"));
+    assert!(log
+        .iter()
+        .all(|c| c["commit"].as_str().unwrap().len() == 40));
+    let limited = env.json(&["log", "-n", "2", "--json"]);
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+
+    let chain = env.json(&["log", &a[..8], "--json"]);
+    let chain: Vec<&str> = chain
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(chain.len(), 2);
+    assert!(chain.contains(&a.as_str()) && chain.contains(&b.as_str()));
+    let human = env.ok(&["log", &b]);
+    assert!(
+        human.contains("deleted 2026-11-22T10:00:00Z by tester: wrong"),
+        "{human}"
+    );
+    assert!(
+        human.contains(&format!("supersedes {}", &a[..12])),
+        "{human}"
+    );
+}
+
+#[test]
+fn stats_count_live_superseded_and_deleted() {
+    let env = TestEnv::new();
+    env.save("s1", &["--key", "k"]);
+    env.save("s2", &["--key", "k"]);
+    let d = env.save("gone", &["--kind", "bug"]);
+    env.ok(&["delete", &d]);
+    env.save("local one", &["--scope", "local", "--kind", "decision"]);
+    let v = env.json(&["stats", "--json"]);
+    let user = v["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scope"] == "user")
+        .unwrap()
+        .clone();
+    assert_eq!(user["live"], 1);
+    assert_eq!(user["superseded"], 1);
+    assert_eq!(user["deleted"], 1);
+    assert_eq!(user["tombstones"], 1);
+    let kinds = v["kinds"].as_array().unwrap();
+    assert!(kinds
+        .iter()
+        .any(|k| k["kind"] == "decision" && k["live"] == 1));
+    assert!(v["index_bytes"].as_u64().unwrap() > 0);
+    let human = env.ok(&["stats"]);
+    assert!(
+        human.contains("user") && human.contains("kinds (live):"),
+        "{human}"
+    );
+}
