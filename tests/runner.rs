@@ -14,3 +14,4 @@ mod test_index;
 mod test_init;
 mod test_save;
 mod test_search;
+mod test_tour;
