@@ -1,1 +1,420 @@
-fn main() {}
+//! The on-demand benchmark: `cargo bench --bench mem [-- SIZES…]`.
+//!
+//! Builds a corpus from real text on this machine — the Debian changelog
+//! entries of the installed packages (`/usr/share/doc/*/changelog.Debian.gz`)
+//! and the package descriptions (`apt-cache dumpavail`), topped up with
+//! numbered variants to reach each size — imports it into a fresh store and
+//! reports, per size (default 10000 and 100000):
+//!
+//! * p50/p95 of the whole `mem save`, `mem search` and `mem get` processes,
+//! * `mem reindex` time,
+//! * index and repository size after `git gc`, and repository growth per
+//!   observation saved one by one,
+//! * `rg` over `mem export --format markdown` for the same queries, as a
+//!   ratio (skipped when `rg` is not installed: `apt-get install ripgrep`).
+//!
+//! Targets are in DESIGN §8. Nothing here runs in `cargo test`.
+
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const QUERIES: &[&str] = &[
+    "security",
+    "memory leak",
+    "upstream release",
+    "CVE",
+    "translation",
+    "segfault",
+    "python3",
+    "build depends",
+    "manpage",
+    "library",
+    "regression",
+    "systemd",
+];
+
+struct Rec {
+    title: String,
+    body: String,
+    author: Option<String>,
+    created: Option<String>,
+    tags: Vec<String>,
+}
+
+fn changelog_entries(out: &mut Vec<Rec>) {
+    let Ok(dirs) = std::fs::read_dir("/usr/share/doc") else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = dirs
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("changelog.Debian.gz"))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let Ok(file) = std::fs::File::open(&path) else {
+            continue;
+        };
+        let mut text = String::new();
+        if flate2::read::GzDecoder::new(file)
+            .read_to_string(&mut text)
+            .is_err()
+        {
+            continue;
+        }
+        let mut header: Option<String> = None;
+        let mut body = String::new();
+        for line in text.lines() {
+            if !line.starts_with(' ') && line.contains(") ") && line.contains("urgency=") {
+                header = Some(line.split(';').next().unwrap_or(line).to_owned());
+                body.clear();
+            } else if let Some(trailer) = line.strip_prefix(" -- ") {
+                if let Some(h) = header.take() {
+                    let (who, when) = trailer.split_once("  ").unwrap_or((trailer, ""));
+                    let author = who.split('<').next().unwrap_or(who).trim().to_owned();
+                    let created = jiff::fmt::rfc2822::parse(when.trim())
+                        .ok()
+                        .map(|z| kioku_mesh::time::format(z.timestamp()));
+                    let pkg = h.split_whitespace().next().unwrap_or("").to_owned();
+                    if !body.trim().is_empty() {
+                        out.push(Rec {
+                            title: h,
+                            body: body.trim().to_owned(),
+                            author: Some(author),
+                            created,
+                            tags: vec![pkg, "changelog".into()],
+                        });
+                    }
+                }
+                body.clear();
+            } else if header.is_some() {
+                body.push_str(line.trim_start());
+                body.push('\n');
+            }
+        }
+    }
+}
+
+fn descriptions(out: &mut Vec<Rec>) {
+    let Ok(child) = Command::new("apt-cache")
+        .arg("dumpavail")
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        return;
+    };
+    let reader = std::io::BufReader::new(child.stdout.unwrap());
+    let (mut pkg, mut title, mut body, mut in_desc) =
+        (String::new(), String::new(), String::new(), false);
+    let flush = |pkg: &str, title: &str, body: &str, out: &mut Vec<Rec>| {
+        if !title.is_empty() {
+            out.push(Rec {
+                title: format!("{pkg}: {title}"),
+                body: if body.trim().is_empty() {
+                    title.to_owned()
+                } else {
+                    body.trim().to_owned()
+                },
+                author: None,
+                created: None,
+                tags: vec![pkg.to_owned(), "package".into()],
+            });
+        }
+    };
+    for line in reader.lines().map_while(Result::ok) {
+        if line.is_empty() {
+            flush(&pkg, &title, &body, out);
+            title.clear();
+            body.clear();
+            in_desc = false;
+        } else if let Some(p) = line.strip_prefix("Package: ") {
+            pkg = p.to_owned();
+        } else if let Some(d) = line.strip_prefix("Description: ") {
+            title = d.to_owned();
+            in_desc = true;
+        } else if in_desc && line.starts_with(' ') {
+            let l = line.trim();
+            body.push_str(if l == "." { "" } else { l });
+            body.push('\n');
+        } else {
+            in_desc = false;
+        }
+    }
+    flush(&pkg, &title, &body, out);
+}
+
+fn corpus(n: usize) -> Vec<Rec> {
+    let mut base = Vec::new();
+    changelog_entries(&mut base);
+    let changelogs = base.len();
+    descriptions(&mut base);
+    eprintln!(
+        "corpus: {changelogs} changelog entries, {} descriptions",
+        base.len() - changelogs
+    );
+    assert!(!base.is_empty(), "no Debian text found on this machine");
+    let mut out = Vec::with_capacity(n);
+    let mut round = 0;
+    while out.len() < n {
+        for r in &base {
+            if out.len() == n {
+                break;
+            }
+            let suffix = if round == 0 {
+                String::new()
+            } else {
+                format!(" (variant {round})")
+            };
+            out.push(Rec {
+                title: format!("{}{suffix}", r.title),
+                body: format!("{}{suffix}", r.body),
+                author: r.author.clone(),
+                created: r.created.clone(),
+                tags: r.tags.clone(),
+            });
+        }
+        round += 1;
+    }
+    out
+}
+
+struct Bench {
+    bin: PathBuf,
+    home: tempfile::TempDir,
+    cwd: tempfile::TempDir,
+}
+
+impl Bench {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.env("MEM_HOME", self.home.path())
+            .env("USER", "bench")
+            .env("MEM_DEVICE", "bench")
+            .current_dir(self.cwd.path())
+            .env_remove("MEM_NOW");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> (Duration, Vec<u8>) {
+        let start = Instant::now();
+        let out = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("mem runs");
+        let took = start.elapsed();
+        assert!(
+            out.status.success(),
+            "mem {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (took, out.stdout)
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return meta.len();
+    }
+    std::fs::read_dir(path)
+        .map(|es| es.filter_map(|e| e.ok()).map(|e| dir_size(&e.path())).sum())
+        .unwrap_or(0)
+}
+
+fn gc(repo: &Path) {
+    let ok = Command::new("git")
+        .arg("--git-dir")
+        .arg(repo)
+        .args(["gc", "-q", "--prune=now"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "git gc failed");
+}
+
+fn report(label: &str, samples: &mut [Duration]) -> f64 {
+    let p50 = percentile(samples, 0.5);
+    let p95 = percentile(samples, 0.95);
+    println!(
+        "  {label:<28} p50 {p50:8.1} ms   p95 {p95:8.1} ms   (n={})",
+        samples.len()
+    );
+    p50
+}
+
+fn bench_size(bin: &Path, n: usize) {
+    println!("\n== {n} observations ==");
+    let b = Bench {
+        bin: bin.to_owned(),
+        home: tempfile::tempdir().unwrap(),
+        cwd: tempfile::tempdir().unwrap(),
+    };
+    let recs = corpus(n);
+    let jsonl = b.home.path().join("corpus.jsonl");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&jsonl).unwrap());
+        for r in &recs {
+            let mut v = serde_json::json!({"title": r.title, "body": r.body, "tags": r.tags, "author": r.author});
+            if let Some(c) = &r.created {
+                v["created"] = c.clone().into();
+            }
+            writeln!(f, "{v}").unwrap();
+        }
+    }
+    let raw_bytes: u64 = std::fs::metadata(&jsonl).unwrap().len();
+    b.run(&["init"]);
+    let (t, out) = b.run(&[
+        "import",
+        "--from",
+        "jsonl",
+        jsonl.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    println!(
+        "  import                       {:8.1} s    {}",
+        t.as_secs_f64(),
+        String::from_utf8_lossy(&out).trim()
+    );
+    let (t, _) = b.run(&["reindex"]);
+    println!("  reindex                      {:8.2} s", t.as_secs_f64());
+
+    let mut samples: Vec<Duration> = (0..60)
+        .map(|i| {
+            b.run(&[
+                "save",
+                &format!("benchmark note {i}: the cache TTL was raised after incident {i}"),
+                "--scope",
+                "local",
+                "--tag",
+                "bench",
+            ])
+            .0
+        })
+        .collect();
+    report("mem save", &mut samples);
+
+    let mut samples = Vec::new();
+    for _ in 0..4 {
+        for q in QUERIES {
+            samples.push(b.run(&["search", q, "--scope", "local"]).0);
+        }
+    }
+    let search_p50 = report("mem search", &mut samples);
+
+    let (_, listing) = b.run(&["list", "--scope", "local", "--json", "-n", "200"]);
+    let listing: serde_json::Value = serde_json::from_slice(&listing).unwrap();
+    let ids: Vec<String> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap()[..10].to_owned())
+        .collect();
+    let mut samples: Vec<Duration> = ids
+        .iter()
+        .cycle()
+        .take(60)
+        .map(|id| b.run(&["get", id]).0)
+        .collect();
+    report("mem get", &mut samples);
+
+    let repo = b.home.path().join("scopes/local.git");
+    gc(&repo);
+    let repo_bytes = dir_size(&repo);
+    let index_bytes = dir_size(&b.home.path().join("index.sqlite"))
+        + dir_size(&b.home.path().join("index.sqlite-wal"));
+    println!(
+        "  corpus as JSON lines         {:8.1} MiB",
+        raw_bytes as f64 / 1048576.0
+    );
+    println!(
+        "  repository after git gc      {:8.1} MiB",
+        repo_bytes as f64 / 1048576.0
+    );
+    println!(
+        "  index                        {:8.1} MiB",
+        index_bytes as f64 / 1048576.0
+    );
+
+    // Growth per observation saved one by one (one commit each), after gc.
+    let before = repo_bytes;
+    let mut obs_bytes = 0u64;
+    for i in 0..200 {
+        let text = format!("growth sample {i}: {}", recs[i % recs.len()].body);
+        obs_bytes += text.len() as u64 + 200;
+        b.run(&["save", &text, "--scope", "local", "--tag", "growth"]);
+    }
+    gc(&repo);
+    let growth = dir_size(&repo).saturating_sub(before);
+    println!(
+        "  growth per saved observation {:8.0} bytes for ~{:.0} bytes of file ({:.2}x)",
+        growth as f64 / 200.0,
+        obs_bytes as f64 / 200.0,
+        growth as f64 / obs_bytes as f64
+    );
+
+    if Command::new("rg").arg("--version").output().is_ok() {
+        let md = b.home.path().join("md");
+        b.run(&[
+            "export",
+            "--format",
+            "markdown",
+            "--output",
+            md.to_str().unwrap(),
+            "--scope",
+            "local",
+        ]);
+        let mut samples = Vec::new();
+        for _ in 0..4 {
+            for q in QUERIES {
+                let start = Instant::now();
+                let _ = Command::new("rg")
+                    .args(["-i", "-l", "-F", q])
+                    .arg(&md)
+                    .stdout(Stdio::null())
+                    .status();
+                samples.push(start.elapsed());
+            }
+        }
+        let rg_p50 = report("rg over markdown export", &mut samples);
+        println!(
+            "  mem search / rg (p50)        {:8.2}x",
+            search_p50 / rg_p50
+        );
+    } else {
+        println!("  rg not installed: apt-get install ripgrep for the comparison");
+    }
+}
+
+fn main() {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_mem"));
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 100_000]
+    } else {
+        sizes
+    };
+    println!(
+        "mem benchmark: {} (whole processes, this machine: {} cores)",
+        bin.display(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for n in sizes {
+        bench_size(&bin, n);
+    }
+}

@@ -373,3 +373,46 @@ mod tests {
         assert_eq!(&s[ranges[0].0..ranges[0].1], "index");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever is typed, the MATCH expression is a conjunction of quoted
+        /// strings: no operator, column filter or group can be expressed.
+        #[test]
+        fn fts_expressions_are_only_quoted_terms(q in "\\PC{0,40}") {
+            if let Some(expr) = fts_expression(&query_terms(&q), false) {
+                for part in expr.split(" AND ") {
+                    let part = part.strip_suffix('*').unwrap_or(part);
+                    prop_assert!(part.len() >= 2 && part.starts_with('"') && part.ends_with('"'), "{}", expr);
+                    prop_assert!(!part[1..part.len() - 1].contains('"'), "{}", expr);
+                }
+            }
+        }
+
+        /// Every CJK bigram of a text is a token of its FTS rendering.
+        #[test]
+        fn cjk_bigrams_cover_every_pair(s in "[a-z 语言検索开发日本]{0,30}") {
+            let rendered = cjk_bigrams(&s);
+            let tokens: Vec<&str> = rendered.split_whitespace().collect();
+            let chars: Vec<char> = s.chars().collect();
+            for w in chars.windows(2) {
+                if is_cjk(w[0]) && is_cjk(w[1]) {
+                    let pair: String = w.iter().collect();
+                    prop_assert!(tokens.contains(&pair.as_str()), "{} in {:?}", pair, tokens);
+                }
+            }
+        }
+
+        /// Nothing inside a private span survives.
+        #[test]
+        fn private_content_never_survives(a in "[a-z ]{0,10}", secret in "[A-Z]{8}", b in "[a-z ]{0,10}") {
+            let text = format!("{a}<private>{secret}</private>{b}");
+            prop_assert!(!strip_private(&text).contains(&secret));
+        }
+    }
+}

@@ -124,3 +124,36 @@ fn stats_count_live_superseded_and_deleted() {
         "{human}"
     );
 }
+
+#[test]
+fn human_output_of_get_and_list() {
+    let env = TestEnv::new();
+    let id = env.save(
+        "Snapshot body\n\nsecond paragraph",
+        &[
+            "--title", "Snapshot", "--kind", "decision", "--tag", "x", "--key", "k",
+        ],
+    );
+    env.save("another", &["--tag", "x"]);
+    insta::assert_snapshot!(env.ok(&["get", &id]), @r"
+    ---
+    kind: decision
+    title: Snapshot
+    key: k
+    tags:
+    - x
+    importance: 3
+    supersedes: []
+    created: 2026-11-22T10:00:00Z
+    author: tester
+    device: testbox
+    ---
+    Snapshot body
+
+    second paragraph
+    ");
+    insta::assert_snapshot!(env.ok(&["list"]), @r"
+    8ec8400c5a9b  2026-11-22  decision  user     Snapshot
+    c70de894c839  2026-11-22  note      user     another
+    ");
+}

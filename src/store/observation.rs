@@ -457,3 +457,71 @@ mod tests {
         assert_eq!(Tombstone::parse(t.render().as_bytes()).unwrap(), t);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Printable text with newlines, CJK, YAML-significant characters.
+        proptest::string::string_regex("[a-zA-Z0-9 :#'\"\\-\\[\\]{}|>*&!%@`,?\\n语言検索]{0,80}")
+            .unwrap()
+    }
+
+    fn observation() -> impl Strategy<Value = Observation> {
+        (
+            text(),
+            text(),
+            proptest::option::of(text()),
+            proptest::collection::vec("[a-z/-]{1,12}", 0..4),
+            1u8..=5,
+            proptest::option::of("[a-z/]{1,20}"),
+        )
+            .prop_map(|(title, body, summary, tags, importance, key)| {
+                let mut o = Observation {
+                    kind: "note".into(),
+                    title: format!("t{}", title.replace('\n', " ")),
+                    summary: summary
+                        .map(|s| s.replace('\n', " "))
+                        .filter(|s| !s.trim().is_empty()),
+                    project: None,
+                    key,
+                    tags,
+                    importance,
+                    files: vec![],
+                    supersedes: vec![],
+                    created: "2026-11-22T10:00:00Z".parse().unwrap(),
+                    author: Some("a".into()),
+                    device: None,
+                    agent: None,
+                    session: None,
+                    extra: Default::default(),
+                    body: format!("b{body}"),
+                };
+                o.normalize();
+                o
+            })
+    }
+
+    proptest! {
+        /// Rendering and parsing back changes neither the fields nor the id,
+        /// so a saved observation is found again under the id it was saved as.
+        #[test]
+        fn render_then_parse_is_identity(obs in observation()) {
+            let back = Observation::parse(obs.render().as_bytes()).unwrap();
+            prop_assert_eq!(back.id(), obs.id());
+            prop_assert_eq!(back, obs);
+        }
+
+        /// The id does not depend on the order tags are given in.
+        #[test]
+        fn id_ignores_tag_order(obs in observation()) {
+            let mut reversed = obs.clone();
+            reversed.tags.reverse();
+            reversed.normalize();
+            prop_assert_eq!(reversed.id(), obs.id());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Writing one scope's files into the index tables inside an update
+//! transaction: observation rows, their tags, supersede edges and FTS text,
+//! tombstones, and the files that could not be parsed.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::is_tombstone_path;
+use crate::store::{Observation, Tombstone};
+use crate::text::cjk_bigrams;
+
+pub(super) enum InsertError {
+    Parse(String),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for InsertError {
+    fn from(e: rusqlite::Error) -> Self {
+        InsertError::Sql(e)
+    }
+}
+
+/// Prepared statements for one update transaction.
+pub(super) struct Writer<'t> {
+    tx: &'t rusqlite::Transaction<'t>,
+}
+
+impl<'t> Writer<'t> {
+    pub(super) fn new(tx: &'t rusqlite::Transaction<'t>) -> rusqlite::Result<Self> {
+        Ok(Writer { tx })
+    }
+
+    /// Remove whatever `path` contributed; true when something was there.
+    pub(super) fn remove(&mut self, scope: &str, path: &str) -> rusqlite::Result<bool> {
+        let rowid: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT rowid FROM obs WHERE scope=?1 AND path=?2")?
+            .query_row(params![scope, path], |r| r.get(0))
+            .optional()?;
+        let mut removed = false;
+        if let Some(rowid) = rowid {
+            self.tx
+                .prepare_cached("DELETE FROM fts WHERE rowid=?1")?
+                .execute(params![rowid])?;
+            self.tx
+                .prepare_cached("DELETE FROM tags WHERE obs=?1")?
+                .execute(params![rowid])?;
+            self.tx
+                .prepare_cached("DELETE FROM edges WHERE obs=?1")?
+                .execute(params![rowid])?;
+            self.tx
+                .prepare_cached("DELETE FROM obs WHERE rowid=?1")?
+                .execute(params![rowid])?;
+            removed = true;
+        }
+        removed |= self
+            .tx
+            .prepare_cached("DELETE FROM tombs WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?
+            > 0;
+        self.tx
+            .prepare_cached("DELETE FROM broken WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?;
+        Ok(removed)
+    }
+
+    pub(super) fn broken(&mut self, scope: &str, path: &str, error: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO broken(scope, path, error) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![scope, path, error])?;
+        Ok(())
+    }
+
+    pub(super) fn insert(
+        &mut self,
+        scope: &str,
+        path: &str,
+        bytes: &[u8],
+    ) -> Result<(), InsertError> {
+        if is_tombstone_path(path) {
+            let t = Tombstone::parse(bytes).map_err(|e| InsertError::Parse(e.to_string()))?;
+            self.tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO tombs(scope, path, target, deleted, author, device, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    scope, path, t.id, t.deleted, t.author, t.device, t.reason
+                ])?;
+            return Ok(());
+        }
+        let obs = Observation::parse(bytes).map_err(|e| InsertError::Parse(e.to_string()))?;
+        self.insert_observation(scope, path, &obs)?;
+        Ok(())
+    }
+
+    fn insert_observation(
+        &mut self,
+        scope: &str,
+        path: &str,
+        obs: &Observation,
+    ) -> rusqlite::Result<()> {
+        let id = obs.id();
+        let extra = if obs.extra.is_empty() {
+            None
+        } else {
+            serde_yaml::to_string(&obs.extra).ok()
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO obs(scope, path, id, kind, title, summary, project, key, tags, importance,
+                                 files, supersedes, created, author, device, agent, session, extra, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            )?
+            .execute(params![
+                scope,
+                path,
+                id,
+                obs.kind,
+                obs.title,
+                obs.summary,
+                obs.project,
+                obs.key,
+                serde_json::to_string(&obs.tags).expect("strings serialise"),
+                obs.importance,
+                serde_json::to_string(&obs.files).expect("strings serialise"),
+                serde_json::to_string(&obs.supersedes).expect("strings serialise"),
+                obs.created.as_second(),
+                obs.author,
+                obs.device,
+                obs.agent,
+                obs.session,
+                extra,
+                obs.body,
+            ])?;
+        let rowid = self.tx.last_insert_rowid();
+        for tag in &obs.tags {
+            self.tx
+                .prepare_cached("INSERT INTO tags(obs, tag) VALUES (?1, ?2)")?
+                .execute(params![rowid, tag])?;
+        }
+        for target in &obs.supersedes {
+            self.tx
+                .prepare_cached("INSERT INTO edges(obs, target) VALUES (?1, ?2)")?
+                .execute(params![rowid, target])?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO fts(rowid, title, summary, body, tags) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                rowid,
+                cjk_bigrams(&obs.title),
+                obs.summary.as_deref().map(cjk_bigrams),
+                cjk_bigrams(&obs.body),
+                cjk_bigrams(&obs.tags.join(" ")),
+            ])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,378 @@
+//! The library's front door: one [`Mem`] per command run. It resolves the
+//! configuration, opens scopes and the index lazily, keeps the index in step
+//! with the scopes before answering, and performs writes with the
+//! compare-and-swap retry loop of [`ScopeRepo::commit`].
+//!
+//! Nothing here prints: warnings and notices are collected and handed to the
+//! caller with [`Mem::take_notices`].
+
+use std::path::Path;
+
+mod write;
+
+pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};
+
+use crate::config::{Config, ConfigError, Flags};
+use crate::index::{Filter, Hit, IdMatch, Index, IndexError, ObsRow};
+use crate::paths::Paths;
+use crate::store::{
+    self, short_id, ScopeMeta, ScopeName, ScopeRepo, Signature, StoreError, SCOPE_META_PATH,
+};
+use crate::time;
+
+/// Shortest id prefix accepted on input.
+pub const MIN_PREFIX: usize = 6;
+
+/// Attempts at moving a scope's ref before giving up.
+const MAX_COMMIT_ATTEMPTS: u32 = 200;
+
+/// Errors of the library's operations. Messages say what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum MemError {
+    /// No observation has this id or prefix.
+    #[error(
+        "no observation has an id starting with '{0}': check it with `mem list` or `mem search`"
+    )]
+    NotFound(String),
+    /// Several observations match the prefix.
+    #[error("the id prefix '{prefix}' matches several observations ({}): give more characters", ids.join(", "))]
+    Ambiguous {
+        /// The prefix given.
+        prefix: String,
+        /// Short forms of the matching ids.
+        ids: Vec<String>,
+    },
+    /// The prefix is too short or not hex.
+    #[error(
+        "'{0}' is not an id: give at least {MIN_PREFIX} hex characters of one (see `mem list`)"
+    )]
+    BadId(String),
+    /// Nothing left to save.
+    #[error("there is nothing to save: the text is empty{0}")]
+    Empty(&'static str),
+    /// Body over [`MAX_BODY_BYTES`].
+    #[error("the text is {0} bytes, over the limit of 1 MiB (1048576 bytes): save a summary and keep the rest in a file")]
+    TooLarge(usize),
+    /// A secret in text bound for a plaintext scope.
+    #[error("the text looks like it contains a secret ({kind}); scope '{scope}' is not encrypted, so it was not saved: remove the secret, wrap it in <private>…</private>, or pass --allow-secrets")]
+    Secret {
+        /// Which kind of secret.
+        kind: &'static str,
+        /// The target scope.
+        scope: String,
+    },
+    /// A bad field value.
+    #[error("{0}")]
+    Invalid(String),
+    /// Too many concurrent writers.
+    #[error(
+        "scope '{0}' kept changing under this write ({MAX_COMMIT_ATTEMPTS} attempts): try again"
+    )]
+    Contention(String),
+    /// Store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Index failure.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// Config failure.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A message for the person running the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something happened that they may want to know (a store was set up).
+    Note(String),
+    /// Something is wrong but the command went on (a file was skipped).
+    Warning(String),
+}
+
+/// One command run's view of the store.
+pub struct Mem {
+    paths: Paths,
+    config: Config,
+    scopes: Vec<ScopeName>,
+    index: Option<Index>,
+    fresh: Vec<ScopeName>,
+    notices: Vec<Notice>,
+}
+
+impl Mem {
+    /// Resolve configuration for a command run in `cwd`. Touches no
+    /// repository and no index.
+    ///
+    /// # Errors
+    /// [`MemError::Config`] or [`MemError::Store`] when the scopes directory is unreadable.
+    pub fn open(paths: Paths, cwd: &Path, flags: &Flags) -> Result<Self, MemError> {
+        let scopes = store::list_scopes(&paths.scopes_dir())?;
+        let config = Config::load(&paths.config_file(), cwd, &scopes, flags)?;
+        let notices = config
+            .warnings
+            .iter()
+            .cloned()
+            .map(Notice::Warning)
+            .collect();
+        Ok(Mem {
+            paths,
+            config,
+            scopes,
+            index: None,
+            fresh: Vec::new(),
+            notices,
+        })
+    }
+
+    /// The directories in use.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The scopes on this device.
+    pub fn scopes(&self) -> &[ScopeName] {
+        &self.scopes
+    }
+
+    /// Warnings and notices gathered so far (config problems, index
+    /// rebuilds, skipped files); each is one sentence.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// The commit signature for this user and device, timed now.
+    pub fn signature(&self) -> Signature {
+        Signature {
+            name: self.config.user_id.value.clone(),
+            email: format!("{}@{}", self.config.user_id.value, self.config.device.value),
+            seconds: time::now().as_second(),
+        }
+    }
+
+    /// Whether `mem init` has run (the config file or any scope exists).
+    pub fn is_initialised(&self) -> bool {
+        !self.scopes.is_empty()
+    }
+
+    /// Create the config file (when missing) and the `local` and `user`
+    /// scopes (when missing). Returns what was created.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] when the directories cannot be written.
+    pub fn init(&mut self) -> Result<Vec<String>, MemError> {
+        let mut created = Vec::new();
+        let config_file = self.paths.config_file();
+        if !config_file.exists() {
+            self.config
+                .write_user_file(&config_file)
+                .map_err(|e| StoreError::io(&config_file, e))?;
+            created.push(config_file.display().to_string());
+        }
+        let signature = self.signature();
+        for name in ["local", "user"] {
+            let scope = ScopeName::parse(name)?;
+            if store::create_scope(&self.paths.scopes_dir(), &scope, &signature)? {
+                created.push(format!("scope {name}"));
+            }
+        }
+        self.scopes = store::list_scopes(&self.paths.scopes_dir())?;
+        Ok(created)
+    }
+
+    /// [`Mem::init`] when nothing is set up yet, with a notice.
+    ///
+    /// # Errors
+    /// As [`Mem::init`].
+    pub fn ensure_initialised(&mut self) -> Result<(), MemError> {
+        if !self.is_initialised() {
+            self.init()?;
+            self.notices.push(Notice::Note(format!(
+                "set up mem in {} (local and user scopes)",
+                self.paths.data_dir().display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Validate a scope name and check it exists here.
+    ///
+    /// # Errors
+    /// [`StoreError::BadScopeName`] or [`StoreError::UnknownScope`].
+    pub fn scope(&self, name: &str) -> Result<ScopeName, MemError> {
+        let scope = ScopeName::parse(name)?;
+        if self.scopes.contains(&scope) {
+            Ok(scope)
+        } else {
+            Err(StoreError::UnknownScope {
+                name: name.to_owned(),
+                known: self
+                    .scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into())
+        }
+    }
+
+    /// Open a scope's repository.
+    ///
+    /// # Errors
+    /// [`MemError::Store`].
+    pub fn repo(&self, scope: &ScopeName) -> Result<ScopeRepo, MemError> {
+        Ok(ScopeRepo::open(&scope.repo_path(&self.paths.scopes_dir()))?)
+    }
+
+    /// Read a scope's `.kioku/scope.yaml`.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] when it is missing or unreadable.
+    pub fn scope_meta(&self, scope: &ScopeName) -> Result<ScopeMeta, MemError> {
+        let repo = self.repo(scope)?;
+        let bytes = match repo.head()? {
+            Some(head) => repo.read_path(head, SCOPE_META_PATH)?,
+            None => None,
+        };
+        let bytes = bytes
+            .ok_or_else(|| StoreError::Git(format!("scope '{scope}' has no {SCOPE_META_PATH}")))?;
+        serde_yaml::from_slice(&bytes).map_err(|e| {
+            StoreError::Git(format!("scope '{scope}': {SCOPE_META_PATH} is broken: {e}")).into()
+        })
+    }
+
+    fn open_index(&mut self) -> Result<&mut Index, MemError> {
+        if self.index.is_none() {
+            let (index, notice) = Index::open(&self.paths.index_file())?;
+            self.notices.extend(notice.map(Notice::Warning));
+            self.index = Some(index);
+        }
+        Ok(self.index.as_mut().expect("opened above"))
+    }
+
+    /// The index, brought in step with `scopes` (all scopes when empty).
+    ///
+    /// # Errors
+    /// [`MemError`] when a repository or the database fails.
+    pub fn index_for(&mut self, scopes: &[ScopeName]) -> Result<&mut Index, MemError> {
+        let wanted: Vec<ScopeName> = if scopes.is_empty() {
+            self.scopes.clone()
+        } else {
+            scopes.to_vec()
+        };
+        let all = self.scopes.clone();
+        let scopes_dir = self.paths.scopes_dir();
+        let mut notices = Vec::new();
+        {
+            let index = self.open_index()?;
+            if scopes.is_empty() {
+                index.retain_scopes(&all)?;
+            }
+        }
+        for scope in wanted {
+            if self.fresh.contains(&scope) {
+                continue;
+            }
+            let repo = ScopeRepo::open(&scope.repo_path(&scopes_dir))?;
+            let report = self.open_index()?.update_scope(&scope, &repo)?;
+            for b in &report.broken {
+                notices.push(Notice::Warning(format!(
+                    "skipped {}:{}: {} (run `mem doctor` for the list)",
+                    b.scope, b.path, b.error
+                )));
+            }
+            self.fresh.push(scope);
+        }
+        self.notices.extend(notices);
+        self.open_index()
+    }
+
+    /// The index in step with every scope.
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn index(&mut self) -> Result<&mut Index, MemError> {
+        self.index_for(&[])
+    }
+
+    /// Drop and rebuild the index from every scope. Returns per-scope reports.
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn reindex(&mut self) -> Result<Vec<crate::index::UpdateReport>, MemError> {
+        self.open_index()?.clear()?;
+        let mut reports = Vec::new();
+        for scope in self.scopes.clone() {
+            let repo = self.repo(&scope)?;
+            let report = self.open_index()?.update_scope(&scope, &repo)?;
+            reports.push(report);
+        }
+        self.fresh = self.scopes.clone();
+        Ok(reports)
+    }
+
+    /// Resolve an id or unique prefix (≥ [`MIN_PREFIX`] hex) to every file holding it.
+    ///
+    /// # Errors
+    /// [`MemError::BadId`], [`MemError::NotFound`], [`MemError::Ambiguous`].
+    pub fn resolve(&mut self, prefix: &str) -> Result<Vec<ObsRow>, MemError> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.len() < MIN_PREFIX || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(MemError::BadId(prefix.to_owned()));
+        }
+        match self.index()?.resolve(&p)? {
+            IdMatch::None => Err(MemError::NotFound(prefix.to_owned())),
+            IdMatch::One(rows) => Ok(rows),
+            IdMatch::Many(ids) => Err(MemError::Ambiguous {
+                prefix: prefix.to_owned(),
+                ids: ids.iter().map(|i| short_id(i).to_owned()).collect(),
+            }),
+        }
+    }
+
+    /// Search every scope (see [`Index::search`]).
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn search(&mut self, query: &str, filter: &Filter) -> Result<Vec<Hit>, MemError> {
+        Ok(self.index()?.search(query, filter)?)
+    }
+
+    /// List observations (see [`Index::list`]).
+    ///
+    /// # Errors
+    /// As [`Mem::index_for`].
+    pub fn list(&mut self, filter: &Filter) -> Result<Vec<Hit>, MemError> {
+        Ok(self.index()?.list(filter)?)
+    }
+}
+
+/// The first non-empty line of `body`, without Markdown heading marks, at
+/// most 80 characters.
+pub fn default_title(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(|l| l.trim().trim_start_matches('#').trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    clip(line, 80)
+}
+
+fn single_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `s` cut to at most `max` characters, with `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
