@@ -39,7 +39,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     flush_notices(ui, &mut mem);
     let rows = rows?;
     let row = rows.iter().find(|r| r.is_live()).unwrap_or(&rows[0]);
-    let old = row.to_observation();
+    let old = row.obs.clone();
     let original = old.render();
 
     let dir = tempfile::Builder::new().prefix("mem-edit-").tempdir()?;

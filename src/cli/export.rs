@@ -55,7 +55,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
             };
             for row in &rows {
                 let rec = kioku_mesh::jsonl::record(
-                    &row.to_observation(),
+                    &row.obs,
                     &row.id,
                     &row.scope,
                     row.superseded,
@@ -86,7 +86,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
                     std::fs::create_dir_all(parent)
                         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
                 }
-                std::fs::write(&path, row.to_observation().render())
+                std::fs::write(&path, row.obs.render())
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             }
             ui.note(&format!(

@@ -36,16 +36,16 @@ pub struct Full<'a> {
 }
 
 pub fn full<'a>(row: &'a ObsRow, also_in: &'a [String], superseded_by: Vec<String>) -> Full<'a> {
-    let extra = row.to_observation().extra;
+    let extra = &row.obs.extra;
     Full {
         summary: Summary::of(row, also_in),
         path: &row.path,
-        files: &row.files,
-        supersedes: &row.supersedes,
+        files: &row.obs.files,
+        supersedes: &row.obs.supersedes,
         superseded_by,
-        session: row.session.as_deref(),
-        extra: serde_json::to_value(&extra).unwrap_or(serde_json::Value::Null),
-        body: &row.body,
+        session: row.obs.session.as_deref(),
+        extra: serde_json::to_value(extra).unwrap_or(serde_json::Value::Null),
+        body: &row.obs.body,
     }
 }
 
@@ -79,7 +79,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GetArgs) -> anyhow::Result<()> {
             ids.join(", ")
         ));
     }
-    let text = row.to_observation().render();
+    let text = row.obs.render();
     ui.line(text.trim_end())?;
     Ok(())
 }

@@ -87,7 +87,7 @@ fn versions(ui: &mut Ui, mem: &mut kioku_mesh::Mem, id: &str, json: bool) -> any
         let Some(row) = index.rows_of(&id)?.into_iter().next() else {
             continue;
         };
-        let mut next = row.supersedes.clone();
+        let mut next = row.obs.supersedes.clone();
         next.extend(index.superseded_by(&id)?);
         for n in next {
             if !seen.contains(&n) {
@@ -97,7 +97,7 @@ fn versions(ui: &mut Ui, mem: &mut kioku_mesh::Mem, id: &str, json: bool) -> any
         }
         chain.push(row);
     }
-    chain.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+    chain.sort_by(|a, b| a.obs.created.cmp(&b.obs.created).then(a.id.cmp(&b.id)));
     if json {
         let out: Vec<Summary> = chain.iter().map(|r| Summary::of(r, &[])).collect();
         return ui.json(&out);
@@ -116,8 +116,8 @@ fn versions(ui: &mut Ui, mem: &mut kioku_mesh::Mem, id: &str, json: bool) -> any
                 t.reason.map(|r| format!(": {r}")).unwrap_or_default()
             ))?;
         }
-        if !row.supersedes.is_empty() {
-            let ids: Vec<&str> = row.supersedes.iter().map(|s| short_id(s)).collect();
+        if !row.obs.supersedes.is_empty() {
+            let ids: Vec<&str> = row.obs.supersedes.iter().map(|s| short_id(s)).collect();
             ui.line(format!("    supersedes {}", ids.join(", ")))?;
         }
     }

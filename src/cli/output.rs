@@ -41,9 +41,9 @@ pub fn rfc3339(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The date part (`YYYY-MM-DD`) of seconds since the epoch.
-pub fn date(seconds: i64) -> String {
-    rfc3339(seconds).chars().take(10).collect()
+/// The date part (`YYYY-MM-DD`) of a timestamp.
+pub fn date(ts: jiff::Timestamp) -> String {
+    kioku_mesh::time::format(ts).chars().take(10).collect()
 }
 
 impl<'a> Summary<'a> {
@@ -53,17 +53,17 @@ impl<'a> Summary<'a> {
             short_id: short_id(&row.id),
             scope: &row.scope,
             also_in,
-            kind: &row.kind,
-            title: &row.title,
-            summary: row.summary.as_deref(),
-            project: row.project.as_deref(),
-            key: row.key.as_deref(),
-            tags: &row.tags,
-            importance: row.importance,
-            created: rfc3339(row.created),
-            author: row.author.as_deref(),
-            device: row.device.as_deref(),
-            agent: row.agent.as_deref(),
+            kind: &row.obs.kind,
+            title: &row.obs.title,
+            summary: row.obs.summary.as_deref(),
+            project: row.obs.project.as_deref(),
+            key: row.obs.key.as_deref(),
+            tags: &row.obs.tags,
+            importance: row.obs.importance,
+            created: kioku_mesh::time::format(row.obs.created),
+            author: row.obs.author.as_deref(),
+            device: row.obs.device.as_deref(),
+            agent: row.obs.agent.as_deref(),
             superseded: row.superseded,
             deleted: row.deleted,
             snippet: None,
@@ -88,10 +88,10 @@ pub fn human_line(ui: &Ui, row: &ObsRow) -> String {
     format!(
         "{}  {}  {:<9} {:<8} {}{}",
         ui.dim(short_id(&row.id)),
-        date(row.created),
-        row.kind,
+        date(row.obs.created),
+        row.obs.kind,
         row.scope,
-        row.title,
+        row.obs.title,
         marks
     )
 }

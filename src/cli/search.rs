@@ -47,7 +47,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
             .iter()
             .map(|h| {
                 let mut s = Summary::of_hit(h);
-                s.snippet = Some(text::snippet(&h.row.body, &needles, 160).0);
+                s.snippet = Some(text::snippet(&h.row.obs.body, &needles, 160).0);
                 s.rank = Some(h.rank);
                 s
             })
@@ -61,7 +61,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
     for hit in &hits {
         let line = human_line(ui, &hit.row);
         ui.line(line)?;
-        let (snip, ranges) = text::snippet(&hit.row.body, &needles, 100);
+        let (snip, ranges) = text::snippet(&hit.row.obs.body, &needles, 100);
         let snip = ui.highlight(&snip, &ranges);
         ui.line(format!("    {snip}"))?;
     }

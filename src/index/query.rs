@@ -42,7 +42,7 @@ pub struct Filter {
 }
 
 /// One indexed observation file, with its derived state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ObsRow {
     /// Full id (64 hex).
     pub id: String,
@@ -50,39 +50,8 @@ pub struct ObsRow {
     pub scope: String,
     /// Path of the file in the scope tree.
     pub path: String,
-    /// Kind.
-    pub kind: String,
-    /// Title.
-    pub title: String,
-    /// Summary.
-    pub summary: Option<String>,
-    /// Project.
-    pub project: Option<String>,
-    /// Topic key.
-    pub key: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Importance 1..=5.
-    pub importance: u8,
-    /// Files.
-    pub files: Vec<String>,
-    /// Ids this one supersedes.
-    pub supersedes: Vec<String>,
-    /// Creation time, seconds since the epoch.
-    pub created: i64,
-    /// Author.
-    pub author: Option<String>,
-    /// Device.
-    pub device: Option<String>,
-    /// Agent.
-    pub agent: Option<String>,
-    /// Session.
-    pub session: Option<String>,
-    /// Unknown front-matter fields as YAML.
-    #[serde(skip)]
-    pub extra: Option<String>,
-    /// Body.
-    pub body: String,
+    /// The observation as parsed from the file.
+    pub obs: Observation,
     /// Another observation supersedes this one.
     pub superseded: bool,
     /// A tombstone in the same scope deletes this one.
@@ -90,33 +59,6 @@ pub struct ObsRow {
 }
 
 impl ObsRow {
-    /// Rebuild the observation this row was indexed from.
-    pub fn to_observation(&self) -> Observation {
-        Observation {
-            kind: self.kind.clone(),
-            title: self.title.clone(),
-            summary: self.summary.clone(),
-            project: self.project.clone(),
-            key: self.key.clone(),
-            tags: self.tags.clone(),
-            importance: self.importance,
-            files: self.files.clone(),
-            supersedes: self.supersedes.clone(),
-            created: jiff::Timestamp::from_second(self.created)
-                .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-            author: self.author.clone(),
-            device: self.device.clone(),
-            agent: self.agent.clone(),
-            session: self.session.clone(),
-            extra: self
-                .extra
-                .as_deref()
-                .and_then(|y| serde_yaml::from_str(y).ok())
-                .unwrap_or_default(),
-            body: self.body.clone(),
-        }
-    }
-
     /// Whether the observation is neither superseded nor deleted.
     pub fn is_live(&self) -> bool {
         !self.superseded && !self.deleted
@@ -124,10 +66,9 @@ impl ObsRow {
 }
 
 /// A search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Hit {
     /// The observation.
-    #[serde(flatten)]
     pub row: ObsRow,
     /// bm25 score as FTS5 reports it (lower is better), `0` for a literal scan.
     pub rank: f64,
@@ -197,10 +138,8 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
         let s: String = r.get(i)?;
         Ok(serde_json::from_str(&s).unwrap_or_default())
     };
-    Ok(ObsRow {
-        id: r.get(0)?,
-        scope: r.get(1)?,
-        path: r.get(2)?,
+    let extra: Option<String> = r.get(17)?;
+    let obs = Observation {
         kind: r.get(3)?,
         title: r.get(4)?,
         summary: r.get(5)?,
@@ -210,13 +149,22 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
         importance: r.get(9)?,
         files: list(10)?,
         supersedes: list(11)?,
-        created: r.get(12)?,
+        created: jiff::Timestamp::from_second(r.get(12)?).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
         author: r.get(13)?,
         device: r.get(14)?,
         agent: r.get(15)?,
         session: r.get(16)?,
-        extra: r.get(17)?,
+        extra: extra
+            .as_deref()
+            .and_then(|y| serde_yaml::from_str(y).ok())
+            .unwrap_or_default(),
         body: r.get(18)?,
+    };
+    Ok(ObsRow {
+        id: r.get(0)?,
+        scope: r.get(1)?,
+        path: r.get(2)?,
+        obs,
         superseded: r.get(19)?,
         deleted: r.get(20)?,
     })

@@ -225,13 +225,13 @@ impl Mem {
                 // though the key rule would make the supersedes list differ.
                 for id in &live {
                     if let Some(row) = index.rows_of(id)?.first() {
-                        if same_content(&row.to_observation(), &obs) {
+                        if same_content(&row.obs, &obs) {
                             outcome = Some(SaveOutcome {
                                 id: id.clone(),
                                 scope: scope.to_string(),
                                 path: row.path.clone(),
                                 status: SaveStatus::Unchanged,
-                                supersedes: row.supersedes.clone(),
+                                supersedes: row.obs.supersedes.clone(),
                                 commit: None,
                             });
                             return Ok(None);
