@@ -29,20 +29,27 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    /// SQLite failed.
-    #[error("index database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    /// SQLite failed. (Not marked as the error's source: the message
+    /// already says all of it, and chains are printed whole.)
+    #[error("{}", describe_sql(.0))]
+    Sql(rusqlite::Error),
     /// Reading a scope failed.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The index file cannot be created or replaced.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}{}", path.display(), crate::store::io_hint(error))]
     Io {
         /// The file.
         path: PathBuf,
         /// The error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
+}
+
+impl From<rusqlite::Error> for IndexError {
+    fn from(e: rusqlite::Error) -> Self {
+        IndexError::Sql(e)
+    }
 }
 
 /// A file that could not be read into the index.
@@ -130,6 +137,24 @@ CREATE VIRTUAL TABLE fts USING fts5(
 );
 "#;
 
+/// One sentence for a SQLite failure, saying what to do where there is something to do.
+fn describe_sql(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::ReadOnly | C::CannotOpen | C::PermissionDenied) => {
+            "the index database cannot be written: its directory is read-only or belongs to another user (point MEM_HOME at a writable directory)".into()
+        }
+        Some(C::DatabaseBusy | C::DatabaseLocked) => {
+            "the index is locked by another mem process: try again in a moment".into()
+        }
+        Some(C::DiskFull) => "the disk holding the index is full: free some space".into(),
+        _ => match e {
+            rusqlite::Error::SqliteFailure(_, Some(msg)) => format!("index database: {msg}"),
+            other => format!("index database: {other}"),
+        },
+    }
+}
+
 fn is_corruption(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
@@ -154,7 +179,7 @@ fn remove_db_files(path: &Path) -> Result<(), IndexError> {
         match std::fs::remove_file(&p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(IndexError::Io { path: p, source: e }),
+            Err(e) => return Err(IndexError::Io { path: p, error: e }),
         }
     }
     Ok(())
@@ -199,13 +224,13 @@ impl Index {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| IndexError::Io {
                 path: dir.to_owned(),
-                source: e,
+                error: e,
             })?;
         }
         if !path.exists() {
             create_private_file(path).map_err(|e| IndexError::Io {
                 path: path.to_owned(),
-                source: e,
+                error: e,
             })?;
         }
         let mut conn = Connection::open(path)?;

@@ -20,12 +20,12 @@ pub use repo::{CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, Tree
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A file system operation failed.
-    #[error("{}: {source}{}", path.display(), hint(source))]
+    #[error("{}: {error}{}", path.display(), io_hint(error))]
     Io {
         /// The path involved.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (part of the message, so not a `source`).
+        error: std::io::Error,
     },
     /// A git operation failed.
     #[error("{0}")]
@@ -43,7 +43,8 @@ pub enum StoreError {
     },
 }
 
-fn hint(e: &std::io::Error) -> &'static str {
+/// What to do about an I/O error, as a parenthesised suffix (or nothing).
+pub fn io_hint(e: &std::io::Error) -> &'static str {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
             " (is MEM_HOME read-only? point MEM_HOME at a writable directory)"
@@ -57,7 +58,7 @@ impl StoreError {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         StoreError::Io {
             path: path.to_owned(),
-            source,
+            error: source,
         }
     }
 }
