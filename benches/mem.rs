@@ -150,9 +150,28 @@ fn corpus(n: usize) -> Vec<Rec> {
     changelog_entries(&mut base);
     let changelogs = base.len();
     descriptions(&mut base);
+    let descs = base.len() - changelogs;
+    // Several binary packages ship the same changelog: keep one copy, as
+    // `mem import` would (same content, same id).
+    let mut seen = std::collections::HashSet::new();
+    base.retain(|r| seen.insert((r.title.clone(), r.body.clone())));
+    // Undated records get dates spread over five years (deterministic), as a
+    // store used for years has: a save then rewrites a day's tree of typical
+    // size, not one holding every undated record.
+    let start = jiff::Timestamp::from_second(1_640_995_200).unwrap(); // 2022-01-01
+    for (i, r) in base.iter_mut().enumerate() {
+        if r.created.is_none() {
+            let offset = (i as i64 * 7919 * 60) % (5 * 365 * 86_400);
+            r.created = Some(kioku_mesh::time::format(
+                start
+                    .checked_add(jiff::SignedDuration::from_secs(offset))
+                    .unwrap(),
+            ));
+        }
+    }
     eprintln!(
-        "corpus: {changelogs} changelog entries, {} descriptions",
-        base.len() - changelogs
+        "corpus: {changelogs} changelog entries, {descs} descriptions, {} distinct",
+        base.len()
     );
     assert!(!base.is_empty(), "no Debian text found on this machine");
     let mut out = Vec::with_capacity(n);

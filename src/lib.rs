@@ -6,6 +6,8 @@
 //! entry point that ties configuration, store and index together. The
 //! library never prints and never depends on the command line.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod gitcli;
 pub mod index;

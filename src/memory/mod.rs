@@ -50,7 +50,7 @@ pub enum MemError {
     /// Nothing left to save.
     #[error("there is nothing to save: the text is empty{0}")]
     Empty(&'static str),
-    /// Body over [`MAX_BODY_BYTES`].
+    /// Body over [`crate::store::MAX_BODY_BYTES`].
     #[error("the text is {0} bytes, over the limit of 1 MiB (1048576 bytes): save a summary and keep the rest in a file")]
     TooLarge(usize),
     /// A secret in text bound for a plaintext scope.
