@@ -226,62 +226,61 @@ impl ScopeRepo {
         from: Option<ObjectId>,
         to: ObjectId,
     ) -> Result<Vec<TreeChange>, StoreError> {
-        let old = from.map(|c| self.tree_of(c)).transpose()?;
-        let new = self.tree_of(to)?;
-        let mut options = gix::diff::Options::default().with_rewrites(None);
-        options.track_path();
-        let changes = self
+        // The plain tree differ: it reads only subtrees whose ids differ.
+        // (`Repository::diff_tree_to_tree` also sets up a blob-diff resource
+        // cache, which loads an index of the whole head tree: O(scope).)
+        let empty = ObjectId::empty_tree(self.repo.object_hash());
+        let old = match from {
+            Some(c) => self.tree_of(c)?.id,
+            None => empty,
+        };
+        let new = self.tree_of(to)?.id;
+        let old_tree = self
             .repo
-            .diff_tree_to_tree(old.as_ref(), Some(&new), Some(options))
-            .map_err(|e| git_err("cannot diff trees", e))?;
-        use gix::object::tree::diff::ChangeDetached as C;
-        let mut out = Vec::with_capacity(changes.len());
-        for change in changes {
+            .find_tree(old)
+            .map_err(|e| git_err("cannot read tree", e))?;
+        let new_tree = self
+            .repo
+            .find_tree(new)
+            .map_err(|e| git_err("cannot read tree", e))?;
+        let mut recorder = gix::diff::tree::Recorder::default();
+        gix::diff::tree(
+            gix::objs::TreeRefIter::from_bytes(&old_tree.data, self.repo.object_hash()),
+            gix::objs::TreeRefIter::from_bytes(&new_tree.data, self.repo.object_hash()),
+            gix::diff::tree::State::default(),
+            &self.repo.objects,
+            &mut recorder,
+        )
+        .map_err(|e| git_err("cannot diff trees", e))?;
+        use gix::diff::tree::recorder::Change as C;
+        let mut out = Vec::with_capacity(recorder.records.len());
+        for change in recorder.records {
             match change {
                 C::Addition {
-                    location,
                     entry_mode,
-                    id,
+                    oid,
+                    path,
                     ..
                 }
                 | C::Modification {
-                    location,
                     entry_mode,
-                    id,
+                    oid,
+                    path,
                     ..
                 } => {
                     if entry_mode.is_blob() {
                         out.push(TreeChange::Written {
-                            path: location.to_string(),
-                            blob: id,
+                            path: path.to_string(),
+                            blob: oid,
                         });
                     }
                 }
                 C::Deletion {
-                    location,
-                    entry_mode,
-                    ..
+                    entry_mode, path, ..
                 } => {
                     if entry_mode.is_blob() {
                         out.push(TreeChange::Removed {
-                            path: location.to_string(),
-                        });
-                    }
-                }
-                C::Rewrite {
-                    source_location,
-                    location,
-                    entry_mode,
-                    id,
-                    ..
-                } => {
-                    if entry_mode.is_blob() {
-                        out.push(TreeChange::Removed {
-                            path: source_location.to_string(),
-                        });
-                        out.push(TreeChange::Written {
-                            path: location.to_string(),
-                            blob: id,
+                            path: path.to_string(),
                         });
                     }
                 }
@@ -393,7 +392,11 @@ impl ScopeRepo {
             name: MAIN_REF.try_into().expect("valid ref name"),
             deref: false,
         };
-        match self.repo.edit_reference(edit) {
+        // Our own signature for the reflog: asking gix for the configured
+        // committer would read the time-zone database on every save.
+        let mut time_buf = gix::date::parse::TimeBuf::default();
+        let committer = commit.committer.to_ref(&mut time_buf);
+        match self.repo.edit_references_as([edit], Some(committer)) {
             Ok(_) => Ok(CommitOutcome::Committed(commit_id)),
             Err(e) => {
                 // A mismatch and a held lock both mean another writer is
