@@ -38,11 +38,14 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
+            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mem;init' {
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'A git remote for the user scope: an existing one is cloned (a new device joining), an empty one is filled by `mem sync`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -176,6 +179,61 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mem;sync' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Only this scope (repeatable)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print per-scope results as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;scope' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List scopes with their remotes')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`')
+            [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Set a scope''s git remote; the next `mem sync` merges both histories')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;scope;list' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;scope;add' {
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The scope''s git remote (file://, ssh://, git@host:path, a path)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;scope;remote' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;scope;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List scopes with their remotes')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`')
+            [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Set a scope''s git remote; the next `mem sync` merges both histories')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;scope;help;list' {
+            break
+        }
+        'mem;scope;help;add' {
+            break
+        }
+        'mem;scope;help;remote' {
+            break
+        }
+        'mem;scope;help;help' {
+            break
+        }
         'mem;generate-docs' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory to write `man/` and `completions/` into')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -196,6 +254,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
+            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -237,6 +297,24 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;import' {
+            break
+        }
+        'mem;help;sync' {
+            break
+        }
+        'mem;help;scope' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List scopes with their remotes')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`')
+            [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Set a scope''s git remote; the next `mem sync` merges both histories')
+            break
+        }
+        'mem;help;scope;list' {
+            break
+        }
+        'mem;help;scope;add' {
+            break
+        }
+        'mem;help;scope;remote' {
             break
         }
         'mem;help;generate-docs' {

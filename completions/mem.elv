@@ -35,10 +35,13 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand stats 'Count observations per scope, kind and project, and show disk use'
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
             cand import 'Import observations from another source'
+            cand sync 'Push and pull scopes to and from their git remotes'
+            cand scope 'List scopes, add one, or point one at a git remote'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;init'= {
+            cand --remote 'A git remote for the user scope: an existing one is cloned (a new device joining), an empty one is filled by `mem sync`'
             cand --json 'Print the result as JSON'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -159,6 +162,51 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mem;sync'= {
+            cand -s 'Only this scope (repeatable)'
+            cand --scope 'Only this scope (repeatable)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand --json 'Print per-scope results as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;scope'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List scopes with their remotes'
+            cand add 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`'
+            cand remote 'Set a scope''s git remote; the next `mem sync` merges both histories'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;scope;list'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;scope;add'= {
+            cand --remote 'The scope''s git remote (file://, ssh://, git@host:path, a path)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;scope;remote'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;scope;help'= {
+            cand list 'List scopes with their remotes'
+            cand add 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`'
+            cand remote 'Set a scope''s git remote; the next `mem sync` merges both histories'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;scope;help;list'= {
+        }
+        &'mem;scope;help;add'= {
+        }
+        &'mem;scope;help;remote'= {
+        }
+        &'mem;scope;help;help'= {
+        }
         &'mem;generate-docs'= {
             cand --out 'Directory to write `man/` and `completions/` into'
             cand -h 'Print help'
@@ -178,6 +226,8 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand stats 'Count observations per scope, kind and project, and show disk use'
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
             cand import 'Import observations from another source'
+            cand sync 'Push and pull scopes to and from their git remotes'
+            cand scope 'List scopes, add one, or point one at a git remote'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -206,6 +256,19 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;export'= {
         }
         &'mem;help;import'= {
+        }
+        &'mem;help;sync'= {
+        }
+        &'mem;help;scope'= {
+            cand list 'List scopes with their remotes'
+            cand add 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`'
+            cand remote 'Set a scope''s git remote; the next `mem sync` merges both histories'
+        }
+        &'mem;help;scope;list'= {
+        }
+        &'mem;help;scope;add'= {
+        }
+        &'mem;help;scope;remote'= {
         }
         &'mem;help;generate-docs'= {
         }

@@ -47,3 +47,57 @@ pub fn run(args: &[&str]) -> Result<String, GitCliError> {
 pub fn version() -> Result<String, GitCliError> {
     run(&["--version"]).map(|s| s.trim().to_owned())
 }
+
+/// What `git push` did to the remote branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// The remote branch moved to our commit (fast-forward or new branch).
+    Updated,
+    /// The remote branch already had our commit.
+    UpToDate,
+    /// The remote refused: it has commits we do not (fetch, merge, retry).
+    Rejected(String),
+}
+
+/// Push `refs/heads/main` of the bare repository `git_dir` to `url`'s
+/// `refs/heads/main` with `git push --porcelain`, and read the ref's status
+/// line (`=` up to date, ` `/`*` updated, `!` rejected; git-push(1),
+/// "OUTPUT"). gix 0.90 cannot push (GitoxideLabs/gitoxide#306), hence git.
+///
+/// # Errors
+/// [`GitCliError::Missing`] without git; [`GitCliError::Failed`] when git
+/// fails without a status line (unreachable remote, authentication).
+pub fn push_main(git_dir: &std::path::Path, url: &str) -> Result<PushOutcome, GitCliError> {
+    let output = Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args([
+            "push",
+            "--porcelain",
+            url,
+            "refs/heads/main:refs/heads/main",
+        ])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .map_err(|_| GitCliError::Missing)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in stdout.lines() {
+        let mut fields = line.splitn(3, '\t');
+        let (Some(flag), Some(refs), summary) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if !refs.ends_with(":refs/heads/main") {
+            continue;
+        }
+        return Ok(match flag {
+            "=" => PushOutcome::UpToDate,
+            " " | "*" | "+" => PushOutcome::Updated,
+            _ => PushOutcome::Rejected(summary.unwrap_or_default().to_owned()),
+        });
+    }
+    Err(GitCliError::Failed {
+        args: format!("push {url}"),
+        stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+    })
+}

@@ -16,6 +16,7 @@ pub mod memory;
 pub mod paths;
 pub mod project;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod time;
 

@@ -14,4 +14,5 @@ mod test_index;
 mod test_init;
 mod test_save;
 mod test_search;
+mod test_sync;
 mod test_tour;

@@ -12,6 +12,10 @@ use super::{Ctx, Ui};
 /// up a missing store by themselves; `init` makes it explicit.
 #[derive(Args, Debug)]
 pub struct InitArgs {
+    /// A git remote for the user scope: an existing one is cloned (a new
+    /// device joining), an empty one is filled by `mem sync`.
+    #[arg(long)]
+    remote: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -19,7 +23,16 @@ pub struct InitArgs {
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
-    let created = mem.init()?;
+    let mut created = Vec::new();
+    if let Some(url) = &args.remote {
+        if mem.scopes().iter().any(|s| s.as_str() == "user") {
+            mem.set_remote("user", url)?;
+        } else {
+            mem.add_scope("user", Some(url))?;
+            created.push(format!("scope user from {url}"));
+        }
+    }
+    created.extend(mem.init()?);
     if args.json {
         ui.json(&serde_json::json!({
             "home": mem.paths().data_dir(),

@@ -16,8 +16,10 @@ mod log;
 mod output;
 mod reindex;
 mod save;
+mod scope;
 mod search;
 mod stats;
+mod sync;
 mod ui;
 
 use std::path::PathBuf;
@@ -59,6 +61,8 @@ enum Command {
     Stats(stats::StatsArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
+    Sync(sync::SyncArgs),
+    Scope(scope::ScopeArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateArgs),
 }
@@ -124,6 +128,8 @@ fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
         Command::Stats(a) => stats::run(ui, &ctx, a),
         Command::Export(a) => export::run(ui, &ctx, a),
         Command::Import(a) => import::run(ui, &ctx, a),
+        Command::Sync(a) => sync::run(ui, &ctx, a),
+        Command::Scope(a) => scope::run(ui, &ctx, a),
         Command::GenerateDocs(_) => unreachable!("handled above"),
     }
 }

@@ -8,7 +8,10 @@
 
 use std::path::Path;
 
+mod scopes;
 mod write;
+
+pub use scopes::{ScopeInfo, SyncResult};
 
 pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};
 

@@ -14,7 +14,9 @@ pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
     IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
 };
-pub use repo::{CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, TreeChange, MAIN_REF};
+pub use repo::{
+    CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, TreeChange, MAIN_REF, TRACKING_REF,
+};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +186,33 @@ pub fn create_scope(
     ));
     let _ = std::fs::remove_dir_all(&tmp);
     let repo = ScopeRepo::init(&tmp)?;
+    init_scope_tree(&repo, scope, signature)?;
+    drop(repo);
+    match std::fs::rename(&tmp, &path) {
+        Ok(()) => Ok(true),
+        Err(_) if path.exists() => {
+            // Another process created it first: theirs wins.
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(false)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Err(StoreError::io(&path, e))
+        }
+    }
+}
+
+/// Make the first commit of a new scope: `.kioku/scope.yaml` alone. Every
+/// device writes the same bytes for the same scope, so two first commits
+/// merge without a clash.
+///
+/// # Errors
+/// [`StoreError`] when the repository cannot be written.
+pub fn init_scope_tree(
+    repo: &ScopeRepo,
+    scope: &ScopeName,
+    signature: &Signature,
+) -> Result<(), StoreError> {
     let meta = ScopeMeta {
         format: 1,
         scope: scope.as_str().to_owned(),
@@ -202,17 +231,5 @@ pub fn create_scope(
         &format!("mem: create scope {scope}"),
         signature,
     )?;
-    drop(repo);
-    match std::fs::rename(&tmp, &path) {
-        Ok(()) => Ok(true),
-        Err(_) if path.exists() => {
-            // Another process created it first: theirs wins.
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(false)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Err(StoreError::io(&path, e))
-        }
-    }
+    Ok(())
 }

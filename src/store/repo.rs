@@ -19,6 +19,9 @@ use super::StoreError;
 /// The branch every scope keeps its history on.
 pub const MAIN_REF: &str = "refs/heads/main";
 
+/// Where the last fetched state of the remote's `main` is kept.
+pub const TRACKING_REF: &str = "refs/remotes/origin/main";
+
 /// A change to one file of a scope's tree.
 #[derive(Debug, Clone)]
 pub enum FileChange {
@@ -408,6 +411,180 @@ impl ScopeRepo {
                 }
             }
         }
+    }
+
+    /// The underlying gix repository (for fetching).
+    pub fn gix(&self) -> &gix::Repository {
+        &self.repo
+    }
+
+    /// The commit `name` points at, if the ref exists.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the ref store cannot be read.
+    pub fn ref_target(&self, name: &str) -> Result<Option<ObjectId>, StoreError> {
+        let reference = self
+            .repo
+            .try_find_reference(name)
+            .map_err(|e| git_err(&format!("cannot read {name}"), e))?;
+        Ok(reference.and_then(|r| r.target().try_id().map(|id| id.to_owned())))
+    }
+
+    /// Move `name` from `expected` (`None`: must not exist) to `new`,
+    /// atomically. Returns false when the ref had moved.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] for failures other than a moved ref.
+    pub fn move_ref(
+        &self,
+        name: &str,
+        expected: Option<ObjectId>,
+        new: ObjectId,
+        message: &str,
+    ) -> Result<bool, StoreError> {
+        let edit = RefEdit {
+            change: Change::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: message.into(),
+                },
+                expected: match expected {
+                    Some(e) => PreviousValue::MustExistAndMatch(Target::Object(e)),
+                    None => PreviousValue::MustNotExist,
+                },
+                new: Target::Object(new),
+            },
+            name: name
+                .try_into()
+                .map_err(|e| git_err(&format!("bad ref name {name}"), e))?,
+            deref: false,
+        };
+        let sig = gix::actor::Signature {
+            name: "mem".into(),
+            email: "mem@localhost".into(),
+            time: gix::date::Time::default(),
+        };
+        let mut time_buf = gix::date::parse::TimeBuf::default();
+        match self
+            .repo
+            .edit_references_as([edit], Some(sig.to_ref(&mut time_buf)))
+        {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                if self.ref_target(name)? != expected || is_lock_error(&e.to_string()) {
+                    Ok(false)
+                } else {
+                    Err(git_err(&format!("cannot move {name}"), e))
+                }
+            }
+        }
+    }
+
+    /// The best common ancestor of two commits, if they share history.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the history cannot be walked.
+    pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>, StoreError> {
+        match self.repo.merge_base(a, b) {
+            Ok(id) => Ok(id.map(|i| i.detach())),
+            Err(e) if e.to_string().to_ascii_lowercase().contains("no merge base") => Ok(None),
+            Err(e) => Err(git_err("cannot find the merge base", e)),
+        }
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (or equal to it).
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the history cannot be walked.
+    pub fn is_ancestor(
+        &self,
+        ancestor: ObjectId,
+        descendant: ObjectId,
+    ) -> Result<bool, StoreError> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        Ok(self.merge_base(ancestor, descendant)? == Some(ancestor))
+    }
+
+    /// The tree id of `commit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the commit cannot be read.
+    pub fn tree_id(&self, commit: ObjectId) -> Result<ObjectId, StoreError> {
+        Ok(self.tree_of(commit)?.id)
+    }
+
+    /// The URL of the scope's remote (`remote.origin.url`), if set.
+    pub fn remote_url(&self) -> Option<String> {
+        self.repo
+            .config_snapshot()
+            .string("remote.origin.url")
+            .map(|u| u.to_string())
+            .filter(|u| !u.is_empty())
+    }
+
+    /// Set the scope's remote: `remote.origin.url` and a fetch refspec into
+    /// [`TRACKING_REF`], written to the repository's `config` file (replaced
+    /// atomically). Re-open the repository to see the change.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the config cannot be read or written.
+    pub fn set_remote_url(&self, url: &str) -> Result<(), StoreError> {
+        let path = self.path.join("config");
+        let mut file =
+            gix::config::File::from_path_no_includes(path.clone(), gix::config::Source::Local)
+                .map_err(|e| git_err(&format!("cannot read {}", path.display()), e))?;
+        file.set_raw_value_by("remote", Some("origin".into()), "url", url)
+            .map_err(|e| git_err("cannot set remote.origin.url", e))?;
+        file.set_raw_value_by(
+            "remote",
+            Some("origin".into()),
+            "fetch",
+            format!("+{MAIN_REF}:{TRACKING_REF}").as_str(),
+        )
+        .map_err(|e| git_err("cannot set remote.origin.fetch", e))?;
+        let mut buf = Vec::new();
+        file.write_to(&mut buf)
+            .map_err(|e| StoreError::io(&path, e))?;
+        let tmp = self.path.join("config.mem-tmp");
+        std::fs::write(&tmp, buf).map_err(|e| StoreError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))
+    }
+
+    /// Write the tree that holds exactly `files` (path → blob), built by
+    /// editing the tree of `base` (a commit), and return its id.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when objects cannot be read or written.
+    pub fn write_tree_of(
+        &self,
+        base: ObjectId,
+        files: &std::collections::BTreeMap<String, ObjectId>,
+    ) -> Result<ObjectId, StoreError> {
+        let current: std::collections::BTreeMap<String, ObjectId> =
+            self.files(base, &[""])?.into_iter().collect();
+        let mut editor = self
+            .repo
+            .edit_tree(self.tree_of(base)?.id)
+            .map_err(|e| git_err("cannot edit tree", e))?;
+        for (path, id) in files {
+            if current.get(path) != Some(id) {
+                editor
+                    .upsert(path.as_str(), EntryKind::Blob, *id)
+                    .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
+            }
+        }
+        for path in current.keys().filter(|p| !files.contains_key(*p)) {
+            editor
+                .remove(path.as_str())
+                .map_err(|e| git_err(&format!("cannot remove {path}"), e))?;
+        }
+        Ok(editor
+            .write()
+            .map_err(|e| git_err("cannot write tree", e))?
+            .detach())
     }
 
     /// Up to `limit` commits reachable from `refs/heads/main`, newest first.

@@ -179,3 +179,64 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join("fixtures")
         .join(rel)
 }
+
+/// A bare git repository to use as a remote, and its `file://` URL.
+pub fn bare_remote(dir: &Path, name: &str) -> (PathBuf, String) {
+    let path = dir.join(format!("{name}.git"));
+    git(
+        dir,
+        &["init", "-q", "--bare", "-b", "main", path.to_str().unwrap()],
+    );
+    let url = format!("file://{}", path.display());
+    (path, url)
+}
+
+impl TestEnv {
+    /// Another device: its own `MEM_HOME`, device name `name`.
+    pub fn device(name: &str) -> Device {
+        Device {
+            env: TestEnv::new(),
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// A device in a multi-device test.
+pub struct Device {
+    pub env: TestEnv,
+    pub name: String,
+}
+
+impl Device {
+    pub fn mem(&self) -> Command {
+        let mut c = self.env.mem();
+        c.env("MEM_DEVICE", &self.name);
+        c
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.mem().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "[{}] mem {args:?} failed:\n{}\n{}",
+            self.name,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Sorted ids of every observation, superseded and deleted included.
+    pub fn all_ids(&self) -> Vec<String> {
+        let out = self.ok(&["list", "--all", "--all-projects", "-n", "100000", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut ids: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+}

@@ -1,0 +1,64 @@
+//! `mem sync`.
+
+use clap::Args;
+use kioku_mesh::config::Flags;
+use kioku_mesh::sync::MergeKind;
+
+use super::{flush_notices, Ctx, Ui};
+
+/// Push and pull scopes to and from their git remotes.
+///
+/// For each scope with a remote (or each --scope): fetch, merge (a union of
+/// observations; nothing is overwritten), update the index, push. When the
+/// push is refused because the remote moved, it fetches and merges again. A
+/// scope whose remote cannot be reached is reported and skipped; the others
+/// still sync. Exits 1 when any scope failed. Needs `git` on PATH.
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Only this scope (repeatable).
+    #[arg(long = "scope", short = 's', value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Print per-scope results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
+    let mut mem = ctx.mem(ui, &Flags::default())?;
+    let results = mem.sync(&args.scopes);
+    flush_notices(ui, &mut mem);
+    let results = results?;
+    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    if args.json {
+        ui.json(&results)?;
+    } else {
+        if results.is_empty() && !args.quiet {
+            ui.note("no scope has a remote: add one with `mem scope remote SCOPE URL`");
+        }
+        for r in &results {
+            match (&r.outcome, &r.error) {
+                (Some(o), _) if !args.quiet => {
+                    let merged = match o.merged {
+                        MergeKind::UpToDate => "up to date",
+                        MergeKind::FastForward => "fast-forwarded",
+                        MergeKind::Merge => "merged",
+                    };
+                    let pushed = if o.pushed { ", pushed" } else { "" };
+                    ui.line(format!("{}: {merged}{pushed} ({})", r.scope, o.remote))?;
+                }
+                (_, Some(e)) => ui.warn(&format!("{}: {e}", r.scope)),
+                _ => {}
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} scopes did not sync (see above)",
+            results.len()
+        );
+    }
+    Ok(())
+}

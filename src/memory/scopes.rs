@@ -1,0 +1,165 @@
+//! Scopes and their remotes: adding a scope (cloning its remote when it has
+//! one), pointing a scope at a remote, and syncing scopes then bringing the
+//! index in step.
+
+use serde::Serialize;
+
+use super::{Mem, MemError};
+use crate::store::{self, ScopeName, ScopeRepo, StoreError};
+use crate::sync::{self, ScopeSync, SyncError};
+
+/// One scope as `mem scope list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeInfo {
+    /// Its name.
+    pub name: String,
+    /// Its remote URL, if any.
+    pub remote: Option<String>,
+    /// Its head commit, if any.
+    pub head: Option<String>,
+    /// Whether it is encrypted.
+    pub encrypted: bool,
+}
+
+/// The result of syncing one scope.
+#[derive(Debug, Serialize)]
+pub struct SyncResult {
+    /// The scope.
+    pub scope: String,
+    /// What happened, when it worked.
+    #[serde(flatten)]
+    pub outcome: Option<ScopeSync>,
+    /// Why it did not, when it failed.
+    pub error: Option<String>,
+}
+
+impl Mem {
+    /// Every scope with its remote and head.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] when a repository cannot be read.
+    pub fn scope_infos(&self) -> Result<Vec<ScopeInfo>, MemError> {
+        self.scopes
+            .iter()
+            .map(|s| {
+                let repo = self.repo(s)?;
+                Ok(ScopeInfo {
+                    name: s.to_string(),
+                    remote: repo.remote_url(),
+                    head: repo.head()?.map(|h| h.to_string()),
+                    encrypted: self.scope_meta(s).map(|m| m.encrypted).unwrap_or(false),
+                })
+            })
+            .collect()
+    }
+
+    /// Create scope `name`. With `remote`, the remote is fetched first: an
+    /// existing history is adopted (a new device joining), an empty remote
+    /// gets this scope's first commit on the next sync. The repository is
+    /// built aside and moved into place, so a failed clone leaves nothing.
+    ///
+    /// # Errors
+    /// [`MemError`] for a bad or existing name, an unreachable remote, or
+    /// an unwritable store.
+    pub fn add_scope(&mut self, name: &str, remote: Option<&str>) -> Result<ScopeName, MemError> {
+        let scope = ScopeName::parse(name)?;
+        if self.scopes.contains(&scope) {
+            return Err(MemError::Invalid(format!(
+                "scope '{scope}' exists already: set its remote with `mem scope remote {scope} URL`"
+            )));
+        }
+        let scopes_dir = self.paths.scopes_dir();
+        let signature = self.signature();
+        match remote {
+            None => {
+                store::create_scope(&scopes_dir, &scope, &signature)?;
+            }
+            Some(url) => {
+                let path = scope.repo_path(&scopes_dir);
+                let parent = path.parent().expect("scope paths have a parent").to_owned();
+                std::fs::create_dir_all(&parent).map_err(|e| StoreError::io(&parent, e))?;
+                let tmp = parent.join(format!(
+                    ".clone-{}-{}",
+                    std::process::id(),
+                    path.file_name().and_then(|n| n.to_str()).unwrap_or("scope")
+                ));
+                let _ = std::fs::remove_dir_all(&tmp);
+                let result = (|| -> Result<(), MemError> {
+                    ScopeRepo::init(&tmp)?.set_remote_url(url)?;
+                    let repo = ScopeRepo::open(&tmp)?;
+                    match sync::fetch(&repo, url).map_err(sync_error)? {
+                        Some(tip) => {
+                            repo.move_ref(store::MAIN_REF, None, tip, "mem: clone")?;
+                        }
+                        None => store::init_scope_tree(&repo, &scope, &signature)?,
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = result {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    return Err(e);
+                }
+                std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
+            }
+        }
+        self.scopes = store::list_scopes(&scopes_dir)?;
+        Ok(scope)
+    }
+
+    /// Point `name` at `url` (the next sync merges the two histories).
+    ///
+    /// # Errors
+    /// [`MemError`] for an unknown scope or an unwritable repository.
+    pub fn set_remote(&mut self, name: &str, url: &str) -> Result<ScopeName, MemError> {
+        let scope = self.scope(name)?;
+        self.repo(&scope)?.set_remote_url(url)?;
+        Ok(scope)
+    }
+
+    /// Sync `only` (every scope with a remote when empty), then bring the
+    /// index in step with each. A scope that fails is reported and the
+    /// others still sync.
+    ///
+    /// # Errors
+    /// [`MemError`] for an unknown scope in `only` or an index failure.
+    pub fn sync(&mut self, only: &[String]) -> Result<Vec<SyncResult>, MemError> {
+        let targets: Vec<ScopeName> = if only.is_empty() {
+            let mut with_remote = Vec::new();
+            for s in &self.scopes {
+                if self.repo(s)?.remote_url().is_some() {
+                    with_remote.push(s.clone());
+                }
+            }
+            with_remote
+        } else {
+            only.iter()
+                .map(|s| self.scope(s))
+                .collect::<Result<_, _>>()?
+        };
+        let signature = self.signature();
+        let mut results = Vec::new();
+        for scope in targets {
+            let repo = self.repo(&scope)?;
+            let outcome = sync::sync_scope(&repo, scope.as_str(), &signature);
+            self.fresh.retain(|s| s != &scope);
+            self.index_for(std::slice::from_ref(&scope))?;
+            results.push(match outcome {
+                Ok(o) => SyncResult {
+                    scope: scope.to_string(),
+                    outcome: Some(o),
+                    error: None,
+                },
+                Err(e) => SyncResult {
+                    scope: scope.to_string(),
+                    outcome: None,
+                    error: Some(e.to_string()),
+                },
+            });
+        }
+        Ok(results)
+    }
+}
+
+fn sync_error(e: SyncError) -> MemError {
+    MemError::Invalid(e.to_string())
+}

@@ -1,0 +1,311 @@
+//! Sync a scope with its git remote: fetch (gix), merge, push (the `git`
+//! CLI, see [`crate::gitcli`]).
+//!
+//! Invariants: nothing local is ever lost — `refs/heads/main` only moves
+//! forward (fast-forward or a merge commit with both parents, moved
+//! compare-and-swap), and an interrupted sync leaves either the old or the
+//! new head. A remote whose history shares nothing with what this device
+//! synced before is refused, never merged or overwritten.
+
+pub mod merge;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use gix::ObjectId;
+use serde::Serialize;
+
+use crate::gitcli::{self, GitCliError, PushOutcome};
+use crate::store::{ScopeRepo, Signature, StoreError, MAIN_REF, TRACKING_REF};
+
+/// Push attempts before giving up when the remote keeps moving.
+const MAX_PUSH_ATTEMPTS: usize = 5;
+
+/// Errors syncing one scope.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The scope has no remote.
+    #[error("scope '{0}' has no remote: set one with `mem scope remote {0} URL`")]
+    NoRemote(String),
+    /// Fetching failed (unreachable, not a repository, authentication).
+    #[error("cannot fetch {url}: {reason}")]
+    Fetch {
+        /// The remote URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The remote's history is unrelated to what was synced before.
+    #[error("the remote {url} holds a history unrelated to this scope's (was it rewritten or replaced?); nothing was changed here: point the scope at the right remote with `mem scope remote`")]
+    Unrelated {
+        /// The remote URL.
+        url: String,
+    },
+    /// Pushing failed.
+    #[error("cannot push to {url}: {reason}")]
+    Push {
+        /// The remote URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The remote kept moving.
+    #[error("the remote {0} kept changing while pushing ({MAX_PUSH_ATTEMPTS} attempts): run `mem sync` again")]
+    KeptMoving(String),
+    /// Another sync of this scope is running.
+    #[error("another `mem sync` is running for scope '{0}': wait for it to finish")]
+    Busy(String),
+    /// Store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// git failure.
+    #[error(transparent)]
+    Git(#[from] GitCliError),
+}
+
+/// How the local branch changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MergeKind {
+    /// Nothing new on the remote.
+    UpToDate,
+    /// The local branch moved forward to the remote's.
+    FastForward,
+    /// A merge commit joins both histories.
+    Merge,
+}
+
+/// What a sync did to one scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeSync {
+    /// The remote URL.
+    pub remote: String,
+    /// Whether the remote had a `main` branch.
+    pub fetched: bool,
+    /// How the local branch changed.
+    pub merged: MergeKind,
+    /// Whether the remote branch was updated.
+    pub pushed: bool,
+    /// Paths both sides changed differently (resolved by the larger blob id).
+    pub clashes: Vec<String>,
+}
+
+/// An exclusive lock on syncing one scope: a file created with `O_EXCL`,
+/// holding the pid; a lock whose process is gone is taken over.
+pub struct SyncLock {
+    path: PathBuf,
+}
+
+impl SyncLock {
+    /// Take the lock of the repository at `git_dir`.
+    ///
+    /// # Errors
+    /// [`SyncError::Busy`] when a live process holds it.
+    pub fn acquire(git_dir: &Path, scope: &str) -> Result<Self, SyncError> {
+        let path = git_dir.join("mem-sync.lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(SyncLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                    let alive = pid
+                        .trim()
+                        .parse::<u32>()
+                        .is_ok_and(|p| Path::new(&format!("/proc/{p}")).exists());
+                    if alive {
+                        return Err(SyncError::Busy(scope.to_owned()));
+                    }
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => return Err(StoreError::io(&path, e).into()),
+            }
+        }
+        Err(SyncError::Busy(scope.to_owned()))
+    }
+}
+
+impl Drop for SyncLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Fetch the remote's `main` into [`TRACKING_REF`] with gix. Returns the
+/// remote's tip, or `None` when the remote has no `main` yet (a new, empty
+/// repository).
+///
+/// # Errors
+/// [`SyncError::Fetch`] when the remote cannot be reached or read.
+pub fn fetch(repo: &ScopeRepo, url: &str) -> Result<Option<ObjectId>, SyncError> {
+    let fail = |e: &dyn std::fmt::Display| SyncError::Fetch {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    };
+    let remote = repo
+        .gix()
+        .remote_at(url)
+        .map_err(|e| fail(&e))?
+        .with_refspecs(
+            [format!("+{MAIN_REF}:{TRACKING_REF}").as_str()],
+            gix::remote::Direction::Fetch,
+        )
+        .map_err(|e| fail(&e))?;
+    let connection = remote
+        .connect(gix::remote::Direction::Fetch)
+        .map_err(|e| fail(&e))?;
+    let prepared = match connection.prepare_fetch(gix::progress::Discard, Default::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            // A new, empty remote (or one without `main`) advertises nothing
+            // our refspec matches: there is nothing to fetch yet.
+            let msg = format!("{e:#}");
+            if msg.contains("None of the refspec") && msg.contains("matched any") {
+                return Ok(None);
+            }
+            return Err(fail(&msg));
+        }
+    };
+    let tip = prepared.ref_map().remote_refs.iter().find_map(|r| {
+        let (name, target, peeled) = r.unpack();
+        (name == MAIN_REF)
+            .then(|| peeled.or(target).map(|o| o.to_owned()))
+            .flatten()
+    });
+    if tip.is_none() {
+        // A new, empty remote (or one without `main`): nothing to fetch yet.
+        return Ok(None);
+    }
+    prepared
+        .receive(gix::progress::Discard, &AtomicBool::new(false))
+        .map_err(|e| fail(&format!("{e:#}")))?;
+    if let Some(tip) = tip {
+        // gix updates the tracking ref itself; make sure in case it did not.
+        if repo.ref_target(TRACKING_REF)? != Some(tip) {
+            let current = repo.ref_target(TRACKING_REF)?;
+            repo.move_ref(TRACKING_REF, current, tip, "mem: fetch")?;
+        }
+    }
+    Ok(tip)
+}
+
+/// Join the local branch with `theirs`: fast-forward when possible, else a
+/// merge commit with both parents (see [`merge::merge`]). `first_contact`
+/// allows histories with no common commit (attaching a scope to an existing
+/// remote) to be merged as a union.
+///
+/// # Errors
+/// [`SyncError::Unrelated`] for an unrelated history outside first contact.
+fn join(
+    repo: &ScopeRepo,
+    url: &str,
+    theirs: ObjectId,
+    first_contact: bool,
+    signature: &Signature,
+) -> Result<(MergeKind, Vec<String>), SyncError> {
+    loop {
+        let ours = repo.head()?;
+        let Some(ours) = ours else {
+            if repo.move_ref(MAIN_REF, None, theirs, "mem: sync (clone)")? {
+                return Ok((MergeKind::FastForward, Vec::new()));
+            }
+            continue;
+        };
+        if repo.is_ancestor(theirs, ours)? {
+            return Ok((MergeKind::UpToDate, Vec::new()));
+        }
+        let base = repo.merge_base(ours, theirs)?;
+        if base == Some(ours) {
+            if repo.move_ref(MAIN_REF, Some(ours), theirs, "mem: sync (fast-forward)")? {
+                return Ok((MergeKind::FastForward, Vec::new()));
+            }
+            continue;
+        }
+        if base.is_none() && !first_contact {
+            return Err(SyncError::Unrelated {
+                url: url.to_owned(),
+            });
+        }
+        let files = |c: Option<ObjectId>| -> Result<merge::Files, SyncError> {
+            Ok(match c {
+                Some(c) => repo.files(c, &[""])?.into_iter().collect(),
+                None => merge::Files::new(),
+            })
+        };
+        let merged = merge::merge(&files(base)?, &files(Some(ours))?, &files(Some(theirs))?);
+        let tree = repo.write_tree_of(ours, &merged.files)?;
+        match repo.commit_tree(tree, &[ours, theirs], "mem: merge", signature)? {
+            crate::store::CommitOutcome::Committed(_) => {
+                return Ok((MergeKind::Merge, merged.clashes))
+            }
+            crate::store::CommitOutcome::Moved => continue,
+        }
+    }
+}
+
+/// Sync one scope: fetch, join, push; when the push is rejected because the
+/// remote moved, fetch and join again (at most [`MAX_PUSH_ATTEMPTS`] times).
+/// The caller updates the index afterwards.
+///
+/// # Errors
+/// [`SyncError`] for every failure; the local branch is never moved backwards.
+pub fn sync_scope(
+    repo: &ScopeRepo,
+    scope: &str,
+    signature: &Signature,
+) -> Result<ScopeSync, SyncError> {
+    let url = repo
+        .remote_url()
+        .ok_or_else(|| SyncError::NoRemote(scope.to_owned()))?;
+    let _lock = SyncLock::acquire(repo.path(), scope)?;
+    let first_contact = repo.ref_target(TRACKING_REF)?.is_none();
+    let mut report = ScopeSync {
+        remote: url.clone(),
+        fetched: false,
+        merged: MergeKind::UpToDate,
+        pushed: false,
+        clashes: Vec::new(),
+    };
+    for attempt in 0..MAX_PUSH_ATTEMPTS {
+        if let Some(theirs) = fetch(repo, &url)? {
+            report.fetched = true;
+            let (kind, clashes) =
+                join(repo, &url, theirs, first_contact && attempt == 0, signature)?;
+            if kind != MergeKind::UpToDate {
+                report.merged = kind;
+            }
+            report.clashes.extend(clashes);
+        }
+        let Some(head) = repo.head()? else {
+            return Ok(report);
+        };
+        if repo.ref_target(TRACKING_REF)? == Some(head) {
+            return Ok(report);
+        }
+        match gitcli::push_main(repo.path(), &url) {
+            Ok(PushOutcome::Updated) => {
+                report.pushed = true;
+                let tracking = repo.ref_target(TRACKING_REF)?;
+                repo.move_ref(TRACKING_REF, tracking, head, "mem: push")?;
+                return Ok(report);
+            }
+            Ok(PushOutcome::UpToDate) => return Ok(report),
+            Ok(PushOutcome::Rejected(_)) => continue,
+            Err(GitCliError::Failed { stderr, .. }) => {
+                return Err(SyncError::Push {
+                    url,
+                    reason: stderr,
+                })
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(SyncError::KeptMoving(url))
+}

@@ -1,0 +1,200 @@
+//! `mem sync` between devices through bare git remotes on file://.
+
+use crate::common::{bare_remote, git, TestEnv};
+
+#[test]
+fn three_devices_converge_through_one_remote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (remote, url) = bare_remote(tmp.path(), "user");
+    let a = TestEnv::device("laptop");
+    let b = TestEnv::device("desktop");
+    let c = TestEnv::device("server");
+    // a starts the remote; b clones it; c had its own history before joining.
+    a.ok(&["init", "--remote", &url]);
+    a.ok(&["save", "from the laptop"]);
+    a.ok(&["sync"]);
+    b.ok(&["init", "--remote", &url]);
+    assert_eq!(b.all_ids(), a.all_ids(), "a clone sees the remote at once");
+    b.ok(&["save", "from the desktop"]);
+    c.ok(&["save", "from the server"]);
+    c.ok(&["scope", "remote", "user", &url]);
+    for d in [&c, &b, &a, &c, &b] {
+        d.ok(&["sync"]);
+    }
+    let want = a.all_ids();
+    assert_eq!(want.len(), 3);
+    assert_eq!(b.all_ids(), want);
+    assert_eq!(c.all_ids(), want);
+    // Every device's branch is the remote's, and the remote is sound.
+    let tip = git(&remote, &["rev-parse", "main"]);
+    for d in [&a, &b, &c] {
+        assert_eq!(
+            git(&d.env.scope_repo("user"), &["rev-parse", "main"]),
+            tip,
+            "{}",
+            d.name
+        );
+        git(
+            &d.env.scope_repo("user"),
+            &["fsck", "--strict", "--no-dangling"],
+        );
+    }
+    git(&remote, &["fsck", "--strict", "--no-dangling"]);
+    // Merge commits have both parents and no file holds conflict markers.
+    let merges = git(&remote, &["rev-list", "--merges", "main"]);
+    assert!(!merges.trim().is_empty());
+    for m in merges.lines() {
+        assert_eq!(
+            git(&remote, &["rev-list", "--parents", "-n1", m])
+                .split_whitespace()
+                .count(),
+            3
+        );
+    }
+    let grep = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&remote)
+        .args(["grep", "-l", "<<<<<<<", "main"])
+        .output()
+        .unwrap();
+    assert!(grep.stdout.is_empty());
+    // Searching on one device finds what another saved.
+    let hits = a.ok(&["search", "server", "--json"]);
+    assert!(hits.contains("from the server"), "{hits}");
+}
+
+#[test]
+fn deletes_and_supersedes_travel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, url) = bare_remote(tmp.path(), "user");
+    let a = TestEnv::device("a");
+    let b = TestEnv::device("b");
+    a.ok(&["init", "--remote", &url]);
+    let v: serde_json::Value =
+        serde_json::from_str(&a.ok(&["save", "v1 of the policy", "--key", "policy", "--json"]))
+            .unwrap();
+    let v1 = v["id"].as_str().unwrap().to_owned();
+    let gone: serde_json::Value =
+        serde_json::from_str(&a.ok(&["save", "to be deleted", "--json"])).unwrap();
+    a.ok(&["sync"]);
+    b.ok(&["init", "--remote", &url]);
+    b.ok(&["save", "v2 of the policy", "--key", "policy"]);
+    b.ok(&["delete", gone["id"].as_str().unwrap()]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    let live = a.ok(&["list", "--json"]);
+    assert!(live.contains("v2 of the policy"), "{live}");
+    assert!(
+        !live.contains("v1 of the policy") && !live.contains("to be deleted"),
+        "{live}"
+    );
+    assert!(a
+        .ok(&["get", &v1, "--json"])
+        .contains("\"superseded\": true"));
+}
+
+#[test]
+fn an_unreachable_remote_is_reported_and_other_scopes_still_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, good) = bare_remote(tmp.path(), "team");
+    let a = TestEnv::device("a");
+    a.ok(&["init"]);
+    a.ok(&["scope", "remote", "user", "file:///nonexistent/remote.git"]);
+    a.ok(&["scope", "add", "team/acme", "--remote", &good]);
+    a.ok(&["save", "team knowledge", "--scope", "team/acme"]);
+    a.ok(&["save", "offline saves still work"]);
+    let out = a.mem().args(["sync", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by = |s: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["scope"] == s)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        by("user")["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot fetch"),
+        "{v}"
+    );
+    assert_eq!(by("team/acme")["pushed"], true, "{v}");
+    let stderr =
+        String::from_utf8_lossy(&a.mem().args(["sync"]).output().unwrap().stderr).into_owned();
+    assert!(
+        stderr.contains("user: cannot fetch") && stderr.contains("1 of 2 scopes did not sync"),
+        "{stderr}"
+    );
+    // A new device joining the team scope gets its observations.
+    let b = TestEnv::device("b");
+    b.ok(&["scope", "add", "team/acme", "--remote", &good]);
+    assert!(b
+        .ok(&["search", "knowledge", "--json"])
+        .contains("team knowledge"));
+}
+
+#[test]
+fn a_remote_with_unrelated_history_is_refused_and_nothing_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, url) = bare_remote(tmp.path(), "user");
+    let (_, other) = bare_remote(tmp.path(), "other");
+    let a = TestEnv::device("a");
+    a.ok(&["init", "--remote", &url]);
+    a.ok(&["save", "precious"]);
+    a.ok(&["sync"]);
+    // Another store's history behind a remote this device synced with before.
+    let x = TestEnv::device("x");
+    x.ok(&["init", "--remote", &other]);
+    x.ok(&["save", "a stranger's note"]);
+    x.ok(&["sync"]);
+    let before = git(&a.env.scope_repo("user"), &["rev-parse", "main"]);
+    a.ok(&["scope", "remote", "user", &other]);
+    let out = a.mem().args(["sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unrelated"), "{stderr}");
+    assert_eq!(
+        git(&a.env.scope_repo("user"), &["rev-parse", "main"]),
+        before
+    );
+    assert!(a.ok(&["list", "--json"]).contains("precious"));
+}
+
+#[test]
+fn a_scope_without_remote_and_bad_names() {
+    let a = TestEnv::device("a");
+    a.ok(&["init"]);
+    let out = a.mem().args(["sync"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no scope has a remote"));
+    let out = a.mem().args(["sync", "--scope", "user"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no remote"));
+    let out = a
+        .mem()
+        .args(["scope", "add", "team/../x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = a
+        .mem()
+        .args([
+            "scope",
+            "add",
+            "team/acme",
+            "--remote",
+            "file:///nonexistent/x.git",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !a.env.home.path().join("scopes/team/acme.git").exists(),
+        "a failed clone leaves nothing"
+    );
+    let list = a.ok(&["scope", "list", "--json"]);
+    assert!(!list.contains("team/acme"), "{list}");
+}
