@@ -20,7 +20,10 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 pub use query::{Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats, TombInfo};
 
 use crate::store::{ScopeName, ScopeRepo, StoreError, TreeChange};
-use writer::{InsertError, Writer};
+use writer::{parse_file, Parsed, Writer};
+
+/// Files to read before the read-and-parse work moves to a second thread.
+const PARALLEL_THRESHOLD: usize = 256;
 
 /// Schema version. Bump it whenever the tables change: an index of an older
 /// version is dropped and rebuilt from the scopes on open.
@@ -383,6 +386,7 @@ impl Index {
                     .collect()
             }
         };
+        let mut writes = Vec::new();
         {
             let mut writer = Writer::new(&tx)?;
             for change in changes {
@@ -393,25 +397,60 @@ impl Index {
                         }
                     }
                     TreeChange::Written { path, blob } => {
-                        if !(is_observation_path(&path) || is_tombstone_path(&path)) {
-                            continue;
-                        }
-                        writer.remove(scope.as_str(), &path)?;
-                        let bytes = repo.read_blob(blob)?;
-                        match writer.insert(scope.as_str(), &path, &bytes) {
-                            Ok(()) => report.indexed += 1,
-                            Err(InsertError::Parse(error)) => {
-                                writer.broken(scope.as_str(), &path, &error)?;
-                                report.broken.push(BrokenFile {
-                                    scope: scope.to_string(),
-                                    path,
-                                    error,
-                                });
-                            }
-                            Err(InsertError::Sql(e)) => return Err(e.into()),
+                        if is_observation_path(&path) || is_tombstone_path(&path) {
+                            writer.remove(scope.as_str(), &path)?;
+                            writes.push((path, blob));
                         }
                     }
                 }
+            }
+            let mut insert =
+                |path: String, parsed: Result<Parsed, String>| -> rusqlite::Result<()> {
+                    match parsed {
+                        Ok(file) => {
+                            writer.insert(scope.as_str(), &path, &file)?;
+                            report.indexed += 1;
+                        }
+                        Err(error) => {
+                            writer.broken(scope.as_str(), &path, &error)?;
+                            report.broken.push(BrokenFile {
+                                scope: scope.to_string(),
+                                path,
+                                error,
+                            });
+                        }
+                    }
+                    Ok(())
+                };
+            if writes.len() < PARALLEL_THRESHOLD {
+                for (path, blob) in writes {
+                    let bytes = repo.read_blob(blob)?;
+                    let parsed = parse_file(&path, &bytes);
+                    insert(path, parsed)?;
+                }
+            } else {
+                // Reading and parsing on a second thread while this one
+                // writes SQLite: the two halves of a rebuild cost about the same.
+                let repo_path = repo.path().to_owned();
+                std::thread::scope(|threads| -> Result<(), IndexError> {
+                    let (tx_files, rx_files) = std::sync::mpsc::sync_channel(512);
+                    let reader = threads.spawn(move || -> Result<(), StoreError> {
+                        let repo = ScopeRepo::open(&repo_path)?;
+                        for (path, blob) in writes {
+                            let bytes = repo.read_blob(blob)?;
+                            let parsed = parse_file(&path, &bytes);
+                            if tx_files.send((path, parsed)).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    });
+                    for (path, parsed) in rx_files {
+                        insert(path, parsed)?;
+                    }
+                    reader.join().expect("the reader thread does not panic")?;
+                    Ok(())
+                })?;
             }
         }
         tx.execute(

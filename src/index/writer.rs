@@ -8,14 +8,25 @@ use super::is_tombstone_path;
 use crate::store::{Observation, Tombstone};
 use crate::text::cjk_bigrams;
 
-pub(super) enum InsertError {
-    Parse(String),
-    Sql(rusqlite::Error),
+/// A scope file read and parsed, ready to insert.
+pub(super) enum Parsed {
+    /// An observation file.
+    Observation(Box<Observation>),
+    /// A tombstone file.
+    Tombstone(Tombstone),
 }
 
-impl From<rusqlite::Error> for InsertError {
-    fn from(e: rusqlite::Error) -> Self {
-        InsertError::Sql(e)
+/// Parse the file at `path` (an observation or a tombstone); the error is
+/// the reason it is skipped.
+pub(super) fn parse_file(path: &str, bytes: &[u8]) -> Result<Parsed, String> {
+    if is_tombstone_path(path) {
+        Tombstone::parse(bytes)
+            .map(Parsed::Tombstone)
+            .map_err(|e| e.to_string())
+    } else {
+        Observation::parse(bytes)
+            .map(|o| Parsed::Observation(Box::new(o)))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -72,27 +83,27 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Insert a parsed file.
     pub(super) fn insert(
         &mut self,
         scope: &str,
         path: &str,
-        bytes: &[u8],
-    ) -> Result<(), InsertError> {
-        if is_tombstone_path(path) {
-            let t = Tombstone::parse(bytes).map_err(|e| InsertError::Parse(e.to_string()))?;
-            self.tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO tombs(scope, path, target, deleted, author, device, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![
-                    scope, path, t.id, t.deleted, t.author, t.device, t.reason
-                ])?;
-            return Ok(());
+        file: &Parsed,
+    ) -> rusqlite::Result<()> {
+        match file {
+            Parsed::Tombstone(t) => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO tombs(scope, path, target, deleted, author, device, reason)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?
+                    .execute(params![
+                        scope, path, t.id, t.deleted, t.author, t.device, t.reason
+                    ])?;
+                Ok(())
+            }
+            Parsed::Observation(obs) => self.insert_observation(scope, path, obs),
         }
-        let obs = Observation::parse(bytes).map_err(|e| InsertError::Parse(e.to_string()))?;
-        self.insert_observation(scope, path, &obs)?;
-        Ok(())
     }
 
     fn insert_observation(
