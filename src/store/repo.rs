@@ -404,7 +404,7 @@ impl ScopeRepo {
             Err(e) => {
                 // A mismatch and a held lock both mean another writer is
                 // active; anything else (permissions, disk) is an error.
-                if self.head()? != parents.first().copied() || is_lock_error(&e.to_string()) {
+                if self.head()? != parents.first().copied() || is_lock_error(&e) {
                     Ok(CommitOutcome::Moved)
                 } else {
                     Err(git_err("cannot move refs/heads/main", e))
@@ -472,7 +472,7 @@ impl ScopeRepo {
         {
             Ok(_) => Ok(true),
             Err(e) => {
-                if self.ref_target(name)? != expected || is_lock_error(&e.to_string()) {
+                if self.ref_target(name)? != expected || is_lock_error(&e) {
                     Ok(false)
                 } else {
                     Err(git_err(&format!("cannot move {name}"), e))
@@ -631,7 +631,16 @@ impl ScopeRepo {
     }
 }
 
-fn is_lock_error(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("lock")
+/// Whether a ref edit failed because another writer holds the ref's lock
+/// (gix says so only in the error's sources).
+fn is_lock_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        let m = e.to_string().to_ascii_lowercase();
+        if m.contains("lock") || m.contains("could not prepare reference edit") {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
