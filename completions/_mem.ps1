@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
+            [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -189,6 +190,57 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mem;conflicts' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List merge records (unresolved ones unless --all)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a record: every competing version and a diff of the first two')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve a record with one commit, which syncs like any other')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;conflicts;list' {
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Resolved records too')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;conflicts;show' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;conflicts;resolve' {
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep this competitor; the others are deleted (tombstones)')
+            [CompletionResult]::new('--merge-command', '--merge-command', [CompletionResultType]::ParameterName, 'Pipe all versions to CMD (run with sh -c); its output, as Markdown, is saved superseding them all')
+            [CompletionResult]::new('--keep-all', '--keep-all', [CompletionResultType]::ParameterName, 'Keep every competitor')
+            [CompletionResult]::new('--edit', '--edit', [CompletionResultType]::ParameterName, 'Edit a merge of all versions in $VISUAL/$EDITOR; the result supersedes them all')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;conflicts;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List merge records (unresolved ones unless --all)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a record: every competing version and a diff of the first two')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve a record with one commit, which syncs like any other')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;conflicts;help;list' {
+            break
+        }
+        'mem;conflicts;help;show' {
+            break
+        }
+        'mem;conflicts;help;resolve' {
+            break
+        }
+        'mem;conflicts;help;help' {
+            break
+        }
         'mem;scope' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -255,6 +307,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
+            [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -300,6 +353,21 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;sync' {
+            break
+        }
+        'mem;help;conflicts' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List merge records (unresolved ones unless --all)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a record: every competing version and a diff of the first two')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve a record with one commit, which syncs like any other')
+            break
+        }
+        'mem;help;conflicts;list' {
+            break
+        }
+        'mem;help;conflicts;show' {
+            break
+        }
+        'mem;help;conflicts;resolve' {
             break
         }
         'mem;help;scope' {

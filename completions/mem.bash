@@ -16,6 +16,9 @@ _mem() {
             ",$1")
                 cmd="mem"
                 ;;
+            mem,conflicts)
+                cmd="mem__subcmd__conflicts"
+                ;;
             mem,delete)
                 cmd="mem__subcmd__delete"
                 ;;
@@ -66,6 +69,33 @@ _mem() {
                 ;;
             mem,sync)
                 cmd="mem__subcmd__sync"
+                ;;
+            mem__subcmd__conflicts,help)
+                cmd="mem__subcmd__conflicts__subcmd__help"
+                ;;
+            mem__subcmd__conflicts,list)
+                cmd="mem__subcmd__conflicts__subcmd__list"
+                ;;
+            mem__subcmd__conflicts,resolve)
+                cmd="mem__subcmd__conflicts__subcmd__resolve"
+                ;;
+            mem__subcmd__conflicts,show)
+                cmd="mem__subcmd__conflicts__subcmd__show"
+                ;;
+            mem__subcmd__conflicts__subcmd__help,help)
+                cmd="mem__subcmd__conflicts__subcmd__help__subcmd__help"
+                ;;
+            mem__subcmd__conflicts__subcmd__help,list)
+                cmd="mem__subcmd__conflicts__subcmd__help__subcmd__list"
+                ;;
+            mem__subcmd__conflicts__subcmd__help,resolve)
+                cmd="mem__subcmd__conflicts__subcmd__help__subcmd__resolve"
+                ;;
+            mem__subcmd__conflicts__subcmd__help,show)
+                cmd="mem__subcmd__conflicts__subcmd__help__subcmd__show"
+                ;;
+            mem__subcmd__help,conflicts)
+                cmd="mem__subcmd__help__subcmd__conflicts"
                 ;;
             mem__subcmd__help,delete)
                 cmd="mem__subcmd__help__subcmd__delete"
@@ -118,6 +148,15 @@ _mem() {
             mem__subcmd__help,sync)
                 cmd="mem__subcmd__help__subcmd__sync"
                 ;;
+            mem__subcmd__help__subcmd__conflicts,list)
+                cmd="mem__subcmd__help__subcmd__conflicts__subcmd__list"
+                ;;
+            mem__subcmd__help__subcmd__conflicts,resolve)
+                cmd="mem__subcmd__help__subcmd__conflicts__subcmd__resolve"
+                ;;
+            mem__subcmd__help__subcmd__conflicts,show)
+                cmd="mem__subcmd__help__subcmd__conflicts__subcmd__show"
+                ;;
             mem__subcmd__help__subcmd__scope,add)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__add"
                 ;;
@@ -158,8 +197,142 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync scope generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts scope generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts)
+            opts="-h --json --help list show resolve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__help)
+            opts="list show resolve help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__help__subcmd__resolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__list)
+            opts="-h --all --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__resolve)
+            opts="-h --keep --keep-all --edit --merge-command --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --merge-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__conflicts__subcmd__show)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -296,8 +469,64 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex doctor stats export import sync scope generate-docs help"
+            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts scope generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__conflicts)
+            opts="list show resolve"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__conflicts__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__conflicts__subcmd__resolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__conflicts__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

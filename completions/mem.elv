@@ -36,6 +36,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
+            cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
             cand scope 'List scopes, add one, or point one at a git remote'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -171,6 +172,48 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mem;conflicts'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List merge records (unresolved ones unless --all)'
+            cand show 'Show a record: every competing version and a diff of the first two'
+            cand resolve 'Resolve a record with one commit, which syncs like any other'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;conflicts;list'= {
+            cand --all 'Resolved records too'
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;conflicts;show'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;conflicts;resolve'= {
+            cand --keep 'Keep this competitor; the others are deleted (tombstones)'
+            cand --merge-command 'Pipe all versions to CMD (run with sh -c); its output, as Markdown, is saved superseding them all'
+            cand --keep-all 'Keep every competitor'
+            cand --edit 'Edit a merge of all versions in $VISUAL/$EDITOR; the result supersedes them all'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;conflicts;help'= {
+            cand list 'List merge records (unresolved ones unless --all)'
+            cand show 'Show a record: every competing version and a diff of the first two'
+            cand resolve 'Resolve a record with one commit, which syncs like any other'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;conflicts;help;list'= {
+        }
+        &'mem;conflicts;help;show'= {
+        }
+        &'mem;conflicts;help;resolve'= {
+        }
+        &'mem;conflicts;help;help'= {
+        }
         &'mem;scope'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -227,6 +270,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
+            cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
             cand scope 'List scopes, add one, or point one at a git remote'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -258,6 +302,17 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;import'= {
         }
         &'mem;help;sync'= {
+        }
+        &'mem;help;conflicts'= {
+            cand list 'List merge records (unresolved ones unless --all)'
+            cand show 'Show a record: every competing version and a diff of the first two'
+            cand resolve 'Resolve a record with one commit, which syncs like any other'
+        }
+        &'mem;help;conflicts;list'= {
+        }
+        &'mem;help;conflicts;show'= {
+        }
+        &'mem;help;conflicts;resolve'= {
         }
         &'mem;help;scope'= {
             cand list 'List scopes with their remotes'

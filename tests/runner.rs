@@ -6,6 +6,7 @@ mod test_bad_input;
 mod test_cjk;
 mod test_concurrency;
 mod test_config;
+mod test_conflicts;
 mod test_edit_delete;
 mod test_export_import;
 mod test_generated;

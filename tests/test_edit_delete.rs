@@ -136,3 +136,14 @@ fn delete_only_from_one_scope() {
     let stderr = env.fails(&["delete", &id, "--scope", "team/nope"], 1);
     assert!(stderr.contains("no scope 'team/nope'"), "{stderr}");
 }
+
+#[test]
+fn deleting_an_edit_brings_back_the_version_it_replaced() {
+    let env = TestEnv::new();
+    let v1 = env.save("port is 8080", &["--key", "port"]);
+    let v2 = env.save("port is 9090", &["--key", "port"]);
+    assert_eq!(env.ids(&["list"]), vec![v2.clone()]);
+    env.ok(&["delete", &v2, "--reason", "that change was reverted"]);
+    assert_eq!(env.ids(&["list"]), vec![v1.clone()]);
+    assert_eq!(env.json(&["get", &v1, "--json"])["superseded"], false);
+}

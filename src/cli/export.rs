@@ -53,6 +53,14 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
+            let to_stdout = args.output.is_none();
+            let wrap = |e: std::io::Error| -> anyhow::Error {
+                if to_stdout {
+                    super::ui::StdoutClosed(e).into()
+                } else {
+                    e.into()
+                }
+            };
             for row in &rows {
                 let rec = kioku_mesh::jsonl::record(
                     &row.obs,
@@ -61,10 +69,10 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
                     row.superseded,
                     row.deleted,
                 );
-                serde_json::to_writer(&mut sink, &rec)?;
-                sink.write_all(b"\n")?;
+                serde_json::to_writer(&mut sink, &rec).map_err(|e| wrap(e.into()))?;
+                sink.write_all(b"\n").map_err(wrap)?;
             }
-            sink.flush()?;
+            sink.flush().map_err(wrap)?;
             if let Some(path) = &args.output {
                 ui.note(&format!(
                     "exported {} observations to {}",

@@ -71,6 +71,14 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GetArgs) -> anyhow::Result<()> {
             row.scope
         ));
     }
+    if let Some(c) = &row.conflict {
+        ui.warn(&format!(
+            "{} competes in unresolved conflict {}: see `mem conflicts show {}`",
+            short_id(&row.id),
+            short_id(c),
+            short_id(c)
+        ));
+    }
     if !superseded_by.is_empty() {
         let ids: Vec<&str> = superseded_by.iter().map(|s| short_id(s)).collect();
         ui.note(&format!(

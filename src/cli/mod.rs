@@ -2,6 +2,7 @@
 //! and the mapping of errors to exit codes (0 ok, 1 error, 2 usage, 3
 //! unresolved conflicts, 4 not found).
 
+mod conflicts;
 mod delete;
 mod doctor;
 mod edit;
@@ -62,6 +63,7 @@ enum Command {
     Export(export::ExportArgs),
     Import(import::ImportArgs),
     Sync(sync::SyncArgs),
+    Conflicts(conflicts::ConflictsArgs),
     Scope(scope::ScopeArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateArgs),
@@ -102,7 +104,6 @@ pub struct UsageError(pub String);
 /// The command ran, found conflicts the user must resolve (exit code 3).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-#[allow(dead_code)]
 pub struct ConflictsPending(pub String);
 
 fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
@@ -129,6 +130,7 @@ fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export::run(ui, &ctx, a),
         Command::Import(a) => import::run(ui, &ctx, a),
         Command::Sync(a) => sync::run(ui, &ctx, a),
+        Command::Conflicts(a) => conflicts::run(ui, &ctx, a),
         Command::Scope(a) => scope::run(ui, &ctx, a),
         Command::GenerateDocs(_) => unreachable!("handled above"),
     }
@@ -150,10 +152,12 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     1
 }
 
+/// Whether the command stopped because the reader of stdout went away
+/// (only writes to stdout count: a broken pipe to a child process is an error).
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<ui::StdoutClosed>()
+            .is_some_and(ui::StdoutClosed::is_broken_pipe)
     })
 }
 

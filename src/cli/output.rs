@@ -28,6 +28,8 @@ pub struct Summary<'a> {
     pub agent: Option<&'a str>,
     pub superseded: bool,
     pub deleted: bool,
+    /// The unresolved merge record it competes in.
+    pub conflict: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +68,7 @@ impl<'a> Summary<'a> {
             agent: row.obs.agent.as_deref(),
             superseded: row.superseded,
             deleted: row.deleted,
+            conflict: row.conflict.as_deref(),
             snippet: None,
             rank: None,
         }
@@ -84,6 +87,9 @@ pub fn human_line(ui: &Ui, row: &ObsRow) -> String {
     }
     if row.deleted {
         marks.push_str(" [deleted]");
+    }
+    if let Some(c) = &row.conflict {
+        marks.push_str(&format!(" [conflict {}]", short_id(c)));
     }
     format!(
         "{}  {}  {:<9} {:<8} {}{}",

@@ -48,6 +48,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
                     };
                     let pushed = if o.pushed { ", pushed" } else { "" };
                     ui.line(format!("{}: {merged}{pushed} ({})", r.scope, o.remote))?;
+                    for c in &r.new_conflicts {
+                        ui.line(format!("{}: new conflict {}", r.scope, &c[..12]))?;
+                    }
                 }
                 (_, Some(e)) => ui.warn(&format!("{}: {e}", r.scope)),
                 _ => {}
@@ -59,6 +62,13 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
             "{failed} of {} scopes did not sync (see above)",
             results.len()
         );
+    }
+    let open: usize = results.iter().map(|r| r.unresolved_conflicts).sum();
+    if open > 0 {
+        return Err(super::ConflictsPending(format!(
+            "{open} unresolved conflict(s): see `mem conflicts`"
+        ))
+        .into());
     }
     Ok(())
 }

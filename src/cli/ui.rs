@@ -8,6 +8,19 @@ use std::io::{IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+/// Writing to stdout failed. A closed pipe (`mem list | head`) is the
+/// reader's choice and ends the command successfully; nothing else does.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct StdoutClosed(pub std::io::Error);
+
+impl StdoutClosed {
+    /// Whether the reader closed the pipe.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.0.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
 /// Terminal state for one command run.
 pub struct Ui {
     color: bool,
@@ -34,20 +47,20 @@ impl Ui {
     }
 
     /// Write one line of data to stdout.
-    pub fn line(&mut self, text: impl AsRef<str>) -> std::io::Result<()> {
-        writeln!(self.out, "{}", text.as_ref())
+    pub fn line(&mut self, text: impl AsRef<str>) -> Result<(), StdoutClosed> {
+        writeln!(self.out, "{}", text.as_ref()).map_err(StdoutClosed)
     }
 
     /// Write `value` as pretty JSON to stdout.
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> anyhow::Result<()> {
-        serde_json::to_writer_pretty(&mut self.out, value)?;
-        writeln!(self.out)?;
+        serde_json::to_writer_pretty(&mut self.out, value).map_err(|e| StdoutClosed(e.into()))?;
+        writeln!(self.out).map_err(StdoutClosed)?;
         Ok(())
     }
 
     /// Flush stdout.
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+    pub fn flush(&mut self) -> Result<(), StdoutClosed> {
+        self.out.flush().map_err(StdoutClosed)
     }
 
     /// A warning on stderr.

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-pub use query::{Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats, TombInfo};
+pub use query::{
+    Candidate, ConflictRow, Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats, TombInfo,
+};
 
 use crate::store::{ScopeName, ScopeRepo, StoreError, TreeChange};
 use writer::{parse_file, Parsed, Writer};
@@ -27,7 +29,7 @@ const PARALLEL_THRESHOLD: usize = 256;
 
 /// Schema version. Bump it whenever the tables change: an index of an older
 /// version is dropped and rebuilt from the scopes on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,19 @@ CREATE TABLE tombs(
     PRIMARY KEY(scope, path)
 );
 CREATE INDEX tombs_target ON tombs(target);
+CREATE TABLE conflicts(
+    scope TEXT NOT NULL,
+    path TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    base TEXT,
+    key TEXT,
+    resolved INTEGER NOT NULL,
+    PRIMARY KEY(scope, path)
+);
+CREATE TABLE conflict_members(scope TEXT NOT NULL, path TEXT NOT NULL, obs TEXT NOT NULL);
+CREATE INDEX conflict_members_obs ON conflict_members(obs);
+CREATE INDEX conflict_members_path ON conflict_members(scope, path);
 CREATE TABLE broken(scope TEXT NOT NULL, path TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY(scope, path));
 CREATE VIRTUAL TABLE fts USING fts5(
     title, summary, body, tags,
@@ -302,7 +317,8 @@ impl Index {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM scopes; DELETE FROM obs; DELETE FROM tags; DELETE FROM edges;
-             DELETE FROM tombs; DELETE FROM broken; DELETE FROM fts;",
+             DELETE FROM tombs; DELETE FROM broken; DELETE FROM fts;
+             DELETE FROM conflicts; DELETE FROM conflict_members;",
         )?;
         tx.commit()?;
         Ok(())
@@ -380,7 +396,7 @@ impl Index {
             None => {
                 report.full = true;
                 delete_scope_rows(&tx, scope.as_str())?;
-                repo.files(head, &["obs/", "tomb/"])?
+                repo.files(head, &["obs/", "tomb/", "conflicts/"])?
                     .into_iter()
                     .map(|(path, blob)| TreeChange::Written { path, blob })
                     .collect()
@@ -397,7 +413,10 @@ impl Index {
                         }
                     }
                     TreeChange::Written { path, blob } => {
-                        if is_observation_path(&path) || is_tombstone_path(&path) {
+                        if is_observation_path(&path)
+                            || is_tombstone_path(&path)
+                            || is_conflict_path(&path)
+                        {
                             writer.remove(scope.as_str(), &path)?;
                             writes.push((path, blob));
                         }
@@ -497,6 +516,11 @@ pub fn is_observation_path(path: &str) -> bool {
     path.starts_with("obs/") && path.ends_with(".md")
 }
 
+/// Whether `path` holds a merge record in a plaintext scope.
+pub fn is_conflict_path(path: &str) -> bool {
+    path.starts_with("conflicts/") && path.ends_with(".yaml")
+}
+
 /// Whether `path` holds a tombstone in a plaintext scope.
 pub fn is_tombstone_path(path: &str) -> bool {
     path.starts_with("tomb/") && path.ends_with(".yaml")
@@ -518,5 +542,10 @@ fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::R
     tx.execute("DELETE FROM obs WHERE scope=?1", params![scope])?;
     tx.execute("DELETE FROM tombs WHERE scope=?1", params![scope])?;
     tx.execute("DELETE FROM broken WHERE scope=?1", params![scope])?;
+    tx.execute("DELETE FROM conflicts WHERE scope=?1", params![scope])?;
+    tx.execute(
+        "DELETE FROM conflict_members WHERE scope=?1",
+        params![scope],
+    )?;
     Ok(())
 }

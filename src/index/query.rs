@@ -56,6 +56,8 @@ pub struct ObsRow {
     pub superseded: bool,
     /// A tombstone in the same scope deletes this one.
     pub deleted: bool,
+    /// The unresolved merge record it competes in, if any.
+    pub conflict: Option<String>,
 }
 
 impl ObsRow {
@@ -74,6 +76,40 @@ pub struct Hit {
     pub rank: f64,
     /// The other scopes holding the same id.
     pub also_in: Vec<String>,
+}
+
+/// A semantic conflict found in the index (see [`Index::detect_conflicts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The kind.
+    pub kind: crate::store::ConflictKind,
+    /// The competing ids, sorted.
+    pub competitors: Vec<String>,
+    /// The superseded or deleted observation they compete over.
+    pub base: Option<String>,
+    /// The shared key.
+    pub key: Option<String>,
+}
+
+/// A merge record as indexed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictRow {
+    /// The scope holding it.
+    pub scope: String,
+    /// Its path.
+    pub path: String,
+    /// The conflict id.
+    pub id: String,
+    /// `fork`, `key` or `delete-edit`.
+    pub kind: String,
+    /// The superseded or deleted observation.
+    pub base: Option<String>,
+    /// The shared key.
+    pub key: Option<String>,
+    /// Whether it was resolved.
+    pub resolved: bool,
+    /// The competing ids.
+    pub competitors: Vec<String>,
 }
 
 /// Who deleted an observation, when and why.
@@ -127,10 +163,17 @@ pub struct ScopeStats {
 const ROW_COLUMNS: &str = "o.id, o.scope, o.path, o.kind, o.title, o.summary, o.project, o.key,
     o.tags, o.importance, o.files, o.supersedes, o.created, o.author, o.device, o.agent,
     o.session, o.extra, o.body,
-    EXISTS(SELECT 1 FROM edges e WHERE e.target = o.id) AS superseded,
-    EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope) AS deleted";
+    EXISTS(SELECT 1 FROM edges e JOIN obs s ON s.rowid = e.obs WHERE e.target = o.id
+           AND NOT EXISTS(SELECT 1 FROM tombs d WHERE d.target = s.id AND d.scope = s.scope)) AS superseded,
+    EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope) AS deleted,
+    (SELECT c.id FROM conflict_members m JOIN conflicts c ON c.scope = m.scope AND c.path = m.path
+     WHERE m.obs = o.id AND m.scope = o.scope AND c.resolved = 0 ORDER BY c.id LIMIT 1) AS conflict";
 
-const LIVE: &str = "NOT EXISTS(SELECT 1 FROM edges e WHERE e.target = o.id)
+/// Live: not deleted in its scope, and not superseded by an observation
+/// that is itself still there (deleting an edit brings the original back).
+const LIVE: &str =
+    "NOT EXISTS(SELECT 1 FROM edges e JOIN obs s ON s.rowid = e.obs WHERE e.target = o.id
+        AND NOT EXISTS(SELECT 1 FROM tombs d WHERE d.target = s.id AND d.scope = s.scope))
     AND NOT EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope)";
 
 fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
@@ -167,6 +210,7 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
         obs,
         superseded: r.get(19)?,
         deleted: r.get(20)?,
+        conflict: r.get(21)?,
     })
 }
 
@@ -292,7 +336,7 @@ impl Index {
         params.push(current.map_or(Value::Null, |p| Value::Text(p.to_owned())));
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), |r| {
-            Ok((row_from(r)?, r.get::<_, f64>(21)?))
+            Ok((row_from(r)?, r.get::<_, f64>(22)?))
         })?;
         Ok(dedup(rows, limit)?)
     }
@@ -532,5 +576,120 @@ impl Index {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         Ok(stats)
+    }
+}
+
+fn split_ids(joined: String) -> Vec<String> {
+    let mut ids: Vec<String> = joined.split(',').map(str::to_owned).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+impl Index {
+    /// The semantic conflicts in `scope` now (DESIGN §5): forks (several live
+    /// observations supersede one), keys (several live observations share a
+    /// key) and delete-edits (a deleted observation that a live one
+    /// supersedes). Records already written, resolved or not, are the
+    /// caller's to skip.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn detect_conflicts(&self, scope: &str) -> Result<Vec<Candidate>, IndexError> {
+        use crate::store::ConflictKind;
+        let mut out = Vec::new();
+        let forks = format!(
+            "SELECT e.target, group_concat(DISTINCT o.id) FROM edges e JOIN obs o ON o.rowid = e.obs
+             WHERE o.scope = ?1 AND {LIVE} GROUP BY e.target HAVING count(DISTINCT o.id) >= 2 ORDER BY e.target"
+        );
+        let mut stmt = self.conn.prepare(&forks)?;
+        for row in stmt.query_map(params![scope], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (base, ids) = row?;
+            out.push(Candidate {
+                kind: ConflictKind::Fork,
+                competitors: split_ids(ids),
+                base: Some(base),
+                key: None,
+            });
+        }
+        let keys = format!(
+            "SELECT o.key, group_concat(DISTINCT o.id) FROM obs o
+             WHERE o.scope = ?1 AND o.key IS NOT NULL AND {LIVE} GROUP BY o.key HAVING count(DISTINCT o.id) >= 2 ORDER BY o.key"
+        );
+        let mut stmt = self.conn.prepare(&keys)?;
+        for row in stmt.query_map(params![scope], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (key, ids) = row?;
+            out.push(Candidate {
+                kind: ConflictKind::Key,
+                competitors: split_ids(ids),
+                base: None,
+                key: Some(key),
+            });
+        }
+        // A fork over one base that also shares a key is one conflict, not two.
+        let forks: Vec<Vec<String>> = out
+            .iter()
+            .filter(|c| c.kind == ConflictKind::Fork)
+            .map(|c| c.competitors.clone())
+            .collect();
+        out.retain(|c| {
+            c.kind != ConflictKind::Key
+                || !forks
+                    .iter()
+                    .any(|f| c.competitors.iter().all(|id| f.contains(id)))
+        });
+        let delete_edits = format!(
+            "SELECT t.target, group_concat(DISTINCT o.id) FROM tombs t
+             JOIN edges e ON e.target = t.target JOIN obs o ON o.rowid = e.obs
+             WHERE t.scope = ?1 AND o.scope = ?1 AND {LIVE} GROUP BY t.target ORDER BY t.target"
+        );
+        let mut stmt = self.conn.prepare(&delete_edits)?;
+        for row in stmt.query_map(params![scope], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (base, ids) = row?;
+            let mut competitors = split_ids(ids);
+            competitors.push(base.clone());
+            competitors.sort();
+            competitors.dedup();
+            out.push(Candidate {
+                kind: ConflictKind::DeleteEdit,
+                competitors,
+                base: Some(base),
+                key: None,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Merge records (only unresolved ones unless `all`), oldest path first.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn conflicts(&self, all: bool) -> Result<Vec<ConflictRow>, IndexError> {
+        let sql = format!(
+            "SELECT c.scope, c.path, c.id, c.kind, c.base, c.key, c.resolved,
+                    (SELECT group_concat(m.obs) FROM conflict_members m WHERE m.scope = c.scope AND m.path = c.path)
+             FROM conflicts c {} ORDER BY c.scope, c.id",
+            if all { "" } else { "WHERE c.resolved = 0" }
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ConflictRow {
+                scope: r.get(0)?,
+                path: r.get(1)?,
+                id: r.get(2)?,
+                kind: r.get(3)?,
+                base: r.get(4)?,
+                key: r.get(5)?,
+                resolved: r.get(6)?,
+                competitors: split_ids(r.get::<_, Option<String>>(7)?.unwrap_or_default()),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

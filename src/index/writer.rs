@@ -4,8 +4,8 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::is_tombstone_path;
-use crate::store::{Observation, Tombstone};
+use super::{is_conflict_path, is_tombstone_path};
+use crate::store::{MergeRecord, Observation, Tombstone};
 use crate::text::cjk_bigrams;
 
 /// A scope file read and parsed, ready to insert.
@@ -14,12 +14,18 @@ pub(super) enum Parsed {
     Observation(Box<Observation>),
     /// A tombstone file.
     Tombstone(Tombstone),
+    /// A merge record.
+    Conflict(MergeRecord),
 }
 
 /// Parse the file at `path` (an observation or a tombstone); the error is
 /// the reason it is skipped.
 pub(super) fn parse_file(path: &str, bytes: &[u8]) -> Result<Parsed, String> {
-    if is_tombstone_path(path) {
+    if is_conflict_path(path) {
+        MergeRecord::parse(bytes)
+            .map(Parsed::Conflict)
+            .map_err(|e| e.to_string())
+    } else if is_tombstone_path(path) {
         Tombstone::parse(bytes)
             .map(Parsed::Tombstone)
             .map_err(|e| e.to_string())
@@ -71,6 +77,14 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached("DELETE FROM broken WHERE scope=?1 AND path=?2")?
             .execute(params![scope, path])?;
+        removed |= self
+            .tx
+            .prepare_cached("DELETE FROM conflicts WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?
+            > 0;
+        self.tx
+            .prepare_cached("DELETE FROM conflict_members WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?;
         Ok(removed)
     }
 
@@ -103,6 +117,30 @@ impl<'t> Writer<'t> {
                 Ok(())
             }
             Parsed::Observation(obs) => self.insert_observation(scope, path, obs),
+            Parsed::Conflict(r) => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO conflicts(scope, path, id, kind, base, key, resolved)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?
+                    .execute(params![
+                        scope,
+                        path,
+                        r.id,
+                        r.kind.as_str(),
+                        r.base,
+                        r.key,
+                        r.resolved.is_some()
+                    ])?;
+                for c in &r.competitors {
+                    self.tx
+                        .prepare_cached(
+                            "INSERT INTO conflict_members(scope, path, obs) VALUES (?1, ?2, ?3)",
+                        )?
+                        .execute(params![scope, path, c])?;
+                }
+                Ok(())
+            }
         }
     }
 

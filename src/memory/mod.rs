@@ -8,9 +8,11 @@
 
 use std::path::Path;
 
+mod conflicts;
 mod scopes;
 mod write;
 
+pub use conflicts::Resolve;
 pub use scopes::{ScopeInfo, SyncResult};
 
 pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};

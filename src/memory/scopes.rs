@@ -29,6 +29,10 @@ pub struct SyncResult {
     /// What happened, when it worked.
     #[serde(flatten)]
     pub outcome: Option<ScopeSync>,
+    /// Merge records this sync wrote.
+    pub new_conflicts: Vec<String>,
+    /// Unresolved merge records in the scope after the sync.
+    pub unresolved_conflicts: usize,
     /// Why it did not, when it failed.
     pub error: Option<String>,
 }
@@ -140,18 +144,43 @@ impl Mem {
         let mut results = Vec::new();
         for scope in targets {
             let repo = self.repo(&scope)?;
-            let outcome = sync::sync_scope(&repo, scope.as_str(), &signature);
+            let mut outcome = sync::sync_scope(&repo, scope.as_str(), &signature);
             self.fresh.retain(|s| s != &scope);
             self.index_for(std::slice::from_ref(&scope))?;
+            let mut new_conflicts = Vec::new();
+            if outcome.is_ok() {
+                new_conflicts = self.record_conflicts(&scope)?;
+                if !new_conflicts.is_empty() {
+                    // Share the records at once, like any other commit.
+                    if let (Ok(first), Ok(second)) = (
+                        &mut outcome,
+                        sync::sync_scope(&repo, scope.as_str(), &signature),
+                    ) {
+                        first.pushed |= second.pushed;
+                    }
+                    self.fresh.retain(|s| s != &scope);
+                    self.index_for(std::slice::from_ref(&scope))?;
+                }
+            }
+            let unresolved = self
+                .index()?
+                .conflicts(false)?
+                .iter()
+                .filter(|c| c.scope == scope.as_str())
+                .count();
             results.push(match outcome {
                 Ok(o) => SyncResult {
                     scope: scope.to_string(),
                     outcome: Some(o),
+                    new_conflicts,
+                    unresolved_conflicts: unresolved,
                     error: None,
                 },
                 Err(e) => SyncResult {
                     scope: scope.to_string(),
                     outcome: None,
+                    new_conflicts,
+                    unresolved_conflicts: unresolved,
                     error: Some(e.to_string()),
                 },
             });

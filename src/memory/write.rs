@@ -400,7 +400,7 @@ impl Mem {
     /// move the ref compare-and-swap; when another writer moved it first,
     /// start over. `build` returning `None` means there is nothing to write.
     /// Returns the new commit id, if one was made.
-    fn commit_with_retry(
+    pub(super) fn commit_with_retry(
         &mut self,
         scope: &ScopeName,
         mut build: impl FnMut(

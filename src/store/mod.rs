@@ -6,6 +6,7 @@
 //! repository whose head tree holds `.kioku/scope.yaml`.
 
 mod observation;
+mod record;
 mod repo;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
     IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
 };
+pub use record::{conflict_id, ConflictKind, MergeRecord, Resolution};
 pub use repo::{
     CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, TreeChange, MAIN_REF, TRACKING_REF,
 };

@@ -1,0 +1,244 @@
+//! Concurrent edits become merge records; each kind, each resolution.
+
+use crate::common::{bare_remote, git, Device, TestEnv};
+
+fn json(d: &Device, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&d.ok(args)).unwrap()
+}
+
+fn save(d: &Device, args: &[&str]) -> String {
+    let mut a = vec!["save"];
+    a.extend_from_slice(args);
+    a.push("--json");
+    json(d, &a)["id"].as_str().unwrap().to_owned()
+}
+
+/// Two synced devices sharing one remote.
+fn pair() -> (tempfile::TempDir, Device, Device) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, url) = bare_remote(tmp.path(), "user");
+    let a = TestEnv::device("laptop");
+    let b = TestEnv::device("desktop");
+    a.ok(&["init", "--remote", &url]);
+    a.ok(&["sync"]);
+    b.ok(&["init", "--remote", &url]);
+    (tmp, a, b)
+}
+
+/// Sync both ways; returns the exit code of the last sync.
+fn sync_all(a: &Device, b: &Device) -> Option<i32> {
+    a.mem().arg("sync").output().unwrap();
+    b.mem().arg("sync").output().unwrap();
+    a.mem().arg("sync").output().unwrap().status.code()
+}
+
+fn open_conflicts(d: &Device) -> Vec<serde_json::Value> {
+    let out = d
+        .mem()
+        .args(["conflicts", "list", "--json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn concurrent_edits_become_one_fork_record_on_every_device() {
+    let (_tmp, a, b) = pair();
+    let base = save(&a, &["the cache TTL is 60s", "--key", "cache/ttl"]);
+    sync_all(&a, &b);
+    let va = save(&a, &["the cache TTL is 5m", "--key", "cache/ttl"]);
+    let vb = save(&b, &["the cache TTL is 10m", "--key", "cache/ttl"]);
+    assert_eq!(
+        sync_all(&a, &b),
+        Some(3),
+        "sync exits 3 while conflicts are open"
+    );
+    let ca = open_conflicts(&a);
+    let cb = open_conflicts(&b);
+    assert_eq!(ca.len(), 1, "{ca:?}");
+    assert_eq!(ca[0]["kind"], "fork");
+    assert_eq!(ca[0]["base"], base.as_str());
+    let mut want = vec![va.clone(), vb.clone()];
+    want.sort();
+    assert_eq!(ca[0]["competitors"], serde_json::json!(want));
+    assert_eq!(
+        ca[0]["id"], cb[0]["id"],
+        "both devices name the same record"
+    );
+    let id = ca[0]["id"].as_str().unwrap().to_owned();
+    // Nothing is hidden: both versions are live and marked.
+    let hits = json(&a, &["search", "TTL", "--json"]);
+    assert_eq!(hits.as_array().unwrap().len(), 2);
+    assert!(hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["conflict"] == id.as_str()));
+    assert!(a.ok(&["list"]).contains("[conflict"));
+    assert_eq!(
+        a.mem().args(["conflicts"]).output().unwrap().status.code(),
+        Some(3)
+    );
+    let shown = a.ok(&["conflicts", "show", &id[..8]]);
+    assert!(
+        shown.contains("the cache TTL is 5m") && shown.contains("the cache TTL is 10m"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("-the cache TTL is") || shown.contains("+the cache TTL is"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("laptop") && shown.contains("desktop"),
+        "{shown}"
+    );
+    // Resolve on one device; the resolution syncs to the other.
+    a.ok(&["conflicts", "resolve", &id[..8], "--keep", &vb[..8]]);
+    assert_eq!(sync_all(&a, &b), Some(0));
+    for d in [&a, &b] {
+        assert!(open_conflicts(d).is_empty(), "{}", d.name);
+        let live: Vec<String> = json(d, &["list", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(live, vec![vb.clone()], "{}", d.name);
+    }
+    let all = json(&b, &["conflicts", "list", "--all", "--json"]);
+    assert_eq!(all[0]["resolved"], true);
+    let record = git(
+        &a.env.scope_repo("user"),
+        &["show", &format!("main:conflicts/{id}.yaml")],
+    );
+    assert!(
+        record.contains("how: keep") && record.contains("device: "),
+        "{record}"
+    );
+}
+
+#[test]
+fn same_key_saved_on_two_devices_is_a_key_conflict() {
+    let (_tmp, a, b) = pair();
+    let x = save(&a, &["deploys go through ArgoCD", "--key", "deploy/tool"]);
+    let y = save(&b, &["deploys go through Flux", "--key", "deploy/tool"]);
+    assert_eq!(sync_all(&a, &b), Some(3));
+    let c = open_conflicts(&a);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0]["kind"], "key");
+    assert_eq!(c[0]["key"], "deploy/tool");
+    let id = c[0]["id"].as_str().unwrap().to_owned();
+    b.mem().arg("sync").output().unwrap();
+    b.ok(&["conflicts", "resolve", &id[..10], "--keep-all"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert!(open_conflicts(&a).is_empty());
+    let live = json(&a, &["list", "--json"]);
+    assert_eq!(
+        live.as_array().unwrap().len(),
+        2,
+        "keep-all keeps both {x} {y}"
+    );
+}
+
+#[test]
+fn delete_on_one_side_edit_on_the_other() {
+    let (_tmp, a, b) = pair();
+    let base = save(&a, &["use postgres 14", "--key", "db"]);
+    sync_all(&a, &b);
+    a.ok(&["delete", &base, "--reason", "we moved off postgres"]);
+    let edit = save(&b, &["use postgres 16", "--key", "db"]);
+    assert_eq!(sync_all(&a, &b), Some(3));
+    let c = open_conflicts(&a);
+    let de = c
+        .iter()
+        .find(|c| c["kind"] == "delete-edit")
+        .unwrap_or_else(|| panic!("{c:?}"));
+    assert_eq!(de["base"], base.as_str());
+    assert!(de["competitors"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(edit)));
+    let id = de["id"].as_str().unwrap().to_owned();
+    // An LLM-style merge command: anything that reads versions and prints Markdown.
+    a.ok(&[
+        "conflicts",
+        "resolve",
+        &id[..10],
+        "--merge-command",
+        "echo 'use postgres 16 (decided after the move)'",
+    ]);
+    let after = a.mem().arg("sync").output().unwrap();
+    assert!(
+        after.status.success(),
+        "{}\n{}\n{}",
+        String::from_utf8_lossy(&after.stderr),
+        String::from_utf8_lossy(
+            &a.mem()
+                .args(["conflicts", "list", "--all", "--json"])
+                .output()
+                .unwrap()
+                .stdout
+        ),
+        a.ok(&["list", "--all", "--json"])
+    );
+    let live = json(&a, &["list", "--json"]);
+    assert_eq!(live.as_array().unwrap().len(), 1);
+    assert_eq!(live[0]["title"], "use postgres 16 (decided after the move)");
+    assert!(open_conflicts(&a).is_empty());
+}
+
+#[test]
+fn resolving_by_editing_a_merge_of_both() {
+    let (_tmp, a, b) = pair();
+    let base = save(&a, &["retry 3 times", "--key", "retry"]);
+    sync_all(&a, &b);
+    save(&a, &["retry 5 times", "--key", "retry"]);
+    save(&b, &["retry with backoff", "--key", "retry"]);
+    sync_all(&a, &b);
+    let id = open_conflicts(&a)[0]["id"].as_str().unwrap().to_owned();
+    let out = a
+        .mem()
+        .env("EDITOR", "sh -c 'grep -q \"retry 5 times\" \"$1\" && grep -q \"retry with backoff\" \"$1\" && printf \"retry 5 times with backoff\\n\" > \"$1\"' sh")
+        .args(["conflicts", "resolve", &id[..10], "--edit"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live = json(&a, &["list", "--json"]);
+    assert_eq!(live.as_array().unwrap().len(), 1);
+    assert_eq!(live[0]["title"], "retry 5 times with backoff");
+    let got = json(&a, &["get", live[0]["id"].as_str().unwrap(), "--json"]);
+    assert_eq!(got["supersedes"].as_array().unwrap().len(), 2);
+    assert!(!got["supersedes"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(base)));
+    // Bad resolutions say why.
+    let out = a
+        .mem()
+        .args(["conflicts", "resolve", &id[..10], "--keep-all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resolved already"));
+    let out = a
+        .mem()
+        .args(["conflicts", "resolve", "0000000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "one way to resolve is required");
+    let out = a
+        .mem()
+        .args(["conflicts", "show", "0000000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+}
