@@ -367,18 +367,41 @@ fn bench_size(bin: &Path, n: usize) {
         index_bytes as f64 / 1048576.0
     );
 
-    // Growth per observation saved one by one (one commit each), after gc.
-    let before = repo_bytes;
+    // Growth per observation saved one by one (one commit each), after gc,
+    // measured on a scope of its own so repacking the big one cannot skew it.
+    b.run(&["scope", "add", "team/growth"]);
+    let growth_repo = b.home.path().join("scopes/team/growth.git");
+    gc(&growth_repo);
+    let before = dir_size(&growth_repo);
     let mut obs_bytes = 0u64;
-    for i in 0..200 {
-        let text = format!("growth sample {i}: {}", recs[i % recs.len()].body);
-        obs_bytes += text.len() as u64 + 200;
-        b.run(&["save", &text, "--scope", "local", "--tag", "growth"]);
+    for (i, r) in recs.iter().take(200).enumerate() {
+        let text = format!("growth sample {i}: {}", r.body);
+        let (_, out) = b.run(&[
+            "save",
+            &text,
+            "--scope",
+            "team/growth",
+            "--tag",
+            "growth",
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let path = v["path"].as_str().unwrap();
+        let file = Command::new("git")
+            .arg("--git-dir")
+            .arg(&growth_repo)
+            .args(["cat-file", "-s", &format!("main:{path}")])
+            .output()
+            .unwrap();
+        obs_bytes += String::from_utf8_lossy(&file.stdout)
+            .trim()
+            .parse::<u64>()
+            .unwrap_or(0);
     }
-    gc(&repo);
-    let growth = dir_size(&repo).saturating_sub(before);
+    gc(&growth_repo);
+    let growth = dir_size(&growth_repo).saturating_sub(before);
     println!(
-        "  growth per saved observation {:8.0} bytes for ~{:.0} bytes of file ({:.2}x)",
+        "  growth per saved observation {:8.0} bytes for {:.0} bytes of file ({:.2}x)",
         growth as f64 / 200.0,
         obs_bytes as f64 / 200.0,
         growth as f64 / obs_bytes as f64

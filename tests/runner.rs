@@ -15,5 +15,6 @@ mod test_index;
 mod test_init;
 mod test_save;
 mod test_search;
+mod test_ssh;
 mod test_sync;
 mod test_tour;

@@ -103,8 +103,15 @@ fn git_err(context: &str, e: impl std::fmt::Display) -> StoreError {
 
 fn open_options() -> gix::open::Options {
     // Isolated: the user's global git config must not change how scopes are
-    // read or written (hooks, templates, object formats).
-    gix::open::Options::isolated()
+    // read or written (hooks, templates, object formats). The one setting
+    // taken from the environment is how to run ssh, as git does.
+    let options = gix::open::Options::isolated();
+    match std::env::var("GIT_SSH_COMMAND") {
+        Ok(cmd) if !cmd.trim().is_empty() => {
+            options.config_overrides([format!("core.sshCommand={cmd}")])
+        }
+        _ => options,
+    }
 }
 
 impl ScopeRepo {

@@ -1,0 +1,148 @@
+//! `mem sync` over ssh to a real sshd on 127.0.0.1 (a throwaway host key,
+//! user key and port). Skipped, saying why, where sshd cannot run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use crate::common::{git, TestEnv};
+
+struct Sshd {
+    child: Child,
+    port: u16,
+    key: PathBuf,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn keygen(path: &Path) {
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ssh-keygen failed");
+}
+
+/// Start sshd, or say why it cannot run here.
+fn start(dir: &Path) -> Result<Sshd, String> {
+    let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or("no sshd installed (apt-get install openssh-server)")?;
+    if Command::new("ssh-keygen").arg("-?").output().is_err() {
+        return Err("no ssh-keygen".into());
+    }
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let host_key = dir.join("host_key");
+    let key = dir.join("user_key");
+    keygen(&host_key);
+    keygen(&key);
+    std::fs::copy(dir.join("user_key.pub"), dir.join("authorized_keys")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.join("sshd_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\nStrictModes no\nPidFile {}\nLogLevel ERROR\n",
+            host_key.display(),
+            dir.join("authorized_keys").display(),
+            dir.join("sshd.pid").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(&sshd)
+        .arg("-D")
+        .arg("-e")
+        .arg("-f")
+        .arg(&config)
+        .spawn()
+        .map_err(|e| format!("cannot start sshd: {e}"))?;
+    let mut server = Sshd { child, port, key };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(server);
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Err(format!("sshd exited at once ({status}); it may need root"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err("sshd did not start listening within 5 s".into())
+}
+
+#[test]
+fn three_devices_sync_over_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let sshd = match start(dir.path()) {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let remote = dir.path().join("remote.git");
+    git(
+        dir.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            remote.to_str().unwrap(),
+        ],
+    );
+    let url = format!("ssh://{user}@127.0.0.1:{}{}", sshd.port, remote.display());
+    let ssh = format!(
+        "ssh -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
+        sshd.key.display()
+    );
+    let devices: Vec<_> = ["a", "b", "c"].iter().map(|n| TestEnv::device(n)).collect();
+    let run = |d: &crate::common::Device, args: &[&str]| -> String {
+        let out = d
+            .mem()
+            .env("GIT_SSH_COMMAND", &ssh)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "[{}] mem {args:?}: {}",
+            d.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&devices[0], &["init", "--remote", &url]);
+    run(&devices[0], &["save", "saved on a, shared over ssh"]);
+    run(&devices[0], &["sync"]);
+    run(&devices[1], &["init", "--remote", &url]);
+    run(&devices[1], &["save", "saved on b"]);
+    run(&devices[2], &["save", "saved on c"]);
+    run(&devices[2], &["scope", "remote", "user", &url]);
+    for i in [2, 1, 0, 2, 1] {
+        run(&devices[i], &["sync"]);
+    }
+    let want = devices[0].all_ids();
+    assert_eq!(want.len(), 3);
+    for d in &devices {
+        assert_eq!(d.all_ids(), want, "{}", d.name);
+    }
+    assert!(run(&devices[1], &["search", "ssh", "--json"]).contains("shared over ssh"));
+    git(&remote, &["fsck", "--strict", "--no-dangling"]);
+}
