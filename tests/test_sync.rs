@@ -198,3 +198,86 @@ fn a_scope_without_remote_and_bad_names() {
     let list = a.ok(&["scope", "list", "--json"]);
     assert!(!list.contains("team/acme"), "{list}");
 }
+
+#[test]
+fn a_sync_killed_at_any_point_loses_nothing_and_the_next_one_finishes() {
+    for point in ["after-fetch", "after-merge", "before-push", "after-push"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (remote, url) = bare_remote(tmp.path(), "user");
+        let a = TestEnv::device("a");
+        let b = TestEnv::device("b");
+        a.ok(&["init", "--remote", &url]);
+        a.ok(&["save", "a before the crash"]);
+        a.ok(&["sync"]);
+        b.ok(&["init", "--remote", &url]);
+        b.ok(&["save", "b before the crash"]);
+        a.ok(&["save", "a, not yet pushed"]);
+        b.ok(&["sync"]);
+        // a's sync dies at `point`, like a SIGKILL.
+        let out = a
+            .mem()
+            .env("MEM_FAILPOINT", point)
+            .arg("sync")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{point}: the failpoint did not fire");
+        git(
+            &a.env.scope_repo("user"),
+            &["fsck", "--strict", "--no-dangling"],
+        );
+        git(&remote, &["fsck", "--strict", "--no-dangling"]);
+        let titles = a.ok(&["list", "--json"]);
+        assert!(
+            titles.contains("a, not yet pushed") && titles.contains("a before the crash"),
+            "{point}: {titles}"
+        );
+        // Saves still work, and the next syncs finish the job.
+        a.ok(&["save", "a after the crash"]);
+        a.ok(&["sync"]);
+        b.ok(&["sync"]);
+        assert_eq!(a.all_ids(), b.all_ids(), "{point}");
+        assert_eq!(a.all_ids().len(), 4, "{point}");
+    }
+}
+
+#[test]
+fn two_syncs_at_once_do_not_corrupt_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (remote, url) = bare_remote(tmp.path(), "user");
+    let a = TestEnv::device("a");
+    a.ok(&["init", "--remote", &url]);
+    for i in 0..5 {
+        a.ok(&["save", &format!("note {i}")]);
+    }
+    let bin = assert_cmd::cargo::cargo_bin("mem");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(&bin)
+                .arg("sync")
+                .env_clear()
+                .envs(a.env.vars())
+                .current_dir(a.env.cwd.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ok = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            ok += 1;
+        } else {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("another `mem sync` is running"), "{stderr}");
+        }
+    }
+    assert!(ok >= 1);
+    a.ok(&["sync"]);
+    git(&remote, &["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(
+        git(&remote, &["rev-parse", "main"]),
+        git(&a.env.scope_repo("user"), &["rev-parse", "main"])
+    );
+}

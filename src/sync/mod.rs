@@ -18,6 +18,15 @@ use serde::Serialize;
 use crate::gitcli::{self, GitCliError, PushOutcome};
 use crate::store::{ScopeRepo, Signature, StoreError, MAIN_REF, TRACKING_REF};
 
+/// Die here, as `SIGKILL` would, when `MEM_FAILPOINT` names this point:
+/// how the tests interrupt a sync at each stage (after-fetch, after-merge,
+/// before-push, after-push). Costs one environment lookup.
+pub fn failpoint(name: &str) {
+    if std::env::var_os("MEM_FAILPOINT").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
 /// Push attempts before giving up when the remote keeps moving.
 const MAX_PUSH_ATTEMPTS: usize = 5;
 
@@ -276,8 +285,10 @@ pub fn sync_scope(
     for attempt in 0..MAX_PUSH_ATTEMPTS {
         if let Some(theirs) = fetch(repo, &url)? {
             report.fetched = true;
+            failpoint("after-fetch");
             let (kind, clashes) =
                 join(repo, &url, theirs, first_contact && attempt == 0, signature)?;
+            failpoint("after-merge");
             if kind != MergeKind::UpToDate {
                 report.merged = kind;
             }
@@ -289,8 +300,10 @@ pub fn sync_scope(
         if repo.ref_target(TRACKING_REF)? == Some(head) {
             return Ok(report);
         }
+        failpoint("before-push");
         match gitcli::push_main(repo.path(), &url) {
             Ok(PushOutcome::Updated) => {
+                failpoint("after-push");
                 report.pushed = true;
                 let tracking = repo.ref_target(TRACKING_REF)?;
                 repo.move_ref(TRACKING_REF, tracking, head, "mem: push")?;
