@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -286,6 +287,43 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;scope;help;help' {
             break
         }
+        'mem;hook' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hook (installing twice changes nothing)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove only what `install` added')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;hook;install' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Which client''s hooks')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a diff without writing it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;hook;uninstall' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Which client''s hooks')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a diff without writing it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;hook;help' {
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hook (installing twice changes nothing)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove only what `install` added')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;hook;help;install' {
+            break
+        }
+        'mem;hook;help;uninstall' {
+            break
+        }
+        'mem;hook;help;help' {
+            break
+        }
         'mem;generate-docs' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory to write `man/` and `completions/` into')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -309,6 +347,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -383,6 +422,17 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;scope;remote' {
+            break
+        }
+        'mem;help;hook' {
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hook (installing twice changes nothing)')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove only what `install` added')
+            break
+        }
+        'mem;help;hook;install' {
+            break
+        }
+        'mem;help;hook;uninstall' {
             break
         }
         'mem;help;generate-docs' {

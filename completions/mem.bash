@@ -40,6 +40,9 @@ _mem() {
             mem,help)
                 cmd="mem__subcmd__help"
                 ;;
+            mem,hook)
+                cmd="mem__subcmd__hook"
+                ;;
             mem,import)
                 cmd="mem__subcmd__import"
                 ;;
@@ -118,6 +121,9 @@ _mem() {
             mem__subcmd__help,help)
                 cmd="mem__subcmd__help__subcmd__help"
                 ;;
+            mem__subcmd__help,hook)
+                cmd="mem__subcmd__help__subcmd__hook"
+                ;;
             mem__subcmd__help,import)
                 cmd="mem__subcmd__help__subcmd__import"
                 ;;
@@ -157,6 +163,12 @@ _mem() {
             mem__subcmd__help__subcmd__conflicts,show)
                 cmd="mem__subcmd__help__subcmd__conflicts__subcmd__show"
                 ;;
+            mem__subcmd__help__subcmd__hook,install)
+                cmd="mem__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            mem__subcmd__help__subcmd__hook,uninstall)
+                cmd="mem__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
             mem__subcmd__help__subcmd__scope,add)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__add"
                 ;;
@@ -165,6 +177,24 @@ _mem() {
                 ;;
             mem__subcmd__help__subcmd__scope,remote)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__remote"
+                ;;
+            mem__subcmd__hook,help)
+                cmd="mem__subcmd__hook__subcmd__help"
+                ;;
+            mem__subcmd__hook,install)
+                cmd="mem__subcmd__hook__subcmd__install"
+                ;;
+            mem__subcmd__hook,uninstall)
+                cmd="mem__subcmd__hook__subcmd__uninstall"
+                ;;
+            mem__subcmd__hook__subcmd__help,help)
+                cmd="mem__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            mem__subcmd__hook__subcmd__help,install)
+                cmd="mem__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            mem__subcmd__hook__subcmd__help,uninstall)
+                cmd="mem__subcmd__hook__subcmd__help__subcmd__uninstall"
                 ;;
             mem__subcmd__scope,add)
                 cmd="mem__subcmd__scope__subcmd__add"
@@ -197,7 +227,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts scope generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts scope hook generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +499,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts scope generate-docs help"
+            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts scope hook generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +655,48 @@ _mem() {
         mem__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__hook)
+            opts="install uninstall"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -811,6 +883,112 @@ _mem() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook)
+            opts="-h --help install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook__subcmd__help)
+            opts="install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook__subcmd__install)
+            opts="-h --client --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --client)
+                    COMPREPLY=($(compgen -W "git-pre-push" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__hook__subcmd__uninstall)
+            opts="-h --client --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --client)
+                    COMPREPLY=($(compgen -W "git-pre-push" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
             cand scope 'List scopes, add one, or point one at a git remote'
+            cand hook 'Install or remove the hooks that run mem for you'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -250,6 +251,36 @@ set edit:completion:arg-completer[mem] = {|@words|
         }
         &'mem;scope;help;help'= {
         }
+        &'mem;hook'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand install 'Add mem''s hook (installing twice changes nothing)'
+            cand uninstall 'Remove only what `install` added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;hook;install'= {
+            cand --client 'Which client''s hooks'
+            cand --dry-run 'Print the change as a diff without writing it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;hook;uninstall'= {
+            cand --client 'Which client''s hooks'
+            cand --dry-run 'Print the change as a diff without writing it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;hook;help'= {
+            cand install 'Add mem''s hook (installing twice changes nothing)'
+            cand uninstall 'Remove only what `install` added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;hook;help;install'= {
+        }
+        &'mem;hook;help;uninstall'= {
+        }
+        &'mem;hook;help;help'= {
+        }
         &'mem;generate-docs'= {
             cand --out 'Directory to write `man/` and `completions/` into'
             cand -h 'Print help'
@@ -272,6 +303,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
             cand scope 'List scopes, add one, or point one at a git remote'
+            cand hook 'Install or remove the hooks that run mem for you'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -324,6 +356,14 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;scope;add'= {
         }
         &'mem;help;scope;remote'= {
+        }
+        &'mem;help;hook'= {
+            cand install 'Add mem''s hook (installing twice changes nothing)'
+            cand uninstall 'Remove only what `install` added'
+        }
+        &'mem;help;hook;install'= {
+        }
+        &'mem;help;hook;uninstall'= {
         }
         &'mem;help;generate-docs'= {
         }

@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod gitcli;
+pub mod hooks;
 pub mod index;
 pub mod jsonl;
 pub mod memory;

@@ -11,6 +11,7 @@ mod test_edit_delete;
 mod test_export_import;
 mod test_generated;
 mod test_get_list_log;
+mod test_hook;
 mod test_index;
 mod test_init;
 mod test_save;

@@ -10,6 +10,7 @@ mod export;
 mod filter;
 mod generate;
 mod get;
+mod hook;
 mod import;
 mod init;
 mod list;
@@ -65,6 +66,7 @@ enum Command {
     Sync(sync::SyncArgs),
     Conflicts(conflicts::ConflictsArgs),
     Scope(scope::ScopeArgs),
+    Hook(hook::HookArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateArgs),
 }
@@ -132,6 +134,7 @@ fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
         Command::Sync(a) => sync::run(ui, &ctx, a),
         Command::Conflicts(a) => conflicts::run(ui, &ctx, a),
         Command::Scope(a) => scope::run(ui, &ctx, a),
+        Command::Hook(a) => hook::run(ui, &ctx, a),
         Command::GenerateDocs(_) => unreachable!("handled above"),
     }
 }
