@@ -28,9 +28,23 @@ pub struct SyncArgs {
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
-    let results = mem.sync(&args.scopes);
-    flush_notices(ui, &mut mem);
-    let results = results?;
+    let targets: Vec<String> = if args.scopes.is_empty() {
+        mem.scope_infos()?
+            .into_iter()
+            .filter(|s| s.remote.is_some())
+            .map(|s| s.name)
+            .collect()
+    } else {
+        args.scopes.clone()
+    };
+    let mut results = Vec::new();
+    for scope in &targets {
+        let spinner = ui.spinner(args.json || args.quiet, &format!("syncing {scope}"));
+        let result = mem.sync(std::slice::from_ref(scope));
+        spinner.finish_and_clear();
+        flush_notices(ui, &mut mem);
+        results.extend(result?);
+    }
     let failed = results.iter().filter(|r| r.error.is_some()).count();
     if args.json {
         ui.json(&results)?;

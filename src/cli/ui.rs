@@ -119,6 +119,18 @@ impl Ui {
         }
     }
 
+    /// A spinner with `message`, hidden unless stderr is a terminal and
+    /// `quiet` is off; it appears only after a short delay.
+    pub fn spinner(&self, quiet: bool, message: &str) -> ProgressBar {
+        if !self.progress || quiet {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_message(message.to_owned());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    }
+
     /// A progress bar of `len` steps, hidden unless stderr is a terminal and
     /// `json` is off; it appears only after a short delay.
     pub fn progress(&self, len: u64, json: bool, message: &str) -> ProgressBar {
