@@ -411,17 +411,33 @@ fn bench_size(bin: &Path, n: usize) {
     // observations in one commit, the second pulls them (fetch, merge,
     // index update); then a sync with nothing to do.
     let remote = b.home.path().join("sync-remote.git");
-    let ok = Command::new("git").args(["init", "-q", "--bare", "-b", "main"]).arg(&remote).status().unwrap().success();
+    let ok = Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(&remote)
+        .status()
+        .unwrap()
+        .success();
     assert!(ok);
     let url = format!("file://{}", remote.display());
     b.run(&["scope", "remote", "local", &url]);
     let (t, _) = b.run(&["sync", "--scope", "local"]);
-    println!("  first push of the scope         {:8.1} s", t.as_secs_f64());
-    let other = Bench { bin: b.bin.clone(), home: tempfile::tempdir().unwrap(), cwd: tempfile::tempdir().unwrap() };
+    println!(
+        "  first push of the scope         {:8.1} s",
+        t.as_secs_f64()
+    );
+    let other = Bench {
+        bin: b.bin.clone(),
+        home: tempfile::tempdir().unwrap(),
+        cwd: tempfile::tempdir().unwrap(),
+    };
     other.run(&["init"]);
     let (t, _) = other.run(&["scope", "add", "team/bench", "--remote", &url]);
     let (t2, _) = other.run(&["list", "--scope", "team/bench", "-n", "1"]);
-    println!("  clone on a second device        {:8.1} s (+ {:.1} s first index)", t.as_secs_f64(), t2.as_secs_f64());
+    println!(
+        "  clone on a second device        {:8.1} s (+ {:.1} s first index)",
+        t.as_secs_f64(),
+        t2.as_secs_f64()
+    );
     let fresh = b.home.path().join("fresh.jsonl");
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&fresh).unwrap());
@@ -429,11 +445,23 @@ fn bench_size(bin: &Path, n: usize) {
             writeln!(f, "{}", serde_json::json!({"title": format!("fresh note {i}"), "body": format!("fresh observation {i}: {}", recs[i % recs.len()].body)})).unwrap();
         }
     }
-    b.run(&["import", "--from", "jsonl", fresh.to_str().unwrap(), "--scope", "local"]);
+    b.run(&[
+        "import",
+        "--from",
+        "jsonl",
+        fresh.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
     b.run(&["sync", "--scope", "local"]);
     let (t, _) = other.run(&["sync", "--scope", "team/bench"]);
-    println!("  sync pulling 1,000 new          {:8.2} s (target 3 s)", t.as_secs_f64());
-    let mut samples: Vec<Duration> = (0..10).map(|_| other.run(&["sync", "--scope", "team/bench"]).0).collect();
+    println!(
+        "  sync pulling 1,000 new          {:8.2} s (target 3 s)",
+        t.as_secs_f64()
+    );
+    let mut samples: Vec<Duration> = (0..10)
+        .map(|_| other.run(&["sync", "--scope", "team/bench"]).0)
+        .collect();
     report("mem sync with nothing to do", &mut samples);
 
     if Command::new("rg").arg("--version").output().is_ok() {
