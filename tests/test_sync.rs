@@ -281,3 +281,47 @@ fn two_syncs_at_once_do_not_corrupt_anything() {
         git(&a.env.scope_repo("user"), &["rev-parse", "main"])
     );
 }
+
+#[test]
+fn scope_metadata_lists_merge_as_sets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (remote, url) = bare_remote(tmp.path(), "user");
+    let a = TestEnv::device("a");
+    let b = TestEnv::device("b");
+    a.ok(&["init", "--remote", &url]);
+    a.env
+        .commit_externally("user", &[(".kioku/recipients", "age1base # laptop\n")], &[]);
+    a.ok(&["sync"]);
+    b.ok(&["init", "--remote", &url]);
+    a.env.commit_externally(
+        "user",
+        &[(
+            ".kioku/recipients",
+            "age1base # laptop\nage1phone # phone\n",
+        )],
+        &[],
+    );
+    b.env.commit_externally(
+        "user",
+        &[(
+            ".kioku/recipients",
+            "age1base # laptop\nage1desk # desktop\n",
+        )],
+        &[],
+    );
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    let merged = git(&remote, &["show", "main:.kioku/recipients"]);
+    assert_eq!(
+        merged,
+        "age1base # laptop\nage1desk # desktop\nage1phone # phone\n"
+    );
+    assert_eq!(
+        git(
+            &a.env.scope_repo("user"),
+            &["show", "main:.kioku/recipients"]
+        ),
+        merged
+    );
+}

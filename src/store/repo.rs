@@ -169,6 +169,17 @@ impl ScopeRepo {
             .map_err(|e| git_err(&format!("cannot read commit {commit}"), e))
     }
 
+    /// Write `bytes` as a blob and return its id.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the object cannot be written.
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<ObjectId, StoreError> {
+        self.repo
+            .write_blob(bytes)
+            .map(|id| id.detach())
+            .map_err(|e| git_err("cannot write object", e))
+    }
+
     /// The bytes of the blob `id`.
     ///
     /// # Errors

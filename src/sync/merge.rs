@@ -62,6 +62,30 @@ pub fn merge(base: &Files, ours: &Files, theirs: &Files) -> Merged {
     Merged { files, clashes }
 }
 
+/// Files merged line by line as sets rather than picked whole: each line is
+/// an element (a recipient with its `# name`).
+pub const SET_MERGED: &[&str] = &[".kioku/recipients"];
+
+/// Three-way merge of two line sets against their base: a line stays when
+/// both sides have it or one side added it; a line one side removed from
+/// the base is removed. Sorted, without blank lines, so the result is the
+/// same whichever side is "ours".
+pub fn merge_lines(base: Option<&str>, ours: &str, theirs: &str) -> String {
+    let set = |s: &str| -> BTreeSet<String> {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (b, o, t) = (set(base.unwrap_or_default()), set(ours), set(theirs));
+    let keep: BTreeSet<&String> = o
+        .union(&t)
+        .filter(|l| (o.contains(*l) && t.contains(*l)) || !b.contains(*l))
+        .collect();
+    keep.into_iter().map(|l| format!("{l}\n")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -122,6 +146,23 @@ mod tests {
         );
         assert_eq!(m.files, files(&[("a", 5)]));
         assert_eq!(m.clashes, vec!["a".to_owned()]);
+    }
+
+    #[test]
+    fn recipient_lists_merge_as_sets() {
+        let base = "age1a # laptop\nage1b # desktop\n";
+        let ours = "age1a # laptop\nage1b # desktop\nage1c # phone\n";
+        let theirs = "age1a # laptop\n";
+        // We added c, they removed b: both changes survive.
+        assert_eq!(
+            merge_lines(Some(base), ours, theirs),
+            "age1a # laptop\nage1c # phone\n"
+        );
+        assert_eq!(
+            merge_lines(Some(base), theirs, ours),
+            merge_lines(Some(base), ours, theirs)
+        );
+        assert_eq!(merge_lines(None, "x\n", "y\n"), "x\ny\n");
     }
 
     fn file_set() -> impl Strategy<Value = Files> {

@@ -248,7 +248,25 @@ fn join(
                 None => merge::Files::new(),
             })
         };
-        let merged = merge::merge(&files(base)?, &files(Some(ours))?, &files(Some(theirs))?);
+        let (base_files, our_files, their_files) =
+            (files(base)?, files(Some(ours))?, files(Some(theirs))?);
+        let mut merged = merge::merge(&base_files, &our_files, &their_files);
+        // Metadata lists merge as sets, never by picking one side.
+        for path in merge::SET_MERGED {
+            if let (Some(o), Some(t)) = (our_files.get(*path), their_files.get(*path)) {
+                if o != t {
+                    let text = |id: &ObjectId| -> Result<String, SyncError> {
+                        Ok(String::from_utf8_lossy(&repo.read_blob(*id)?).into_owned())
+                    };
+                    let b = base_files.get(*path).map(&text).transpose()?;
+                    let lines = merge::merge_lines(b.as_deref(), &text(o)?, &text(t)?);
+                    merged
+                        .files
+                        .insert((*path).to_owned(), repo.write_blob(lines.as_bytes())?);
+                    merged.clashes.retain(|c| c != path);
+                }
+            }
+        }
         let tree = repo.write_tree_of(ours, &merged.files)?;
         match repo.commit_tree(tree, &[ours, theirs], "mem: merge", signature)? {
             crate::store::CommitOutcome::Committed(_) => {
