@@ -242,3 +242,19 @@ fn resolving_by_editing_a_merge_of_both() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
 }
+
+#[test]
+fn what_one_device_did_in_sequence_is_not_a_conflict() {
+    let (_tmp, a, b) = pair();
+    // Edit, then delete the old version, all on one device…
+    let v1 = save(&a, &["quota is 10 GB", "--key", "quota"]);
+    save(&a, &["quota is 20 GB", "--key", "quota"]);
+    a.ok(&["delete", &v1]);
+    // …while the other device saves something unrelated, so the sync merges.
+    save(&b, &["unrelated note"]);
+    assert_eq!(sync_all(&a, &b), Some(0));
+    b.ok(&["sync"]);
+    assert!(open_conflicts(&a).is_empty());
+    assert!(open_conflicts(&b).is_empty());
+    assert_eq!(b.all_ids(), a.all_ids());
+}

@@ -22,12 +22,17 @@ pub enum Resolve {
 }
 
 impl Mem {
-    /// Write a merge record for each conflict in `scope` that has none yet.
-    /// Returns the new records' ids.
+    /// Write a merge record for each conflict in `scope` that has none yet
+    /// and in which both sides of the merge took part (`sides`): what one
+    /// device did in sequence is never a conflict. Returns the new records' ids.
     ///
     /// # Errors
     /// [`MemError`] when the index or the repository fails.
-    pub fn record_conflicts(&mut self, scope: &ScopeName) -> Result<Vec<String>, MemError> {
+    pub fn record_conflicts(
+        &mut self,
+        scope: &ScopeName,
+        sides: &crate::sync::Sides,
+    ) -> Result<Vec<String>, MemError> {
         let device = self.config.device.value.clone();
         let mut written = Vec::new();
         self.commit_with_retry(scope, |index, _| {
@@ -43,6 +48,11 @@ impl Mem {
             let mut changes = Vec::new();
             written.clear();
             for c in index.detect_conflicts(scope.as_str())? {
+                let ours = c.competitors.iter().any(|id| sides.ours.contains(id));
+                let theirs = c.competitors.iter().any(|id| sides.theirs.contains(id));
+                if !(ours && theirs) {
+                    continue;
+                }
                 let id = conflict_id(c.kind, &c.competitors);
                 if known.contains(&&id) || written.contains(&id) {
                     continue;

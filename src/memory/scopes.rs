@@ -148,8 +148,9 @@ impl Mem {
             self.fresh.retain(|s| s != &scope);
             self.index_for(std::slice::from_ref(&scope))?;
             let mut new_conflicts = Vec::new();
-            if outcome.is_ok() {
-                new_conflicts = self.record_conflicts(&scope)?;
+            let sides = outcome.as_ref().ok().and_then(|o| o.sides.clone());
+            if let Some(sides) = sides {
+                new_conflicts = self.record_conflicts(&scope, &sides)?;
                 if !new_conflicts.is_empty() {
                     // Share the records at once, like any other commit.
                     if let (Ok(first), Ok(second)) = (

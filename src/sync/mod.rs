@@ -84,6 +84,27 @@ pub enum MergeKind {
     Merge,
 }
 
+/// The observation ids each side of a merge touched since the merge base
+/// (added an observation or a tombstone): a conflict is only a conflict when
+/// both sides took part in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sides {
+    /// Ids touched on this device's side.
+    pub ours: std::collections::BTreeSet<String>,
+    /// Ids touched on the remote's side.
+    pub theirs: std::collections::BTreeSet<String>,
+}
+
+fn touched(base: &merge::Files, side: &merge::Files) -> std::collections::BTreeSet<String> {
+    side.keys()
+        .filter(|p| !base.contains_key(*p))
+        .filter(|p| p.starts_with("obs/") || p.starts_with("tomb/"))
+        .filter_map(|p| p.rsplit('/').next())
+        .filter_map(|name| name.split('.').next())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// What a sync did to one scope.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScopeSync {
@@ -97,6 +118,9 @@ pub struct ScopeSync {
     pub pushed: bool,
     /// Paths both sides changed differently (resolved by the larger blob id).
     pub clashes: Vec<String>,
+    /// What each side touched, when histories were merged.
+    #[serde(skip)]
+    pub sides: Option<Sides>,
 }
 
 /// An exclusive lock on syncing one scope: a file created with `O_EXCL`,
@@ -218,22 +242,22 @@ fn join(
     theirs: ObjectId,
     first_contact: bool,
     signature: &Signature,
-) -> Result<(MergeKind, Vec<String>), SyncError> {
+) -> Result<(MergeKind, Vec<String>, Option<Sides>), SyncError> {
     loop {
         let ours = repo.head()?;
         let Some(ours) = ours else {
             if repo.move_ref(MAIN_REF, None, theirs, "mem: sync (clone)")? {
-                return Ok((MergeKind::FastForward, Vec::new()));
+                return Ok((MergeKind::FastForward, Vec::new(), None));
             }
             continue;
         };
         if repo.is_ancestor(theirs, ours)? {
-            return Ok((MergeKind::UpToDate, Vec::new()));
+            return Ok((MergeKind::UpToDate, Vec::new(), None));
         }
         let base = repo.merge_base(ours, theirs)?;
         if base == Some(ours) {
             if repo.move_ref(MAIN_REF, Some(ours), theirs, "mem: sync (fast-forward)")? {
-                return Ok((MergeKind::FastForward, Vec::new()));
+                return Ok((MergeKind::FastForward, Vec::new(), None));
             }
             continue;
         }
@@ -270,7 +294,11 @@ fn join(
         let tree = repo.write_tree_of(ours, &merged.files)?;
         match repo.commit_tree(tree, &[ours, theirs], "mem: merge", signature)? {
             crate::store::CommitOutcome::Committed(_) => {
-                return Ok((MergeKind::Merge, merged.clashes))
+                let sides = Sides {
+                    ours: touched(&base_files, &our_files),
+                    theirs: touched(&base_files, &their_files),
+                };
+                return Ok((MergeKind::Merge, merged.clashes, Some(sides)));
             }
             crate::store::CommitOutcome::Moved => continue,
         }
@@ -299,18 +327,24 @@ pub fn sync_scope(
         merged: MergeKind::UpToDate,
         pushed: false,
         clashes: Vec::new(),
+        sides: None,
     };
     for attempt in 0..MAX_PUSH_ATTEMPTS {
         if let Some(theirs) = fetch(repo, &url)? {
             report.fetched = true;
             failpoint("after-fetch");
-            let (kind, clashes) =
+            let (kind, clashes, sides) =
                 join(repo, &url, theirs, first_contact && attempt == 0, signature)?;
             failpoint("after-merge");
             if kind != MergeKind::UpToDate {
                 report.merged = kind;
             }
             report.clashes.extend(clashes);
+            if let Some(new) = sides {
+                let all = report.sides.get_or_insert_with(Sides::default);
+                all.ours.extend(new.ours);
+                all.theirs.extend(new.theirs);
+            }
         }
         let Some(head) = repo.head()? else {
             return Ok(report);
