@@ -161,8 +161,17 @@ fn a_read_only_mem_home() {
         .stdout
         == b"0\n";
     // Root ignores permission bits, so run mem as an unprivileged user then.
+    // The unprivileged user must be able to reach the binary wherever the
+    // checkout lives: run a world-readable copy.
+    let bin_dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir.path().join("mem");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("mem"), &bin).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let run = |args: &[&str]| -> std::process::Output {
-        let bin = assert_cmd::cargo::cargo_bin("mem");
         let mut cmd = if is_root {
             let mut c = std::process::Command::new("setpriv");
             c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
