@@ -49,16 +49,7 @@ fn records(d: &Device) -> BTreeSet<String> {
 }
 
 fn live(d: &Device) -> Vec<String> {
-    let out = d.ok(&["list", "--all-projects", "-n", "10000", "--json"]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let mut ids: Vec<String> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
+    d.list_ids(&[])
 }
 
 proptest! {

@@ -226,10 +226,11 @@ impl Device {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// Sorted ids of every observation, superseded and deleted included.
-    pub fn all_ids(&self) -> Vec<String> {
-        let out = self.ok(&["list", "--all", "--all-projects", "-n", "100000", "--json"]);
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    /// Sorted ids from `mem list` over every project with `extra` flags.
+    pub fn list_ids(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = vec!["list", "--all-projects", "-n", "100000", "--json"];
+        args.extend_from_slice(extra);
+        let v: serde_json::Value = serde_json::from_str(&self.ok(&args)).unwrap();
         let mut ids: Vec<String> = v
             .as_array()
             .unwrap()
@@ -238,5 +239,10 @@ impl Device {
             .collect();
         ids.sort();
         ids
+    }
+
+    /// Sorted ids of every observation, superseded and deleted included.
+    pub fn all_ids(&self) -> Vec<String> {
+        self.list_ids(&["--all"])
     }
 }
