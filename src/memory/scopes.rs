@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{Mem, MemError};
-use crate::store::{self, ScopeName, ScopeRepo, StoreError};
+use crate::store::{self, ScopeName, ScopeRepo};
 use crate::sync::{self, ScopeSync, SyncError};
 
 /// One scope as `mem scope list` shows it.
@@ -79,18 +79,10 @@ impl Mem {
                 store::create_scope(&scopes_dir, &scope, &signature)?;
             }
             Some(url) => {
-                let path = scope.repo_path(&scopes_dir);
-                let parent = path.parent().expect("scope paths have a parent").to_owned();
-                std::fs::create_dir_all(&parent).map_err(|e| StoreError::io(&parent, e))?;
-                let tmp = parent.join(format!(
-                    ".clone-{}-{}",
-                    std::process::id(),
-                    path.file_name().and_then(|n| n.to_str()).unwrap_or("scope")
-                ));
-                let _ = std::fs::remove_dir_all(&tmp);
-                let result = (|| -> Result<(), MemError> {
-                    ScopeRepo::init(&tmp)?.set_remote_url(url)?;
-                    let repo = ScopeRepo::open(&tmp)?;
+                store::build_scope(&scopes_dir, &scope, |tmp| -> Result<(), MemError> {
+                    tmp.set_remote_url(url)?;
+                    // Re-open to see the remote just written.
+                    let repo = ScopeRepo::open(tmp.path())?;
                     match sync::fetch(&repo, url).map_err(sync_error)? {
                         Some(tip) => {
                             repo.move_ref(store::MAIN_REF, None, tip, "mem: clone")?;
@@ -98,12 +90,7 @@ impl Mem {
                         None => store::init_scope_tree(&repo, &scope, &signature)?,
                     }
                     Ok(())
-                })();
-                if let Err(e) = result {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(e);
-                }
-                std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
+                })?;
             }
         }
         self.scopes = store::list_scopes(&scopes_dir)?;

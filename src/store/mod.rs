@@ -163,10 +163,8 @@ pub fn list_scopes(scopes_dir: &Path) -> Result<Vec<ScopeName>, StoreError> {
 }
 
 /// Create the repository of `scope` under `scopes_dir` with its first commit
-/// holding `.kioku/scope.yaml`. Does nothing when it already exists.
-///
-/// The repository is built in a temporary directory beside its final place
-/// and renamed into place, so a half-made scope is never visible.
+/// holding `.kioku/scope.yaml` (see [`build_scope`]). Does nothing when it
+/// already exists.
 ///
 /// # Errors
 /// [`StoreError`] when the directory cannot be written.
@@ -175,6 +173,24 @@ pub fn create_scope(
     scope: &ScopeName,
     signature: &Signature,
 ) -> Result<bool, StoreError> {
+    build_scope(scopes_dir, scope, |repo| {
+        init_scope_tree(repo, scope, signature)
+    })
+}
+
+/// Create the repository of `scope` under `scopes_dir`, letting `fill` give
+/// it its first state, unless it already exists. The repository is built in
+/// a temporary directory beside its final place and renamed into place, so a
+/// half-made scope (or a failed `fill`) is never visible. Returns whether it
+/// was created; when another process created it first, theirs wins.
+///
+/// # Errors
+/// `fill`'s error, or [`StoreError`] when the directories cannot be written.
+pub fn build_scope<E: From<StoreError>>(
+    scopes_dir: &Path,
+    scope: &ScopeName,
+    fill: impl FnOnce(&ScopeRepo) -> Result<(), E>,
+) -> Result<bool, E> {
     let path = scope.repo_path(scopes_dir);
     if path.exists() {
         return Ok(false);
@@ -187,9 +203,13 @@ pub fn create_scope(
         path.file_name().and_then(|n| n.to_str()).unwrap_or("scope")
     ));
     let _ = std::fs::remove_dir_all(&tmp);
-    let repo = ScopeRepo::init(&tmp)?;
-    init_scope_tree(&repo, scope, signature)?;
-    drop(repo);
+    let filled = ScopeRepo::init(&tmp)
+        .map_err(E::from)
+        .and_then(|repo| fill(&repo));
+    if let Err(e) = filled {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     match std::fs::rename(&tmp, &path) {
         Ok(()) => Ok(true),
         Err(_) if path.exists() => {
@@ -199,7 +219,7 @@ pub fn create_scope(
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&tmp);
-            Err(StoreError::io(&path, e))
+            Err(StoreError::io(&path, e).into())
         }
     }
 }
