@@ -2,9 +2,9 @@
 
 use clap::Args;
 use kioku_mesh::config::Flags;
-use kioku_mesh::memory::SaveStatus;
 use kioku_mesh::store::{short_id, Observation};
 
+use super::output::save_line;
 use super::{flush_notices, Ctx, Ui};
 
 /// Edit an observation in $VISUAL or $EDITOR; the result is saved as a new
@@ -25,14 +25,6 @@ pub struct EditArgs {
     json: bool,
 }
 
-fn editor() -> String {
-    ["VISUAL", "EDITOR"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "vi".into())
-}
-
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
     let rows = mem.resolve(&args.id);
@@ -45,17 +37,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     let dir = tempfile::Builder::new().prefix("mem-edit-").tempdir()?;
     let path = dir.path().join(format!("{}.md", short_id(&row.id)));
     std::fs::write(&path, &original)?;
-    let editor = editor();
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(&path)
-        .status()
-        .map_err(|e| anyhow::anyhow!("cannot start the editor '{editor}': {e}"))?;
-    if !status.success() {
-        anyhow::bail!("the editor '{editor}' failed ({status}): nothing was saved");
-    }
+    super::editor::edit_file(&path, "saved")?;
     let edited = std::fs::read(&path)?;
     if edited == original.as_bytes() {
         ui.note("no changes: nothing saved");
@@ -91,21 +73,6 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     if args.json {
         return ui.json(&outcome);
     }
-    let verb = match outcome.status {
-        SaveStatus::Saved => "saved",
-        SaveStatus::Unchanged => "already saved",
-        SaveStatus::Restored => "restored",
-    };
-    ui.line(format!(
-        "{verb} {} in {} (supersedes {})",
-        short_id(&outcome.id),
-        outcome.scope,
-        outcome
-            .supersedes
-            .iter()
-            .map(|s| short_id(s))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
+    ui.line(save_line(&outcome))?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod conflicts;
 mod delete;
 mod doctor;
 mod edit;
+mod editor;
 mod export;
 mod filter;
 mod generate;

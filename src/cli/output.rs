@@ -101,3 +101,20 @@ pub fn human_line(ui: &Ui, row: &ObsRow) -> String {
         marks
     )
 }
+
+/// The line `mem save` and `mem edit` print: what happened, the short id,
+/// the scope, and what the observation supersedes.
+pub fn save_line(outcome: &kioku_mesh::memory::SaveOutcome) -> String {
+    use kioku_mesh::memory::SaveStatus;
+    let what = match outcome.status {
+        SaveStatus::Saved => "saved",
+        SaveStatus::Unchanged => "already saved",
+        SaveStatus::Restored => "restored",
+    };
+    let mut line = format!("{what} {} in {}", short_id(&outcome.id), outcome.scope);
+    if !outcome.supersedes.is_empty() {
+        let ids: Vec<&str> = outcome.supersedes.iter().map(|s| short_id(s)).collect();
+        line.push_str(&format!(" (supersedes {})", ids.join(", ")));
+    }
+    line
+}

@@ -4,10 +4,9 @@ use std::io::Read;
 
 use clap::Args;
 use kioku_mesh::config::Flags;
-use kioku_mesh::memory::SaveStatus;
-use kioku_mesh::store::short_id;
 use kioku_mesh::Draft;
 
+use super::output::save_line;
 use super::{flush_notices, Ctx, Ui, UsageError};
 
 /// Save an observation.
@@ -124,16 +123,6 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SaveArgs) -> anyhow::Result<()> {
     if args.json {
         return ui.json(&outcome);
     }
-    let what = match outcome.status {
-        SaveStatus::Saved => "saved",
-        SaveStatus::Unchanged => "already saved",
-        SaveStatus::Restored => "restored",
-    };
-    let mut line = format!("{what} {} in {}", short_id(&outcome.id), outcome.scope);
-    if !outcome.supersedes.is_empty() {
-        let ids: Vec<&str> = outcome.supersedes.iter().map(|s| short_id(s)).collect();
-        line.push_str(&format!(" (supersedes {})", ids.join(", ")));
-    }
-    ui.line(line)?;
+    ui.line(save_line(&outcome))?;
     Ok(())
 }

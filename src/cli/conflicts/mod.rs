@@ -250,20 +250,7 @@ fn resolve(ui: &mut Ui, mem: &mut Mem, args: ResolveArgs, json: bool) -> anyhow:
             let dir = tempfile::Builder::new().prefix("mem-merge-").tempdir()?;
             let path = dir.path().join(format!("{}.md", short_id(&c.id)));
             std::fs::write(&path, &input)?;
-            let editor = ["VISUAL", "EDITOR"]
-                .iter()
-                .filter_map(|v| std::env::var(v).ok())
-                .find(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| "vi".into());
-            let status = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(format!("{editor} \"$1\""))
-                .arg("sh")
-                .arg(&path)
-                .status()?;
-            if !status.success() {
-                anyhow::bail!("the editor '{editor}' failed ({status}): nothing was resolved");
-            }
+            super::editor::edit_file(&path, "resolved")?;
             std::fs::read_to_string(&path)?
         } else {
             let cmd = args
