@@ -1,7 +1,7 @@
 //! Where `mem` keeps its files. With `MEM_HOME` set everything lives under
-//! it (`config.yaml`, `identity.txt`, `scopes/`, `index.sqlite`, `logs/`);
+//! it (`config.yaml`, `scopes/`, `index.sqlite`);
 //! otherwise the platform's directories are used (XDG on Linux):
-//! `~/.config/kioku-mesh/` for config and identity, `~/.local/share/kioku-mesh/`
+//! `~/.config/kioku-mesh/` for config, `~/.local/share/kioku-mesh/`
 //! for scopes and the index.
 
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ impl Paths {
         }
     }
 
-    /// Directory of `config.yaml` and `identity.txt`.
+    /// Directory of `config.yaml`.
     pub fn config_dir(&self) -> &Path {
         &self.config_dir
     }
@@ -58,11 +58,6 @@ impl Paths {
         self.config_dir.join("config.yaml")
     }
 
-    /// The age identity file.
-    pub fn identity_file(&self) -> PathBuf {
-        self.config_dir.join("identity.txt")
-    }
-
     /// The directory holding one bare repository per scope.
     pub fn scopes_dir(&self) -> PathBuf {
         self.data_dir.join("scopes")
@@ -71,10 +66,5 @@ impl Paths {
     /// The search index.
     pub fn index_file(&self) -> PathBuf {
         self.data_dir.join("index.sqlite")
-    }
-
-    /// The log of internal errors (hooks write here).
-    pub fn log_dir(&self) -> PathBuf {
-        self.data_dir.join("logs")
     }
 }

@@ -526,14 +526,6 @@ impl ScopeRepo {
         Ok(self.merge_base(ancestor, descendant)? == Some(ancestor))
     }
 
-    /// The tree id of `commit`.
-    ///
-    /// # Errors
-    /// [`StoreError::Git`] when the commit cannot be read.
-    pub fn tree_id(&self, commit: ObjectId) -> Result<ObjectId, StoreError> {
-        Ok(self.tree_of(commit)?.id)
-    }
-
     /// The URL of the scope's remote (`remote.origin.url`), if set.
     pub fn remote_url(&self) -> Option<String> {
         self.repo
