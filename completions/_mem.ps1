@@ -25,7 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up config and the `local` and `user` scopes')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up config, this device''s identity and the `local` and `user` scopes')
             [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save an observation')
             [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search observations (FTS5, ranked by bm25)')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show one observation in full, by id or unique prefix (6+ hex characters)')
@@ -40,7 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
-            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
+            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -48,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         }
         'mem;init' {
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'A git remote for the user scope: an existing one is cloned (a new device joining), an empty one is filled by `mem sync`')
+            [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the `local` scope too (the `user` scope always is)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -248,6 +250,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List scopes with their remotes')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`')
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Set a scope''s git remote; the next `mem sync` merges both histories')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add or remove the age recipients of an encrypted scope. Adding or removing re-encrypts the whole scope to the new list in one commit')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every file of a scope to its recipients in one commit')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -259,6 +263,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         }
         'mem;scope;add' {
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'The scope''s git remote (file://, ssh://, git@host:path, a path)')
+            [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the new scope to this device''s identity (add members with `mem scope recipients NAME add KEY`). The `user` scope always is; a scope cloned from a remote keeps the remote''s policy')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -268,10 +273,66 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mem;scope;recipients' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;scope;recipients;list' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;scope;recipients;add' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Who or which device it is, kept beside the key')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;scope;recipients;rm' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;scope;recipients;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;scope;recipients;help;list' {
+            break
+        }
+        'mem;scope;recipients;help;add' {
+            break
+        }
+        'mem;scope;recipients;help;rm' {
+            break
+        }
+        'mem;scope;recipients;help;help' {
+            break
+        }
+        'mem;scope;rekey' {
+            [CompletionResult]::new('--fresh', '--fresh', [CompletionResultType]::ParameterName, 'Start the scope''s history afresh with the re-encrypted state (a new root commit that also replaces the remote''s history), so earlier plaintext is no longer in what is shared. Other devices must add the scope again')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mem;scope;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List scopes with their remotes')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`')
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Set a scope''s git remote; the next `mem sync` merges both histories')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add or remove the age recipients of an encrypted scope. Adding or removing re-encrypts the whole scope to the new list in one commit')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every file of a scope to its recipients in one commit')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -284,7 +345,60 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;scope;help;remote' {
             break
         }
+        'mem;scope;help;recipients' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
+            break
+        }
+        'mem;scope;help;recipients;list' {
+            break
+        }
+        'mem;scope;help;recipients;add' {
+            break
+        }
+        'mem;scope;help;recipients;rm' {
+            break
+        }
+        'mem;scope;help;rekey' {
+            break
+        }
         'mem;scope;help;help' {
+            break
+        }
+        'mem;key' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an age identity (never overwrites one) and print its recipient')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print this device''s public recipient, to share')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;key;init' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;key;show' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;key;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an age identity (never overwrites one) and print its recipient')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print this device''s public recipient, to share')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;key;help;init' {
+            break
+        }
+        'mem;key;help;show' {
+            break
+        }
+        'mem;key;help;help' {
             break
         }
         'mem;hook' {
@@ -331,7 +445,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help' {
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up config and the `local` and `user` scopes')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up config, this device''s identity and the `local` and `user` scopes')
             [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save an observation')
             [CompletionResult]::new('search', 'search', [CompletionResultType]::ParameterValue, 'Search observations (FTS5, ranked by bm25)')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show one observation in full, by id or unique prefix (6+ hex characters)')
@@ -346,7 +460,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
-            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, or point one at a git remote')
+            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
+            [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -413,6 +528,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List scopes with their remotes')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`')
             [CompletionResult]::new('remote', 'remote', [CompletionResultType]::ParameterValue, 'Set a scope''s git remote; the next `mem sync` merges both histories')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add or remove the age recipients of an encrypted scope. Adding or removing re-encrypts the whole scope to the new list in one commit')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every file of a scope to its recipients in one commit')
             break
         }
         'mem;help;scope;list' {
@@ -422,6 +539,35 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;scope;remote' {
+            break
+        }
+        'mem;help;scope;recipients' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
+            break
+        }
+        'mem;help;scope;recipients;list' {
+            break
+        }
+        'mem;help;scope;recipients;add' {
+            break
+        }
+        'mem;help;scope;recipients;rm' {
+            break
+        }
+        'mem;help;scope;rekey' {
+            break
+        }
+        'mem;help;key' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an age identity (never overwrites one) and print its recipient')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print this device''s public recipient, to share')
+            break
+        }
+        'mem;help;key;init' {
+            break
+        }
+        'mem;help;key;show' {
             break
         }
         'mem;help;hook' {

@@ -49,6 +49,9 @@ _mem() {
             mem,init)
                 cmd="mem__subcmd__init"
                 ;;
+            mem,key)
+                cmd="mem__subcmd__key"
+                ;;
             mem,list)
                 cmd="mem__subcmd__list"
                 ;;
@@ -130,6 +133,9 @@ _mem() {
             mem__subcmd__help,init)
                 cmd="mem__subcmd__help__subcmd__init"
                 ;;
+            mem__subcmd__help,key)
+                cmd="mem__subcmd__help__subcmd__key"
+                ;;
             mem__subcmd__help,list)
                 cmd="mem__subcmd__help__subcmd__list"
                 ;;
@@ -169,14 +175,35 @@ _mem() {
             mem__subcmd__help__subcmd__hook,uninstall)
                 cmd="mem__subcmd__help__subcmd__hook__subcmd__uninstall"
                 ;;
+            mem__subcmd__help__subcmd__key,init)
+                cmd="mem__subcmd__help__subcmd__key__subcmd__init"
+                ;;
+            mem__subcmd__help__subcmd__key,show)
+                cmd="mem__subcmd__help__subcmd__key__subcmd__show"
+                ;;
             mem__subcmd__help__subcmd__scope,add)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__add"
                 ;;
             mem__subcmd__help__subcmd__scope,list)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__list"
                 ;;
+            mem__subcmd__help__subcmd__scope,recipients)
+                cmd="mem__subcmd__help__subcmd__scope__subcmd__recipients"
+                ;;
+            mem__subcmd__help__subcmd__scope,rekey)
+                cmd="mem__subcmd__help__subcmd__scope__subcmd__rekey"
+                ;;
             mem__subcmd__help__subcmd__scope,remote)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__remote"
+                ;;
+            mem__subcmd__help__subcmd__scope__subcmd__recipients,add)
+                cmd="mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__add"
+                ;;
+            mem__subcmd__help__subcmd__scope__subcmd__recipients,list)
+                cmd="mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__list"
+                ;;
+            mem__subcmd__help__subcmd__scope__subcmd__recipients,rm)
+                cmd="mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__rm"
                 ;;
             mem__subcmd__hook,help)
                 cmd="mem__subcmd__hook__subcmd__help"
@@ -196,6 +223,24 @@ _mem() {
             mem__subcmd__hook__subcmd__help,uninstall)
                 cmd="mem__subcmd__hook__subcmd__help__subcmd__uninstall"
                 ;;
+            mem__subcmd__key,help)
+                cmd="mem__subcmd__key__subcmd__help"
+                ;;
+            mem__subcmd__key,init)
+                cmd="mem__subcmd__key__subcmd__init"
+                ;;
+            mem__subcmd__key,show)
+                cmd="mem__subcmd__key__subcmd__show"
+                ;;
+            mem__subcmd__key__subcmd__help,help)
+                cmd="mem__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            mem__subcmd__key__subcmd__help,init)
+                cmd="mem__subcmd__key__subcmd__help__subcmd__init"
+                ;;
+            mem__subcmd__key__subcmd__help,show)
+                cmd="mem__subcmd__key__subcmd__help__subcmd__show"
+                ;;
             mem__subcmd__scope,add)
                 cmd="mem__subcmd__scope__subcmd__add"
                 ;;
@@ -204,6 +249,12 @@ _mem() {
                 ;;
             mem__subcmd__scope,list)
                 cmd="mem__subcmd__scope__subcmd__list"
+                ;;
+            mem__subcmd__scope,recipients)
+                cmd="mem__subcmd__scope__subcmd__recipients"
+                ;;
+            mem__subcmd__scope,rekey)
+                cmd="mem__subcmd__scope__subcmd__rekey"
                 ;;
             mem__subcmd__scope,remote)
                 cmd="mem__subcmd__scope__subcmd__remote"
@@ -217,8 +268,47 @@ _mem() {
             mem__subcmd__scope__subcmd__help,list)
                 cmd="mem__subcmd__scope__subcmd__help__subcmd__list"
                 ;;
+            mem__subcmd__scope__subcmd__help,recipients)
+                cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients"
+                ;;
+            mem__subcmd__scope__subcmd__help,rekey)
+                cmd="mem__subcmd__scope__subcmd__help__subcmd__rekey"
+                ;;
             mem__subcmd__scope__subcmd__help,remote)
                 cmd="mem__subcmd__scope__subcmd__help__subcmd__remote"
+                ;;
+            mem__subcmd__scope__subcmd__help__subcmd__recipients,add)
+                cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__add"
+                ;;
+            mem__subcmd__scope__subcmd__help__subcmd__recipients,list)
+                cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__list"
+                ;;
+            mem__subcmd__scope__subcmd__help__subcmd__recipients,rm)
+                cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__rm"
+                ;;
+            mem__subcmd__scope__subcmd__recipients,add)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__add"
+                ;;
+            mem__subcmd__scope__subcmd__recipients,help)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help"
+                ;;
+            mem__subcmd__scope__subcmd__recipients,list)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__list"
+                ;;
+            mem__subcmd__scope__subcmd__recipients,rm)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__rm"
+                ;;
+            mem__subcmd__scope__subcmd__recipients__subcmd__help,add)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__add"
+                ;;
+            mem__subcmd__scope__subcmd__recipients__subcmd__help,help)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__help"
+                ;;
+            mem__subcmd__scope__subcmd__recipients__subcmd__help,list)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__list"
+                ;;
+            mem__subcmd__scope__subcmd__recipients__subcmd__help,rm)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__rm"
                 ;;
             *)
                 ;;
@@ -227,7 +317,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts scope hook generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts scope key hook generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,7 +589,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts scope hook generate-docs help"
+            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts scope key hook generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,6 +826,48 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__help__subcmd__key)
+            opts="init show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__key__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__key__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -793,7 +925,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__scope)
-            opts="list add remote"
+            opts="list add remote recipients rekey"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +953,76 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__scope__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__scope__subcmd__recipients)
+            opts="list add rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__scope__subcmd__rekey)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1023,7 +1225,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__init)
-            opts="-h --remote --json --help"
+            opts="-h --remote --encrypt --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1235,104 @@ _mem() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key)
+            opts="-h --help init show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key__subcmd__help)
+            opts="init show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key__subcmd__init)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__key__subcmd__show)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -1205,7 +1505,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__scope)
-            opts="-h --help list add remote help"
+            opts="-h --help list add remote recipients rekey help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,7 +1519,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__scope__subcmd__add)
-            opts="-h --remote --help"
+            opts="-h --remote --encrypt --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1237,7 +1537,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__scope__subcmd__help)
-            opts="list add remote help"
+            opts="list add remote recipients rekey help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1292,6 +1592,76 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__scope__subcmd__help__subcmd__recipients)
+            opts="list add rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__help__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__scope__subcmd__help__subcmd__remote)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1308,6 +1678,150 @@ _mem() {
             ;;
         mem__subcmd__scope__subcmd__list)
             opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients)
+            opts="-h --help list add rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__add)
+            opts="-h --name --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__help)
+            opts="list add rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__list)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__rm)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__rekey)
+            opts="-h --fresh --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -22,7 +22,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand init 'Set up config and the `local` and `user` scopes'
+            cand init 'Set up config, this device''s identity and the `local` and `user` scopes'
             cand save 'Save an observation'
             cand search 'Search observations (FTS5, ranked by bm25)'
             cand get 'Show one observation in full, by id or unique prefix (6+ hex characters)'
@@ -37,13 +37,15 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
-            cand scope 'List scopes, add one, or point one at a git remote'
+            cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
+            cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;init'= {
             cand --remote 'A git remote for the user scope: an existing one is cloned (a new device joining), an empty one is filled by `mem sync`'
+            cand --encrypt 'Encrypt the `local` scope too (the `user` scope always is)'
             cand --json 'Print the result as JSON'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -221,6 +223,8 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand list 'List scopes with their remotes'
             cand add 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`'
             cand remote 'Set a scope''s git remote; the next `mem sync` merges both histories'
+            cand recipients 'List, add or remove the age recipients of an encrypted scope. Adding or removing re-encrypts the whole scope to the new list in one commit'
+            cand rekey 'Re-encrypt every file of a scope to its recipients in one commit'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;scope;list'= {
@@ -230,6 +234,7 @@ set edit:completion:arg-completer[mem] = {|@words|
         }
         &'mem;scope;add'= {
             cand --remote 'The scope''s git remote (file://, ssh://, git@host:path, a path)'
+            cand --encrypt 'Encrypt the new scope to this device''s identity (add members with `mem scope recipients NAME add KEY`). The `user` scope always is; a scope cloned from a remote keeps the remote''s policy'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -237,10 +242,56 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mem;scope;recipients'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List the recipients with their names'
+            cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;scope;recipients;list'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;scope;recipients;add'= {
+            cand --name 'Who or which device it is, kept beside the key'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;scope;recipients;rm'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;scope;recipients;help'= {
+            cand list 'List the recipients with their names'
+            cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;scope;recipients;help;list'= {
+        }
+        &'mem;scope;recipients;help;add'= {
+        }
+        &'mem;scope;recipients;help;rm'= {
+        }
+        &'mem;scope;recipients;help;help'= {
+        }
+        &'mem;scope;rekey'= {
+            cand --fresh 'Start the scope''s history afresh with the re-encrypted state (a new root commit that also replaces the remote''s history), so earlier plaintext is no longer in what is shared. Other devices must add the scope again'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mem;scope;help'= {
             cand list 'List scopes with their remotes'
             cand add 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`'
             cand remote 'Set a scope''s git remote; the next `mem sync` merges both histories'
+            cand recipients 'List, add or remove the age recipients of an encrypted scope. Adding or removing re-encrypts the whole scope to the new list in one commit'
+            cand rekey 'Re-encrypt every file of a scope to its recipients in one commit'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;scope;help;list'= {
@@ -249,7 +300,48 @@ set edit:completion:arg-completer[mem] = {|@words|
         }
         &'mem;scope;help;remote'= {
         }
+        &'mem;scope;help;recipients'= {
+            cand list 'List the recipients with their names'
+            cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
+        }
+        &'mem;scope;help;recipients;list'= {
+        }
+        &'mem;scope;help;recipients;add'= {
+        }
+        &'mem;scope;help;recipients;rm'= {
+        }
+        &'mem;scope;help;rekey'= {
+        }
         &'mem;scope;help;help'= {
+        }
+        &'mem;key'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Create an age identity (never overwrites one) and print its recipient'
+            cand show 'Print this device''s public recipient, to share'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;key;init'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;key;show'= {
+            cand --json 'Print as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;key;help'= {
+            cand init 'Create an age identity (never overwrites one) and print its recipient'
+            cand show 'Print this device''s public recipient, to share'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;key;help;init'= {
+        }
+        &'mem;key;help;show'= {
+        }
+        &'mem;key;help;help'= {
         }
         &'mem;hook'= {
             cand -h 'Print help (see more with ''--help'')'
@@ -287,7 +379,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --help 'Print help'
         }
         &'mem;help'= {
-            cand init 'Set up config and the `local` and `user` scopes'
+            cand init 'Set up config, this device''s identity and the `local` and `user` scopes'
             cand save 'Save an observation'
             cand search 'Search observations (FTS5, ranked by bm25)'
             cand get 'Show one observation in full, by id or unique prefix (6+ hex characters)'
@@ -302,7 +394,8 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
-            cand scope 'List scopes, add one, or point one at a git remote'
+            cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
+            cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -350,12 +443,35 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand list 'List scopes with their remotes'
             cand add 'Add a scope: team/<id> (or local, user). With --remote, clone it: an existing remote''s observations arrive at once; an empty remote is filled by the next `mem sync`'
             cand remote 'Set a scope''s git remote; the next `mem sync` merges both histories'
+            cand recipients 'List, add or remove the age recipients of an encrypted scope. Adding or removing re-encrypts the whole scope to the new list in one commit'
+            cand rekey 'Re-encrypt every file of a scope to its recipients in one commit'
         }
         &'mem;help;scope;list'= {
         }
         &'mem;help;scope;add'= {
         }
         &'mem;help;scope;remote'= {
+        }
+        &'mem;help;scope;recipients'= {
+            cand list 'List the recipients with their names'
+            cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
+        }
+        &'mem;help;scope;recipients;list'= {
+        }
+        &'mem;help;scope;recipients;add'= {
+        }
+        &'mem;help;scope;recipients;rm'= {
+        }
+        &'mem;help;scope;rekey'= {
+        }
+        &'mem;help;key'= {
+            cand init 'Create an age identity (never overwrites one) and print its recipient'
+            cand show 'Print this device''s public recipient, to share'
+        }
+        &'mem;help;key;init'= {
+        }
+        &'mem;help;key;show'= {
         }
         &'mem;help;hook'= {
             cand install 'Add mem''s hook (installing twice changes nothing)'

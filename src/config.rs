@@ -17,6 +17,9 @@ use crate::store::ScopeName;
 /// Name of the per-project config file, looked up from the cwd upwards.
 pub const PROJECT_FILE: &str = ".kioku-mesh.yaml";
 
+/// Name of the default identity file, beside `config.yaml`.
+pub const IDENTITY_FILE: &str = "identity.txt";
+
 /// Where a resolved value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "layer", content = "detail", rename_all = "kebab-case")]
@@ -88,6 +91,9 @@ pub struct Config {
     pub project: Sourced<Option<String>>,
     /// Default number of search results.
     pub limit: Sourced<usize>,
+    /// This device's identity for encrypted scopes: an age identity file
+    /// (the default, `identity.txt` beside `config.yaml`) or an SSH private key.
+    pub identity: Sourced<PathBuf>,
     /// Problems found while loading (ignored keys, unreadable files).
     #[serde(skip)]
     pub warnings: Vec<String>,
@@ -203,6 +209,13 @@ impl Config {
                 value: 10,
                 source: Source::Default,
             },
+            identity: Sourced {
+                value: config_file
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join(IDENTITY_FILE),
+                source: Source::Default,
+            },
             warnings: Vec::new(),
         };
         if let Some(p) = project::detect(cwd) {
@@ -220,6 +233,7 @@ impl Config {
                     ("device", Some(v)) => cfg.device.set(v, src.clone()),
                     ("default_scope", Some(v)) => cfg.default_scope.set(v, src.clone()),
                     ("limit", Some(v)) => cfg.limit.set(parse_limit(&v, &src)?, src.clone()),
+                    ("identity", Some(v)) => cfg.identity.set(expand_home(&v), src.clone()),
                     _ => cfg.warnings.push(format!(
                         "{}: unknown setting '{key}' is ignored",
                         config_file.display()
@@ -267,6 +281,10 @@ impl Config {
         if let Some(v) = env("MEM_PROJECT") {
             cfg.project.set(Some(v), Source::Env("MEM_PROJECT".into()));
         }
+        if let Some(v) = env("MEM_IDENTITY") {
+            cfg.identity
+                .set(expand_home(&v), Source::Env("MEM_IDENTITY".into()));
+        }
         if let Some(v) = env("MEM_LIMIT") {
             let src = Source::Env("MEM_LIMIT".into());
             cfg.limit.set(parse_limit(&v, &src)?, src);
@@ -303,6 +321,14 @@ impl Config {
         let tmp = path.with_extension("yaml.tmp");
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, path)
+    }
+}
+
+/// `~/x` → `$HOME/x`; other paths unchanged.
+fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), dirs::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(p),
     }
 }
 

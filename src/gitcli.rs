@@ -68,15 +68,38 @@ pub enum PushOutcome {
 /// [`GitCliError::Missing`] without git; [`GitCliError::Failed`] when git
 /// fails without a status line (unreachable remote, authentication).
 pub fn push_main(git_dir: &std::path::Path, url: &str) -> Result<PushOutcome, GitCliError> {
-    let output = Command::new("git")
-        .arg("--git-dir")
+    push(git_dir, url, None)
+}
+
+/// Push `refs/heads/main` over the remote's `main` even though it is not a
+/// fast-forward, but only while the remote's `main` is still `lease` (hex
+/// commit id; `git push --force-with-lease`): used when a scope's history
+/// was started afresh. The outcome is read as in [`push_main`].
+///
+/// # Errors
+/// As [`push_main`].
+pub fn replace_main(
+    git_dir: &std::path::Path,
+    url: &str,
+    lease: &str,
+) -> Result<PushOutcome, GitCliError> {
+    push(git_dir, url, Some(lease))
+}
+
+fn push(
+    git_dir: &std::path::Path,
+    url: &str,
+    lease: Option<&str>,
+) -> Result<PushOutcome, GitCliError> {
+    let mut cmd = Command::new("git");
+    cmd.arg("--git-dir")
         .arg(git_dir)
-        .args([
-            "push",
-            "--porcelain",
-            url,
-            "refs/heads/main:refs/heads/main",
-        ])
+        .args(["push", "--porcelain"]);
+    if let Some(lease) = lease {
+        cmd.arg(format!("--force-with-lease=refs/heads/main:{lease}"));
+    }
+    let output = cmd
+        .args([url, "refs/heads/main:refs/heads/main"])
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()
         .map_err(|_| GitCliError::Missing)?;

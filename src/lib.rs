@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod crypto;
 pub mod gitcli;
 pub mod hooks;
 pub mod index;

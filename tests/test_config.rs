@@ -125,7 +125,7 @@ fn doctor_on_a_healthy_store() {
     env.save("healthy", &[]);
     let out = env.ok(&["doctor"]);
     assert!(out.contains("git version"), "{out}");
-    assert!(out.contains("scope 'user' is not encrypted"), "{out}");
+    assert!(out.contains("encrypted, 1 recipient(s)"), "{out}");
     assert!(out.contains("no problems found"), "{out}");
     let v = env.json(&["doctor", "--json"]);
     let user = v["scopes"]
@@ -135,7 +135,13 @@ fn doctor_on_a_healthy_store() {
         .find(|s| s["name"] == "user")
         .unwrap()
         .clone();
-    assert_eq!(user["encrypted"], false);
+    assert_eq!(user["encrypted"], true);
+    assert_eq!(user["readable_here"], true);
+    assert_eq!(user["undecryptable_files"], 0);
+    assert!(v["identity"]["recipient"]
+        .as_str()
+        .unwrap()
+        .starts_with("age1"));
     assert_eq!(
         user["head"].as_str().unwrap(),
         git(&env.scope_repo("user"), &["rev-parse", "main"]).trim()

@@ -92,11 +92,11 @@ fn edit_with_a_failing_editor_saves_nothing() {
 #[test]
 fn delete_writes_a_tombstone_with_reason() {
     let env = TestEnv::new();
-    let id = env.save("to be deleted", &[]);
+    let id = env.save("to be deleted", &["--scope", "local"]);
     let v = env.json(&["delete", &id[..7], "--reason", "obsolete", "--json"]);
-    assert_eq!(v["deleted_in"], serde_json::json!(["user"]));
+    assert_eq!(v["deleted_in"], serde_json::json!(["local"]));
     let tomb = git(
-        &env.scope_repo("user"),
+        &env.scope_repo("local"),
         &["show", &format!("main:tomb/{id}.yaml")],
     );
     assert!(tomb.contains(&format!("id: {id}")), "{tomb}");
@@ -108,7 +108,7 @@ fn delete_writes_a_tombstone_with_reason() {
     );
     // The observation file stays: history is never rewritten.
     assert!(env
-        .tree_paths("user")
+        .tree_paths("local")
         .contains(&format!("obs/2026/11/22/{id}.md")));
     assert!(env.ids(&["list"]).is_empty());
     assert!(env.ids(&["search", "deleted"]).is_empty());
@@ -118,10 +118,10 @@ fn delete_writes_a_tombstone_with_reason() {
     assert!(get.status.success());
     assert!(String::from_utf8_lossy(&get.stderr).contains("is deleted"));
     // Saving the same text again restores it.
-    let r = env.json(&["save", "to be deleted", "--json"]);
+    let r = env.json(&["save", "to be deleted", "--scope", "local", "--json"]);
     assert_eq!(r["status"], "restored");
     assert_eq!(env.ids(&["list"]), vec![id.clone()]);
-    assert!(!env.tree_paths("user").contains(&format!("tomb/{id}.yaml")));
+    assert!(!env.tree_paths("local").contains(&format!("tomb/{id}.yaml")));
 }
 
 #[test]

@@ -45,7 +45,8 @@ fn export_jsonl_to_stdout_and_file() {
 #[test]
 fn export_markdown_writes_one_file_per_observation() {
     let env = TestEnv::new();
-    let a = env.save("markdown export", &[]);
+    let a = env.save("markdown export", &["--scope", "local"]);
+    let b = env.save("encrypted markdown export", &[]);
     let dir = env.home.path().join("md");
     env.ok(&[
         "export",
@@ -54,13 +55,21 @@ fn export_markdown_writes_one_file_per_observation() {
         "--output",
         dir.to_str().unwrap(),
     ]);
-    let path = dir.join(format!("user/obs/2026/11/22/{a}.md"));
+    let path = dir.join(format!("local/obs/2026/11/22/{a}.md"));
     let written = std::fs::read_to_string(&path).unwrap();
     let stored = git(
-        &env.scope_repo("user"),
+        &env.scope_repo("local"),
         &["show", &format!("main:obs/2026/11/22/{a}.md")],
     );
     assert_eq!(written, stored);
+    // The encrypted user scope is written out decrypted, under the name
+    // its plaintext would have had.
+    let decrypted =
+        std::fs::read_to_string(dir.join(format!("user/obs/2026/11/22/{b}.md"))).unwrap();
+    assert!(
+        decrypted.starts_with("---\n") && decrypted.contains("encrypted markdown export"),
+        "{decrypted}"
+    );
     let stderr = env.fails(&["export", "--format", "markdown"], 2);
     assert!(stderr.contains("--output DIR"), "{stderr}");
 }
@@ -173,7 +182,17 @@ fn a_bad_line_imports_nothing() {
     let stderr = env.fails(&["import", "--from", "jsonl", file.to_str().unwrap()], 2);
     assert!(stderr.contains("'body' is missing"), "{stderr}");
     std::fs::write(&file, "{\"body\":\"key AKIAIOSFODNN7EXAMPLE\"}\n").unwrap();
-    let stderr = env.fails(&["import", "--from", "jsonl", file.to_str().unwrap()], 2);
+    let stderr = env.fails(
+        &[
+            "import",
+            "--from",
+            "jsonl",
+            file.to_str().unwrap(),
+            "--scope",
+            "local",
+        ],
+        2,
+    );
     assert!(stderr.contains("secret"), "{stderr}");
     assert!(env.ids(&["list", "--all"]).is_empty());
     let stderr = env.fails(&["import", "--from", "jsonl", "/nonexistent/file.jsonl"], 2);

@@ -18,7 +18,12 @@ fn get_by_id_and_unique_prefix() {
     assert_eq!(v["id"], id.as_str());
     assert_eq!(v["short_id"], &id[..12]);
     assert_eq!(v["body"], "get me by prefix");
-    assert_eq!(v["path"], format!("obs/2026/11/22/{id}.md").as_str());
+    // The user scope is encrypted: the file's name is opaque.
+    let path = v["path"].as_str().unwrap();
+    assert!(
+        path.starts_with("obs/2026/11/22/") && path.ends_with(".age") && !path.contains(&id[..12]),
+        "{path}"
+    );
 }
 
 #[test]
@@ -47,9 +52,9 @@ fn list_is_newest_first() {
 #[test]
 fn log_shows_commits_across_scopes_and_version_chains() {
     let env = TestEnv::new();
-    let a = env.save("version one", &["--key", "topic"]);
-    let b = env.save("version two", &["--key", "topic"]);
-    env.save("in local", &["--scope", "local"]);
+    let a = env.save("version one", &["--key", "topic", "--scope", "local"]);
+    let b = env.save("version two", &["--key", "topic", "--scope", "local"]);
+    env.save("in the encrypted user scope", &[]);
     env.ok(&["delete", &b, "--reason", "wrong"]);
     let log = env.json(&["log", "--json"]);
     let log = log.as_array().unwrap();
@@ -66,7 +71,10 @@ fn log_shows_commits_across_scopes_and_version_chains() {
             .any(|m| m.starts_with(&format!("delete {}", &b[..12]))),
         "{messages:?}"
     );
-    assert!(log.iter().any(|c| c["scope"] == "local"));
+    // Commits of the encrypted user scope say only what kind of change.
+    assert!(log
+        .iter()
+        .any(|c| c["scope"] == "user" && c["message"] == "mem: 1 saved"));
     assert!(log
         .iter()
         .all(|c| c["commit"].as_str().unwrap().len() == 40));

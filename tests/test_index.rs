@@ -98,14 +98,14 @@ fn an_index_of_an_older_schema_is_rebuilt() {
 #[test]
 fn broken_front_matter_is_skipped_warned_and_reported() {
     let env = TestEnv::new();
-    let good = env.save("a good observation", &[]);
+    let good = env.save("a good observation", &["--scope", "local"]);
     let broken = "---\nkind: note\ntitle: [unclosed\ncreated: 2026-11-21T09:00:00Z\n---\nbody\n";
-    env.commit_externally("user", &[("obs/2026/11/21/broken.md", broken)], &[]);
+    env.commit_externally("local", &[("obs/2026/11/21/broken.md", broken)], &[]);
     let out = env.output(&["search", "good", "--json"]);
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("skipped user:obs/2026/11/21/broken.md"),
+        stderr.contains("skipped local:obs/2026/11/21/broken.md"),
         "{stderr}"
     );
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -120,12 +120,13 @@ fn broken_front_matter_is_skipped_warned_and_reported() {
         report["broken_files"][0]["path"],
         "obs/2026/11/21/broken.md"
     );
-    assert!(report["problems"][0]["fix"]
-        .as_str()
+    assert!(report["problems"]
+        .as_array()
         .unwrap()
-        .contains("front matter"));
+        .iter()
+        .any(|p| p["fix"].as_str().unwrap().contains("front matter")));
     // Fixing the file clears the report.
-    env.commit_externally("user", &[("obs/2026/11/21/broken.md", HAND)], &[]);
+    env.commit_externally("local", &[("obs/2026/11/21/broken.md", HAND)], &[]);
     let doctor = env.output(&["doctor"]);
     assert_eq!(
         doctor.status.code(),

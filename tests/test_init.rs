@@ -9,17 +9,41 @@ fn init_creates_config_and_scopes_once() {
     let config = std::fs::read_to_string(env.home.path().join("config.yaml")).unwrap();
     assert!(config.contains("user_id: tester"), "{config}");
     assert!(config.contains("device: testbox"), "{config}");
-    for scope in ["local", "user"] {
+    // The identity is created, private, and is the user scope's recipient.
+    let identity = env.home.path().join("identity.txt");
+    let key = std::fs::read_to_string(&identity).unwrap();
+    assert!(key.contains("AGE-SECRET-KEY-1"), "{key}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&identity).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let recipient = env.ok(&["key", "show"]).trim().to_owned();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    assert!(out.contains(&recipient), "{out}");
+    for (scope, encrypted) in [("local", false), ("user", true)] {
         let repo = env.scope_repo(scope);
         assert_eq!(
             git(&repo, &["rev-parse", "--is-bare-repository"]).trim(),
             "true"
         );
-        assert_eq!(env.tree_paths(scope), vec![".kioku/scope.yaml"]);
         let meta = git(&repo, &["show", "main:.kioku/scope.yaml"]);
         assert!(meta.contains(&format!("scope: {scope}")), "{meta}");
-        assert!(meta.contains("encrypted: false"), "{meta}");
+        assert!(meta.contains(&format!("encrypted: {encrypted}")), "{meta}");
         assert!(meta.contains("format: 1"), "{meta}");
+        if encrypted {
+            assert_eq!(
+                env.tree_paths(scope),
+                vec![".kioku/recipients", ".kioku/scope.yaml"]
+            );
+            let list = git(&repo, &["show", "main:.kioku/recipients"]);
+            assert!(
+                list.contains(&format!("{recipient} # tester@testbox")),
+                "{list}"
+            );
+        } else {
+            assert_eq!(env.tree_paths(scope), vec![".kioku/scope.yaml"]);
+        }
     }
     let again = env.ok(&["init"]);
     assert!(again.contains("already set up"), "{again}");
@@ -34,7 +58,8 @@ fn init_json_lists_scopes() {
     let env = TestEnv::new();
     let v = env.json(&["init", "--json"]);
     assert_eq!(v["scopes"], serde_json::json!(["local", "user"]));
-    assert_eq!(v["created"].as_array().unwrap().len(), 3);
+    assert_eq!(v["created"].as_array().unwrap().len(), 4);
+    assert!(v["recipient"].as_str().unwrap().starts_with("age1"));
 }
 
 #[test]

@@ -13,16 +13,18 @@ fn save_writes_a_date_sharded_content_addressed_file() {
     let v = env.json(&[
         "save",
         "Prefer bigrams for CJK\n\nTrigram misses two-character words.",
+        "--scope",
+        "local",
         "--json",
     ]);
     let id = v["id"].as_str().unwrap();
     assert_eq!(id.len(), 64);
-    assert_eq!(v["scope"], "user");
+    assert_eq!(v["scope"], "local");
     assert_eq!(v["status"], "saved");
     let path = format!("obs/2026/11/22/{id}.md");
     assert_eq!(v["path"], path.as_str());
-    assert!(env.tree_paths("user").contains(&path));
-    let file = git(&env.scope_repo("user"), &["show", &format!("main:{path}")]);
+    assert!(env.tree_paths("local").contains(&path));
+    let file = git(&env.scope_repo("local"), &["show", &format!("main:{path}")]);
     assert!(
         file.starts_with("---\nkind: note\ntitle: Prefer bigrams for CJK\n"),
         "{file}"
@@ -167,15 +169,21 @@ fn a_key_keeps_one_live_observation_per_topic() {
 #[test]
 fn private_spans_never_reach_git() {
     let env = TestEnv::new();
+    // In the plaintext local scope, where encryption cannot hide it.
     let id = env.save(
         "deploy with <private>password hunter2</private> the usual script",
-        &["--title", "Deploy <private>hunter2</private> notes"],
+        &[
+            "--title",
+            "Deploy <private>hunter2</private> notes",
+            "--scope",
+            "local",
+        ],
     );
     let v = env.json(&["get", &id, "--json"]);
     assert_eq!(v["body"], "deploy with  the usual script");
     assert_eq!(v["title"], "Deploy notes");
     let objects = git(
-        &env.scope_repo("user"),
+        &env.scope_repo("local"),
         &["cat-file", "--batch-all-objects", "--batch"],
     );
     assert!(!objects.contains("hunter2"));
@@ -187,7 +195,7 @@ fn private_spans_never_reach_git() {
 fn secrets_are_refused_for_plaintext_scopes() {
     let env = TestEnv::new();
     env.ok(&["init"]);
-    let before = commits(&env, "user");
+    let before = commits(&env, "local");
     for secret in [
         "aws AKIAIOSFODNN7EXAMPLE here",
         "token ghp_0123456789abcdefghijABCDEFGHIJ012345",
@@ -195,7 +203,7 @@ fn secrets_are_refused_for_plaintext_scopes() {
         "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
         "slack xoxb-123456789012-abcdefABCDEF",
     ] {
-        let stderr = env.fails(&["save", "--", secret], 1);
+        let stderr = env.fails(&["save", "--scope", "local", "--", secret], 1);
         assert!(
             stderr.contains("looks like it contains a secret"),
             "{stderr}"
@@ -203,9 +211,36 @@ fn secrets_are_refused_for_plaintext_scopes() {
         assert!(stderr.contains("--allow-secrets"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
-    assert_eq!(commits(&env, "user"), before);
-    env.save("aws AKIAIOSFODNN7EXAMPLE here", &["--allow-secrets"]);
+    assert_eq!(commits(&env, "local"), before);
+    env.save(
+        "aws AKIAIOSFODNN7EXAMPLE here",
+        &["--allow-secrets", "--scope", "local"],
+    );
+    assert_eq!(commits(&env, "local"), before + 1);
+}
+
+#[test]
+fn secrets_in_encrypted_scopes_are_saved_with_a_warning() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let before = commits(&env, "user");
+    let out = env.output(&[
+        "save",
+        "--",
+        "token ghp_0123456789abcdefghijABCDEFGHIJ012345",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("looks like it contains a secret") && stderr.contains("saved encrypted"),
+        "{stderr}"
+    );
     assert_eq!(commits(&env, "user"), before + 1);
+    let objects = git(
+        &env.scope_repo("user"),
+        &["cat-file", "--batch-all-objects", "--batch"],
+    );
+    assert!(!objects.contains("ghp_0123456789"));
 }
 
 #[test]

@@ -33,8 +33,20 @@ struct ScopeReport {
     path: String,
     head: Option<String>,
     encrypted: Option<bool>,
+    recipients: usize,
+    readable_here: bool,
+    undecryptable_files: usize,
+    plaintext_files: usize,
     indexed: Option<String>,
     index_lag: bool,
+}
+
+#[derive(Serialize)]
+struct IdentityReport {
+    path: String,
+    source: Source,
+    recipient: Option<String>,
+    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -46,11 +58,11 @@ struct Problem {
 #[derive(Serialize)]
 struct Report {
     settings: Vec<Setting>,
+    identity: IdentityReport,
     git: Option<String>,
     scopes: Vec<ScopeReport>,
     index: IndexReport,
     broken_files: Vec<kioku_mesh::index::BrokenFile>,
-    notes: Vec<String>,
     problems: Vec<Problem>,
 }
 
@@ -65,7 +77,6 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
     let cfg = mem.config().clone();
     let mut problems = Vec::new();
-    let mut notes = Vec::new();
     let settings = vec![
         Setting {
             name: "user_id",
@@ -92,7 +103,26 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             value: Some(cfg.limit.value.to_string()),
             source: cfg.limit.source.clone(),
         },
+        Setting {
+            name: "identity",
+            value: Some(cfg.identity.value.display().to_string()),
+            source: cfg.identity.source.clone(),
+        },
     ];
+    let identity = match mem.identity() {
+        Ok(i) => IdentityReport {
+            path: cfg.identity.value.display().to_string(),
+            source: cfg.identity.source.clone(),
+            recipient: Some(i.recipient()),
+            error: None,
+        },
+        Err(e) => IdentityReport {
+            path: cfg.identity.value.display().to_string(),
+            source: cfg.identity.source.clone(),
+            recipient: None,
+            error: Some(e.to_string()),
+        },
+    };
     let git = match kioku_mesh::gitcli::version() {
         Ok(v) => Some(v),
         Err(e) => {
@@ -144,7 +174,48 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
         let head = repo.head()?.map(|h| h.to_string());
         let encrypted = mem.scope_meta(&scope).ok().map(|m| m.encrypted);
         if scope.as_str() == "user" && encrypted == Some(false) {
-            notes.push("scope 'user' is not encrypted: encryption of the user scope arrives with `mem key init` in a later release; until then keep it off public remotes".into());
+            problems.push(Problem {
+                problem: "scope 'user' is not encrypted (it was made before mem encrypted it)"
+                    .into(),
+                fix: "mem scope rekey user (add --fresh to drop its plaintext history)".into(),
+            });
+        }
+        let recipients = mem.recipients(scope.as_str())?.1;
+        let readable_here = identity
+            .recipient
+            .as_ref()
+            .is_some_and(|r| recipients.contains(r));
+        if encrypted == Some(true) {
+            match &identity.recipient {
+                None => problems.push(Problem {
+                    problem: format!(
+                        "scope '{scope}' is encrypted and this device has no usable identity ({})",
+                        identity.error.as_deref().unwrap_or("unknown")
+                    ),
+                    fix: "mem key init (or set `identity:` in config.yaml), then add its recipient from a device that can read".into(),
+                }),
+                Some(r) if !readable_here => problems.push(Problem {
+                    problem: format!("this device's identity is not a recipient of scope '{scope}'"),
+                    fix: format!("on a device that can read: mem scope recipients {scope} add {r}"),
+                }),
+                Some(_) => {}
+            }
+        }
+        let plaintext_files = match (encrypted, repo.head()?) {
+            (Some(true), Some(head)) => repo
+                .files(head, &["obs/", "tomb/", "conflicts/"])?
+                .iter()
+                .filter(|(p, _)| !kioku_mesh::crypto::is_encrypted_path(p))
+                .count(),
+            _ => 0,
+        };
+        if plaintext_files > 0 {
+            problems.push(Problem {
+                problem: format!(
+                    "scope '{scope}' is encrypted but holds {plaintext_files} plaintext file(s) (saved by an older mem or added by hand)"
+                ),
+                fix: format!("mem scope rekey {scope}"),
+            });
         }
         let indexed = before
             .iter()
@@ -156,6 +227,10 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             index_lag: indexed != head,
             head,
             encrypted,
+            recipients: recipients.entries.len(),
+            readable_here,
+            undecryptable_files: 0,
+            plaintext_files,
             indexed,
         });
     }
@@ -173,6 +248,22 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
                     });
                 }
                 broken_files = index.broken_files()?;
+                for (name, n) in index.sealed_counts()? {
+                    if let Some(s) = scopes.iter_mut().find(|s| s.name == name) {
+                        s.undecryptable_files = n;
+                        problems.push(Problem {
+                            problem: format!(
+                                "{n} file(s) of scope '{name}' cannot be decrypted with this device's identity"
+                            ),
+                            fix: match &identity.recipient {
+                                Some(r) => format!(
+                                    "on a device that can read: mem scope recipients {name} add {r} (then `mem sync` here)"
+                                ),
+                                None => "mem key init, then add its recipient from a device that can read".into(),
+                            },
+                        });
+                    }
+                }
             }
             Err(e) => {
                 health = format!("{e:#}");
@@ -196,19 +287,21 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
         });
     }
     let mode = file_mode(&index_path);
-    if let Some(m) = &mode {
-        if m != "600" {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = std::path::PathBuf::from(format!("{}{suffix}", index_path.display()));
+        if let Some(m) = file_mode(&path).filter(|m| m != "600") {
             problems.push(Problem {
                 problem: format!(
-                    "the index {} is readable by others (mode {m}); it holds decrypted text",
-                    index_path.display()
+                    "{} is readable by others (mode {m}); the index holds decrypted text",
+                    path.display()
                 ),
-                fix: format!("chmod 600 {}", index_path.display()),
+                fix: format!("chmod 600 {}", path.display()),
             });
         }
     }
     let report = Report {
         settings,
+        identity,
         git,
         scopes,
         index: IndexReport {
@@ -217,7 +310,6 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             health,
         },
         broken_files,
-        notes,
         problems,
     };
     let failed = !report.problems.is_empty();
@@ -260,17 +352,33 @@ fn print_human(ui: &mut Ui, r: &Report) -> anyhow::Result<()> {
             s.source
         ))?;
     }
+    ui.line(format!(
+        "identity: {}",
+        match (&r.identity.recipient, &r.identity.error) {
+            (Some(rec), _) => rec.clone(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "(none)".into(),
+        }
+    ))?;
     ui.line(format!("git: {}", r.git.as_deref().unwrap_or("missing")))?;
     ui.line("scopes:")?;
     for s in &r.scopes {
         ui.line(format!(
-            "  {:<14} head {:<12} {:<10} index {}",
+            "  {:<14} head {:<12} {:<28} index {}",
             s.name,
             s.head.as_deref().map(short_id).unwrap_or("(empty)"),
             match s.encrypted {
-                Some(true) => "encrypted",
-                Some(false) => "plaintext",
-                None => "unknown",
+                Some(true) => format!(
+                    "encrypted, {} recipient(s){}",
+                    s.recipients,
+                    if s.undecryptable_files > 0 {
+                        format!(", {} unreadable", s.undecryptable_files)
+                    } else {
+                        String::new()
+                    }
+                ),
+                Some(false) => "plaintext".into(),
+                None => "unknown".into(),
             },
             if s.index_lag {
                 "was behind (now updated)"
@@ -285,9 +393,6 @@ fn print_human(ui: &mut Ui, r: &Report) -> anyhow::Result<()> {
         r.index.mode.as_deref().unwrap_or("?"),
         r.index.health
     ))?;
-    for n in &r.notes {
-        ui.line(format!("note: {n}"))?;
-    }
     if r.problems.is_empty() {
         ui.line("no problems found")?;
     }

@@ -89,7 +89,14 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
                 .into());
             };
             for row in &rows {
-                let path = dir.join(&row.scope).join(&row.path);
+                // Encrypted files have opaque names: write them out under
+                // the name their plaintext would have had.
+                let name = if kioku_mesh::crypto::is_encrypted_path(&row.path) {
+                    row.obs.path(&row.id)
+                } else {
+                    row.path.clone()
+                };
+                let path = dir.join(&row.scope).join(name);
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)
                         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;

@@ -102,6 +102,12 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
                     ))
                     .into());
                 }
+                ui.warn(&format!(
+                    "{} line {}: the text looks like it contains a secret ({}); it is imported encrypted into scope '{target}', readable by every recipient of the scope",
+                    args.path.display(),
+                    n + 1,
+                    m.kind
+                ));
             }
         }
         by_scope.entry(target.to_string()).or_default().push(obs);

@@ -14,6 +14,7 @@ mod get;
 mod hook;
 mod import;
 mod init;
+mod key;
 mod list;
 mod log;
 mod output;
@@ -67,6 +68,7 @@ enum Command {
     Sync(sync::SyncArgs),
     Conflicts(conflicts::ConflictsArgs),
     Scope(scope::ScopeArgs),
+    Key(key::KeyArgs),
     Hook(hook::HookArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateArgs),
@@ -135,6 +137,7 @@ fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
         Command::Sync(a) => sync::run(ui, &ctx, a),
         Command::Conflicts(a) => conflicts::run(ui, &ctx, a),
         Command::Scope(a) => scope::run(ui, &ctx, a),
+        Command::Key(a) => key::run(ui, &ctx, a),
         Command::Hook(a) => hook::run(ui, &ctx, a),
         Command::GenerateDocs(_) => unreachable!("handled above"),
     }

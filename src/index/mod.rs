@@ -21,15 +21,16 @@ pub use query::{
     Candidate, ConflictRow, Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats, TombInfo,
 };
 
+use crate::crypto::Identity;
 use crate::store::{ScopeName, ScopeRepo, StoreError, TreeChange};
-use writer::{parse_file, Parsed, Writer};
+use writer::{read_file, Parsed, Skip, Writer};
 
 /// Files to read before the read-and-parse work moves to a second thread.
 const PARALLEL_THRESHOLD: usize = 256;
 
 /// Schema version. Bump it whenever the tables change: an index of an older
 /// version is dropped and rebuilt from the scopes on open.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +82,8 @@ pub struct UpdateReport {
     pub removed: usize,
     /// Files skipped because they could not be parsed.
     pub broken: Vec<BrokenFile>,
+    /// Encrypted files this device's identity could not decrypt (paths).
+    pub sealed: Vec<String>,
 }
 
 /// An open index.
@@ -148,6 +151,7 @@ CREATE TABLE conflict_members(scope TEXT NOT NULL, path TEXT NOT NULL, obs TEXT 
 CREATE INDEX conflict_members_obs ON conflict_members(obs);
 CREATE INDEX conflict_members_path ON conflict_members(scope, path);
 CREATE TABLE broken(scope TEXT NOT NULL, path TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY(scope, path));
+CREATE TABLE sealed(scope TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY(scope, path));
 CREATE VIRTUAL TABLE fts USING fts5(
     title, summary, body, tags,
     content='', contentless_delete=1,
@@ -317,7 +321,7 @@ impl Index {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM scopes; DELETE FROM obs; DELETE FROM tags; DELETE FROM edges;
-             DELETE FROM tombs; DELETE FROM broken; DELETE FROM fts;
+             DELETE FROM tombs; DELETE FROM broken; DELETE FROM sealed; DELETE FROM fts;
              DELETE FROM conflicts; DELETE FROM conflict_members;",
         )?;
         tx.commit()?;
@@ -347,10 +351,15 @@ impl Index {
         Ok(())
     }
 
-    /// Bring `scope` in step with its repository's head: read only the files
+    /// Bring `scope` in step with `head`, its repository's head as the caller
+    /// read it (the caller decides from that commit whether an identity is
+    /// needed, so another writer moving the ref meanwhile changes nothing
+    /// here): read only the files
     /// that changed since the indexed commit, or the whole tree when there is
     /// no usable indexed commit. Files that cannot be parsed are skipped and
-    /// reported (and remembered for `mem doctor`).
+    /// reported (and remembered for `mem doctor`). Encrypted files (`.age`)
+    /// are decrypted with `identity`; those it cannot open are remembered as
+    /// sealed and reported in [`UpdateReport::sealed`].
     ///
     /// # Errors
     /// [`IndexError`] when the repository or the database fails.
@@ -358,12 +367,13 @@ impl Index {
         &mut self,
         scope: &ScopeName,
         repo: &ScopeRepo,
+        head: Option<gix::ObjectId>,
+        identity: Option<&Identity>,
     ) -> Result<UpdateReport, IndexError> {
         let mut report = UpdateReport {
             scope: scope.to_string(),
             ..Default::default()
         };
-        let head = repo.head()?;
         let head_hex = head.map(|h| h.to_string());
         if self.indexed_commit(scope.as_str())? == head_hex {
             return Ok(report);
@@ -423,28 +433,31 @@ impl Index {
                     }
                 }
             }
-            let mut insert =
-                |path: String, parsed: Result<Parsed, String>| -> rusqlite::Result<()> {
-                    match parsed {
-                        Ok(file) => {
-                            writer.insert(scope.as_str(), &path, &file)?;
-                            report.indexed += 1;
-                        }
-                        Err(error) => {
-                            writer.broken(scope.as_str(), &path, &error)?;
-                            report.broken.push(BrokenFile {
-                                scope: scope.to_string(),
-                                path,
-                                error,
-                            });
-                        }
+            let mut insert = |path: String, parsed: Result<Parsed, Skip>| -> rusqlite::Result<()> {
+                match parsed {
+                    Ok(file) => {
+                        writer.insert(scope.as_str(), &path, &file)?;
+                        report.indexed += 1;
                     }
-                    Ok(())
-                };
+                    Err(Skip::Sealed) => {
+                        writer.sealed(scope.as_str(), &path)?;
+                        report.sealed.push(path);
+                    }
+                    Err(Skip::Broken(error)) => {
+                        writer.broken(scope.as_str(), &path, &error)?;
+                        report.broken.push(BrokenFile {
+                            scope: scope.to_string(),
+                            path,
+                            error,
+                        });
+                    }
+                }
+                Ok(())
+            };
             if writes.len() < PARALLEL_THRESHOLD {
                 for (path, blob) in writes {
                     let bytes = repo.read_blob(blob)?;
-                    let parsed = parse_file(&path, &bytes);
+                    let parsed = read_file(&path, bytes, identity);
                     insert(path, parsed)?;
                 }
             } else {
@@ -457,7 +470,7 @@ impl Index {
                         let repo = ScopeRepo::open(&repo_path)?;
                         for (path, blob) in writes {
                             let bytes = repo.read_blob(blob)?;
-                            let parsed = parse_file(&path, &bytes);
+                            let parsed = read_file(&path, bytes, identity);
                             if tx_files.send((path, parsed)).is_err() {
                                 break;
                             }
@@ -499,6 +512,19 @@ impl Index {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Per scope, the number of encrypted files this device could not
+    /// decrypt when they were last read, for `mem doctor`.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn sealed_counts(&self) -> Result<Vec<(String, usize)>, IndexError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT scope, count(*) FROM sealed GROUP BY scope ORDER BY scope")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Run SQLite's `quick_check`; `Ok(None)` when healthy.
     ///
     /// # Errors
@@ -511,19 +537,19 @@ impl Index {
     }
 }
 
-/// Whether `path` holds an observation in a plaintext scope.
+/// Whether `path` holds an observation (`.md`, or `.age` when encrypted).
 pub fn is_observation_path(path: &str) -> bool {
-    path.starts_with("obs/") && path.ends_with(".md")
+    path.starts_with("obs/") && (path.ends_with(".md") || path.ends_with(".age"))
 }
 
-/// Whether `path` holds a merge record in a plaintext scope.
+/// Whether `path` holds a merge record (`.yaml`, or `.age` when encrypted).
 pub fn is_conflict_path(path: &str) -> bool {
-    path.starts_with("conflicts/") && path.ends_with(".yaml")
+    path.starts_with("conflicts/") && (path.ends_with(".yaml") || path.ends_with(".age"))
 }
 
-/// Whether `path` holds a tombstone in a plaintext scope.
+/// Whether `path` holds a tombstone (`.yaml`, or `.age` when encrypted).
 pub fn is_tombstone_path(path: &str) -> bool {
-    path.starts_with("tomb/") && path.ends_with(".yaml")
+    path.starts_with("tomb/") && (path.ends_with(".yaml") || path.ends_with(".age"))
 }
 
 fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::Result<()> {
@@ -542,6 +568,7 @@ fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::R
     tx.execute("DELETE FROM obs WHERE scope=?1", params![scope])?;
     tx.execute("DELETE FROM tombs WHERE scope=?1", params![scope])?;
     tx.execute("DELETE FROM broken WHERE scope=?1", params![scope])?;
+    tx.execute("DELETE FROM sealed WHERE scope=?1", params![scope])?;
     tx.execute("DELETE FROM conflicts WHERE scope=?1", params![scope])?;
     tx.execute(
         "DELETE FROM conflict_members WHERE scope=?1",

@@ -481,6 +481,40 @@ impl Index {
             .collect::<Result<_, _>>()?)
     }
 
+    /// The observation ids the files at `paths` in `scope` hold: an
+    /// observation's own id, or a tombstone's target.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn ids_at(
+        &self,
+        scope: &str,
+        paths: &std::collections::BTreeSet<String>,
+    ) -> Result<std::collections::BTreeSet<String>, IndexError> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut obs = self
+            .conn
+            .prepare_cached("SELECT id FROM obs WHERE scope = ?1 AND path = ?2")?;
+        let mut tomb = self
+            .conn
+            .prepare_cached("SELECT target FROM tombs WHERE scope = ?1 AND path = ?2")?;
+        for path in paths {
+            if let Some(id) = obs
+                .query_row(params![scope, path], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert(id);
+            }
+            if let Some(id) = tomb
+                .query_row(params![scope, path], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// The tombstone for `id` in `scope`, if it is deleted there.
     ///
     /// # Errors

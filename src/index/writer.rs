@@ -5,6 +5,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{is_conflict_path, is_tombstone_path};
+use crate::crypto::{is_encrypted_path, Identity};
 use crate::store::{MergeRecord, Observation, Tombstone};
 use crate::text::cjk_bigrams;
 
@@ -18,8 +19,34 @@ pub(super) enum Parsed {
     Conflict(MergeRecord),
 }
 
-/// Parse the file at `path` (an observation or a tombstone); the error is
-/// the reason it is skipped.
+/// Why a file was not indexed.
+pub(super) enum Skip {
+    /// It cannot be parsed; the reason.
+    Broken(String),
+    /// It is encrypted and this device cannot decrypt it.
+    Sealed,
+}
+
+/// Decrypt (when it is an age file) and parse the file at `path` (an
+/// observation, a tombstone or a merge record).
+pub(super) fn read_file(
+    path: &str,
+    bytes: Vec<u8>,
+    identity: Option<&Identity>,
+) -> Result<Parsed, Skip> {
+    let bytes = if is_encrypted_path(path) {
+        match identity.map(|i| i.decrypt(&bytes)) {
+            Some(Ok(plain)) => plain,
+            _ => return Err(Skip::Sealed),
+        }
+    } else {
+        bytes
+    };
+    parse_file(path, &bytes).map_err(Skip::Broken)
+}
+
+/// Parse the plaintext of the file at `path` (an observation or a
+/// tombstone); the error is the reason it is skipped.
 pub(super) fn parse_file(path: &str, bytes: &[u8]) -> Result<Parsed, String> {
     if is_conflict_path(path) {
         MergeRecord::parse(bytes)
@@ -77,6 +104,9 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached("DELETE FROM broken WHERE scope=?1 AND path=?2")?
             .execute(params![scope, path])?;
+        self.tx
+            .prepare_cached("DELETE FROM sealed WHERE scope=?1 AND path=?2")?
+            .execute(params![scope, path])?;
         removed |= self
             .tx
             .prepare_cached("DELETE FROM conflicts WHERE scope=?1 AND path=?2")?
@@ -94,6 +124,13 @@ impl<'t> Writer<'t> {
                 "INSERT OR REPLACE INTO broken(scope, path, error) VALUES (?1, ?2, ?3)",
             )?
             .execute(params![scope, path, error])?;
+        Ok(())
+    }
+
+    pub(super) fn sealed(&mut self, scope: &str, path: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO sealed(scope, path) VALUES (?1, ?2)")?
+            .execute(params![scope, path])?;
         Ok(())
     }
 

@@ -45,11 +45,13 @@ impl Mem {
                 .filter(|c| c.resolved)
                 .filter_map(|c| c.base.as_deref().map(|b| (c.kind.as_str(), b)))
                 .collect();
+            let ours_ids = index.ids_at(scope.as_str(), &sides.ours)?;
+            let theirs_ids = index.ids_at(scope.as_str(), &sides.theirs)?;
             let mut changes = Vec::new();
             written.clear();
             for c in index.detect_conflicts(scope.as_str())? {
-                let ours = c.competitors.iter().any(|id| sides.ours.contains(id));
-                let theirs = c.competitors.iter().any(|id| sides.theirs.contains(id));
+                let ours = c.competitors.iter().any(|id| ours_ids.contains(id));
+                let theirs = c.competitors.iter().any(|id| theirs_ids.contains(id));
                 if !(ours && theirs) {
                     continue;
                 }
@@ -141,6 +143,11 @@ impl Mem {
         let bytes = repo.read_path(head, &row.path)?.ok_or_else(|| {
             StoreError::Git(format!("{} is missing from scope '{scope}'", row.path))
         })?;
+        let bytes = if crate::crypto::is_encrypted_path(&row.path) {
+            self.identity()?.decrypt(&bytes)?
+        } else {
+            bytes
+        };
         let mut record = MergeRecord::parse(&bytes)
             .map_err(|e| MemError::Invalid(format!("{}: {e}", row.path)))?;
         let by = self.config.user_id.value.clone();

@@ -9,15 +9,18 @@
 use std::path::Path;
 
 mod conflicts;
+mod encryption;
 mod scopes;
 mod write;
 
 pub use conflicts::Resolve;
+pub use encryption::{KeyInfo, RekeyOutcome};
 pub use scopes::{ScopeInfo, SyncResult};
 
 pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};
 
 use crate::config::{Config, ConfigError, Flags};
+use crate::crypto::{CryptoError, Identity};
 use crate::index::{Filter, Hit, IdMatch, Index, IndexError, ObsRow};
 use crate::paths::Paths;
 use crate::store::{
@@ -83,6 +86,9 @@ pub enum MemError {
     /// Config failure.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Identity, recipient or encryption failure.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
 }
 
 /// A message for the person running the command.
@@ -100,6 +106,7 @@ pub struct Mem {
     config: Config,
     scopes: Vec<ScopeName>,
     index: Option<Index>,
+    identity: Option<Identity>,
     fresh: Vec<ScopeName>,
     notices: Vec<Notice>,
 }
@@ -124,6 +131,7 @@ impl Mem {
             config,
             scopes,
             index: None,
+            identity: None,
             fresh: Vec::new(),
             notices,
         })
@@ -164,12 +172,15 @@ impl Mem {
         !self.scopes.is_empty()
     }
 
-    /// Create the config file (when missing) and the `local` and `user`
-    /// scopes (when missing). Returns what was created.
+    /// Create the config file, this device's identity, and the `local`
+    /// and `user` scopes, each when missing. The `user` scope is encrypted
+    /// to this device's identity; `local` too when `encrypt_local`.
+    /// Returns what was created.
     ///
     /// # Errors
-    /// [`MemError::Store`] when the directories cannot be written.
-    pub fn init(&mut self) -> Result<Vec<String>, MemError> {
+    /// [`MemError::Store`] when the directories cannot be written,
+    /// [`MemError::Crypto`] when a configured identity is unusable.
+    pub fn init(&mut self, encrypt_local: bool) -> Result<Vec<String>, MemError> {
         let mut created = Vec::new();
         let config_file = self.paths.config_file();
         if !config_file.exists() {
@@ -178,10 +189,16 @@ impl Mem {
                 .map_err(|e| StoreError::io(&config_file, e))?;
             created.push(config_file.display().to_string());
         }
+        let key = self.ensure_identity()?;
+        if key.created {
+            created.push(format!("identity {}", key.path));
+        }
+        let own = self.own_recipients()?;
         let signature = self.signature();
-        for name in ["local", "user"] {
+        for (name, encrypted) in [("local", encrypt_local), ("user", true)] {
             let scope = ScopeName::parse(name)?;
-            if store::create_scope(&self.paths.scopes_dir(), &scope, &signature)? {
+            let recipients = encrypted.then_some(&own);
+            if store::create_scope(&self.paths.scopes_dir(), &scope, recipients, &signature)? {
                 created.push(format!("scope {name}"));
             }
         }
@@ -195,7 +212,7 @@ impl Mem {
     /// As [`Mem::init`].
     pub fn ensure_initialised(&mut self) -> Result<(), MemError> {
         if !self.is_initialised() {
-            self.init()?;
+            self.init(false)?;
             self.notices.push(Notice::Note(format!(
                 "set up mem in {} (local and user scopes)",
                 self.paths.data_dir().display()
@@ -284,17 +301,36 @@ impl Mem {
                 continue;
             }
             let repo = ScopeRepo::open(&scope.repo_path(&scopes_dir))?;
-            let report = self.open_index()?.update_scope(&scope, &repo)?;
-            for b in &report.broken {
-                notices.push(Notice::Warning(format!(
-                    "skipped {}:{}: {} (run `mem doctor` for the list)",
-                    b.scope, b.path, b.error
-                )));
-            }
+            let report = self.update_one(&scope, &repo)?;
+            notices.extend(update_notices(&report, self.identity.as_ref()));
             self.fresh.push(scope);
         }
         self.notices.extend(notices);
         self.open_index()
+    }
+
+    /// Bring one scope's rows in step; the identity is loaded when the
+    /// scope is encrypted and has changed.
+    fn update_one(
+        &mut self,
+        scope: &ScopeName,
+        repo: &ScopeRepo,
+    ) -> Result<crate::index::UpdateReport, MemError> {
+        let head = repo.head()?;
+        let indexed = self.open_index()?.indexed_commit(scope.as_str())?;
+        if let Some(head) = head.filter(|h| indexed.as_deref() != Some(&h.to_string())) {
+            if encryption::encryption_at(repo, head)?.is_some() {
+                self.identity()?;
+            } else if self.identity.is_none() {
+                // A plaintext scope may still hold a few encrypted files.
+                self.identity = Identity::load(&self.config.identity.value).ok();
+            }
+        }
+        self.open_index()?;
+        let (Some(index), identity) = (self.index.as_mut(), self.identity.as_ref()) else {
+            unreachable!("opened above");
+        };
+        Ok(index.update_scope(scope, repo, head, identity)?)
     }
 
     /// The index in step with every scope.
@@ -314,7 +350,11 @@ impl Mem {
         let mut reports = Vec::new();
         for scope in self.scopes.clone() {
             let repo = self.repo(&scope)?;
-            let report = self.open_index()?.update_scope(&scope, &repo)?;
+            let report = self.update_one(&scope, &repo)?;
+            let sealed = update_notices(&report, self.identity.as_ref())
+                .into_iter()
+                .filter(|n| matches!(n, Notice::Warning(w) if w.contains("decrypted")));
+            self.notices.extend(sealed.collect::<Vec<_>>());
             reports.push(report);
         }
         self.fresh = self.scopes.clone();
@@ -355,6 +395,38 @@ impl Mem {
     pub fn list(&mut self, filter: &Filter) -> Result<Vec<Hit>, MemError> {
         Ok(self.index()?.list(filter)?)
     }
+}
+
+/// One warning per skipped unparsable file, and one for all the files of
+/// the scope this device could not decrypt.
+fn update_notices(report: &crate::index::UpdateReport, identity: Option<&Identity>) -> Vec<Notice> {
+    let mut out: Vec<Notice> = report
+        .broken
+        .iter()
+        .map(|b| {
+            Notice::Warning(format!(
+                "skipped {}:{}: {} (run `mem doctor` for the list)",
+                b.scope, b.path, b.error
+            ))
+        })
+        .collect();
+    if !report.sealed.is_empty() {
+        let who = match identity {
+            Some(i) => format!(
+                "this device's identity ({}) is not among their recipients; from a device that can read, run `mem scope recipients {} add {}`",
+                i.recipient(),
+                report.scope,
+                i.recipient()
+            ),
+            None => "no identity on this device: run `mem key init`".to_owned(),
+        };
+        out.push(Notice::Warning(format!(
+            "{} file(s) of scope '{}' cannot be decrypted: {who}",
+            report.sealed.len(),
+            report.scope
+        )));
+    }
+    out
 }
 
 /// The first non-empty line of `body`, without Markdown heading marks, at

@@ -65,7 +65,12 @@ impl Mem {
     /// # Errors
     /// [`MemError`] for a bad or existing name, an unreachable remote, or
     /// an unwritable store.
-    pub fn add_scope(&mut self, name: &str, remote: Option<&str>) -> Result<ScopeName, MemError> {
+    pub fn add_scope(
+        &mut self,
+        name: &str,
+        remote: Option<&str>,
+        encrypt: bool,
+    ) -> Result<ScopeName, MemError> {
         let scope = ScopeName::parse(name)?;
         if self.scopes.contains(&scope) {
             return Err(MemError::Invalid(format!(
@@ -74,9 +79,16 @@ impl Mem {
         }
         let scopes_dir = self.paths.scopes_dir();
         let signature = self.signature();
+        // `user` is always encrypted; a new scope cloned from a remote
+        // takes the remote's policy, whatever it is.
+        let recipients = if encrypt || scope.as_str() == "user" {
+            Some(self.own_recipients()?)
+        } else {
+            None
+        };
         match remote {
             None => {
-                store::create_scope(&scopes_dir, &scope, &signature)?;
+                store::create_scope(&scopes_dir, &scope, recipients.as_ref(), &signature)?;
             }
             Some(url) => {
                 store::build_scope(&scopes_dir, &scope, |tmp| -> Result<(), MemError> {
@@ -87,7 +99,9 @@ impl Mem {
                         Some(tip) => {
                             repo.move_ref(store::MAIN_REF, None, tip, "mem: clone")?;
                         }
-                        None => store::init_scope_tree(&repo, &scope, &signature)?,
+                        None => {
+                            store::init_scope_tree(&repo, &scope, recipients.as_ref(), &signature)?
+                        }
                     }
                     Ok(())
                 })?;

@@ -200,7 +200,8 @@ impl Mem {
         if obs.title.is_empty() {
             obs.title = default_title(&obs.body);
         }
-        if !allow_secrets && !self.scope_meta(scope)?.encrypted {
+        let encrypted = self.scope_meta(scope)?.encrypted;
+        if !allow_secrets {
             let all = format!(
                 "{}\n{}\n{}",
                 obs.title,
@@ -208,10 +209,16 @@ impl Mem {
                 obs.body
             );
             if let Some(m) = text::find_secrets(&all).first() {
-                return Err(MemError::Secret {
-                    kind: m.kind,
-                    scope: scope.to_string(),
-                });
+                if !encrypted {
+                    return Err(MemError::Secret {
+                        kind: m.kind,
+                        scope: scope.to_string(),
+                    });
+                }
+                self.notices.push(super::Notice::Warning(format!(
+                    "the text looks like it contains a secret ({}); it is saved encrypted in scope '{scope}', readable by every recipient of the scope",
+                    m.kind
+                )));
             }
         }
         let explicit = obs.supersedes.clone();
@@ -283,6 +290,17 @@ impl Mem {
         })?;
         let mut outcome = outcome.expect("the builder ran at least once");
         outcome.commit = commit;
+        if encrypted {
+            // The file went in under an opaque name: ask the index where.
+            if let Some(row) = self
+                .index_for(std::slice::from_ref(scope))?
+                .rows_of(&outcome.id)?
+                .into_iter()
+                .find(|r| r.scope == scope.as_str())
+            {
+                outcome.path = row.path;
+            }
+        }
         Ok(outcome)
     }
 
@@ -415,9 +433,16 @@ impl Mem {
             let parent = index
                 .indexed_commit(scope.as_str())?
                 .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok());
-            let Some((changes, message)) = build(index, parent)? else {
+            let Some((mut changes, mut message)) = build(index, parent)? else {
                 return Ok(None);
             };
+            if let Some(recipients) = parent
+                .map(|p| super::encryption::encryption_at(&repo, p))
+                .transpose()?
+                .flatten()
+            {
+                (changes, message) = super::encryption::seal(&recipients, changes)?;
+            }
             let signature = self.signature();
             match repo.commit(parent, &changes, &message, &signature)? {
                 CommitOutcome::Committed(id) => {

@@ -11,6 +11,8 @@ mod repo;
 
 use std::path::{Path, PathBuf};
 
+use crate::crypto::Recipients;
+
 pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
     IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
@@ -128,6 +130,28 @@ pub struct ScopeMeta {
 /// Path of the scope metadata file in a scope tree.
 pub const SCOPE_META_PATH: &str = ".kioku/scope.yaml";
 
+/// Path of an encrypted scope's recipient list (see [`crate::crypto::Recipients`]).
+pub const RECIPIENTS_PATH: &str = ".kioku/recipients";
+
+impl ScopeMeta {
+    /// The metadata of scope `name` in format 1.
+    pub fn new(name: &ScopeName, encrypted: bool) -> Self {
+        ScopeMeta {
+            format: 1,
+            scope: name.as_str().to_owned(),
+            encrypted,
+        }
+    }
+
+    /// The file text of `.kioku/scope.yaml`.
+    pub fn render(&self) -> String {
+        format!(
+            "# kioku-mesh scope metadata. Changing this format breaks every existing store.\n{}",
+            serde_yaml::to_string(self).expect("plain data serialises")
+        )
+    }
+}
+
 /// The scopes present under `scopes_dir`, sorted (`local`, `team/…`, `user`).
 ///
 /// # Errors
@@ -171,10 +195,11 @@ pub fn list_scopes(scopes_dir: &Path) -> Result<Vec<ScopeName>, StoreError> {
 pub fn create_scope(
     scopes_dir: &Path,
     scope: &ScopeName,
+    recipients: Option<&Recipients>,
     signature: &Signature,
 ) -> Result<bool, StoreError> {
     build_scope(scopes_dir, scope, |repo| {
-        init_scope_tree(repo, scope, signature)
+        init_scope_tree(repo, scope, recipients, signature)
     })
 }
 
@@ -224,32 +249,33 @@ pub fn build_scope<E: From<StoreError>>(
     }
 }
 
-/// Make the first commit of a new scope: `.kioku/scope.yaml` alone. Every
-/// device writes the same bytes for the same scope, so two first commits
-/// merge without a clash.
+/// Make the first commit of a new scope: `.kioku/scope.yaml`, and for an
+/// encrypted scope (`recipients` given) `.kioku/recipients`. Every device
+/// writes the same metadata bytes for the same scope, so two first commits
+/// merge without a clash (recipient lists merge as sets).
 ///
 /// # Errors
 /// [`StoreError`] when the repository cannot be written.
 pub fn init_scope_tree(
     repo: &ScopeRepo,
     scope: &ScopeName,
+    recipients: Option<&Recipients>,
     signature: &Signature,
 ) -> Result<(), StoreError> {
-    let meta = ScopeMeta {
-        format: 1,
-        scope: scope.as_str().to_owned(),
-        encrypted: false,
-    };
-    let yaml = format!(
-        "# kioku-mesh scope metadata. Changing this format breaks every existing store.\n{}",
-        serde_yaml::to_string(&meta).expect("plain data serialises")
-    );
+    let meta = ScopeMeta::new(scope, recipients.is_some());
+    let mut files = vec![FileChange::Upsert {
+        path: SCOPE_META_PATH.into(),
+        bytes: meta.render().into_bytes(),
+    }];
+    if let Some(r) = recipients {
+        files.push(FileChange::Upsert {
+            path: RECIPIENTS_PATH.into(),
+            bytes: r.render().into_bytes(),
+        });
+    }
     repo.commit(
         None,
-        &[FileChange::Upsert {
-            path: SCOPE_META_PATH.into(),
-            bytes: yaml.into_bytes(),
-        }],
+        &files,
         &format!("mem: create scope {scope}"),
         signature,
     )?;

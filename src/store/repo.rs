@@ -373,6 +373,34 @@ impl ScopeRepo {
         message: &str,
         signature: &Signature,
     ) -> Result<CommitOutcome, StoreError> {
+        self.commit_tree_over(tree, parents, parents.first().copied(), message, signature)
+    }
+
+    /// Start the history of `refs/heads/main` afresh: a root commit of
+    /// `tree` replaces `head` (compare-and-swap, as [`ScopeRepo::commit`]).
+    /// The old commits stay in the object database until a `git gc` after
+    /// their reflog entries expire.
+    ///
+    /// # Errors
+    /// As [`ScopeRepo::commit`].
+    pub fn replace_history(
+        &self,
+        tree: ObjectId,
+        head: ObjectId,
+        message: &str,
+        signature: &Signature,
+    ) -> Result<CommitOutcome, StoreError> {
+        self.commit_tree_over(tree, &[], Some(head), message, signature)
+    }
+
+    fn commit_tree_over(
+        &self,
+        tree: ObjectId,
+        parents: &[ObjectId],
+        expected_head: Option<ObjectId>,
+        message: &str,
+        signature: &Signature,
+    ) -> Result<CommitOutcome, StoreError> {
         let time = gix::date::Time {
             seconds: signature.seconds,
             offset: 0,
@@ -396,8 +424,8 @@ impl ScopeRepo {
             .write_object(&commit)
             .map_err(|e| git_err("cannot write commit", e))?
             .detach();
-        let expected = match parents.first() {
-            Some(p) => PreviousValue::MustExistAndMatch(Target::Object(*p)),
+        let expected = match expected_head {
+            Some(p) => PreviousValue::MustExistAndMatch(Target::Object(p)),
             None => PreviousValue::MustNotExist,
         };
         let edit = RefEdit {
@@ -422,7 +450,7 @@ impl ScopeRepo {
             Err(e) => {
                 // A mismatch and a held lock both mean another writer is
                 // active; anything else (permissions, disk) is an error.
-                if self.head()? != parents.first().copied() || is_lock_error(&e) {
+                if self.head()? != expected_head || is_lock_error(&e) {
                     Ok(CommitOutcome::Moved)
                 } else {
                     Err(git_err("cannot move refs/heads/main", e))

@@ -84,14 +84,15 @@ pub enum MergeKind {
     Merge,
 }
 
-/// The observation ids each side of a merge touched since the merge base
-/// (added an observation or a tombstone): a conflict is only a conflict when
-/// both sides took part in it.
+/// The observation and tombstone files each side of a merge added since
+/// the merge base (paths in the scope tree; the index tells which ids they
+/// hold, also when their names are opaque): a conflict is only a conflict
+/// when both sides took part in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sides {
-    /// Ids touched on this device's side.
+    /// Paths added on this device's side.
     pub ours: std::collections::BTreeSet<String>,
-    /// Ids touched on the remote's side.
+    /// Paths added on the remote's side.
     pub theirs: std::collections::BTreeSet<String>,
 }
 
@@ -99,9 +100,7 @@ fn touched(base: &merge::Files, side: &merge::Files) -> std::collections::BTreeS
     side.keys()
         .filter(|p| !base.contains_key(*p))
         .filter(|p| p.starts_with("obs/") || p.starts_with("tomb/"))
-        .filter_map(|p| p.rsplit('/').next())
-        .filter_map(|name| name.split('.').next())
-        .map(str::to_owned)
+        .cloned()
         .collect()
 }
 

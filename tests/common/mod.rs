@@ -192,8 +192,22 @@ pub fn bare_remote(dir: &Path, name: &str) -> (PathBuf, String) {
 }
 
 impl TestEnv {
-    /// Another device: its own `MEM_HOME`, device name `name`.
+    /// Another device: its own `MEM_HOME`, device name `name`, and the
+    /// identity every simulated device shares (copied, as a user copies
+    /// theirs to a second machine), so they read each other's `user` scope.
     pub fn device(name: &str) -> Device {
+        let d = Self::device_with_own_identity(name);
+        std::fs::copy(
+            fixture("keys/shared-identity.txt"),
+            d.env.home.path().join("identity.txt"),
+        )
+        .unwrap();
+        d
+    }
+
+    /// A device whose identity `mem init` creates: it reads nothing
+    /// encrypted until a device that can adds its recipient.
+    pub fn device_with_own_identity(name: &str) -> Device {
         Device {
             env: TestEnv::new(),
             name: name.to_owned(),

@@ -1,4 +1,7 @@
-//! `mem scope`: list scopes, add one, set a scope's remote.
+//! `mem scope`: list scopes, add one, set a scope's remote, manage an
+//! encrypted scope's recipients and re-encrypt it.
+
+mod recipients;
 
 use clap::{Args, Subcommand};
 use kioku_mesh::config::Flags;
@@ -6,7 +9,7 @@ use kioku_mesh::store::short_id;
 
 use super::{flush_notices, Ctx, Ui};
 
-/// List scopes, add one, or point one at a git remote.
+/// List scopes, add one, point one at a git remote, or manage encryption.
 #[derive(Args, Debug)]
 pub struct ScopeArgs {
     #[command(subcommand)]
@@ -30,6 +33,11 @@ enum ScopeCommand {
         /// The scope's git remote (file://, ssh://, git@host:path, a path).
         #[arg(long)]
         remote: Option<String>,
+        /// Encrypt the new scope to this device's identity (add members
+        /// with `mem scope recipients NAME add KEY`). The `user` scope
+        /// always is; a scope cloned from a remote keeps the remote's policy.
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Set a scope's git remote; the next `mem sync` merges both histories.
     Remote {
@@ -38,6 +46,15 @@ enum ScopeCommand {
         /// The remote URL.
         url: String,
     },
+    /// List, add or remove the age recipients of an encrypted scope. Adding
+    /// or removing re-encrypts the whole scope to the new list in one commit.
+    Recipients(recipients::RecipientsArgs),
+    /// Re-encrypt every file of a scope to its recipients in one commit.
+    ///
+    /// Converts a plaintext `user` scope made before encryption existed. Its
+    /// earlier history stays plaintext in git unless --fresh starts the
+    /// history over (and replaces the remote's).
+    Rekey(recipients::RekeyArgs),
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: ScopeArgs) -> anyhow::Result<()> {
@@ -57,9 +74,13 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ScopeArgs) -> anyhow::Result<()> {
                 ))?;
             }
         }
-        ScopeCommand::Add { name, remote } => {
+        ScopeCommand::Add {
+            name,
+            remote,
+            encrypt,
+        } => {
             mem.ensure_initialised()?;
-            let scope = mem.add_scope(&name, remote.as_deref())?;
+            let scope = mem.add_scope(&name, remote.as_deref(), encrypt)?;
             flush_notices(ui, &mut mem);
             mem.index_for(std::slice::from_ref(&scope))?;
             flush_notices(ui, &mut mem);
@@ -74,6 +95,8 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ScopeArgs) -> anyhow::Result<()> {
                 "scope {scope} now syncs with {url}: run `mem sync`"
             ))?;
         }
+        ScopeCommand::Recipients(args) => recipients::recipients(ui, &mut mem, args)?,
+        ScopeCommand::Rekey(args) => recipients::rekey(ui, &mut mem, args)?,
     }
     Ok(())
 }

@@ -1,0 +1,132 @@
+//! `mem scope recipients` and `mem scope rekey`.
+
+use clap::{Args, Subcommand};
+use kioku_mesh::memory::RekeyOutcome;
+use kioku_mesh::Mem;
+
+use super::super::{flush_notices, Ui};
+
+/// `mem scope recipients NAME (list | add KEY | rm KEY)`.
+#[derive(Args, Debug)]
+pub struct RecipientsArgs {
+    /// The scope name, e.g. user or team/acme.
+    name: String,
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Subcommand, Debug)]
+enum Action {
+    /// List the recipients with their names.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a recipient (an `age1…` key from `mem key show`, or an SSH public
+    /// key) and re-encrypt the scope to it.
+    Add {
+        /// The public key.
+        key: String,
+        /// Who or which device it is, kept beside the key.
+        #[arg(long)]
+        name: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a recipient (by key or name) and re-encrypt the scope without
+    /// it. It can still read the old history: rotate secrets it held.
+    Rm {
+        /// The public key, or the name it is listed under.
+        key: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `mem scope rekey NAME [--fresh]`.
+#[derive(Args, Debug)]
+pub struct RekeyArgs {
+    /// The scope name.
+    name: String,
+    /// Start the scope's history afresh with the re-encrypted state (a new
+    /// root commit that also replaces the remote's history), so earlier
+    /// plaintext is no longer in what is shared. Other devices must add the
+    /// scope again.
+    #[arg(long)]
+    fresh: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn recipients(ui: &mut Ui, mem: &mut Mem, args: RecipientsArgs) -> anyhow::Result<()> {
+    match args.action {
+        Action::List { json } => {
+            let (scope, list) = mem.recipients(&args.name)?;
+            if json {
+                return ui.json(&list.entries);
+            }
+            if list.entries.is_empty() {
+                ui.line(format!("scope {scope} is not encrypted"))?;
+            }
+            for e in &list.entries {
+                if e.name.is_empty() {
+                    ui.line(&e.key)?;
+                } else {
+                    ui.line(format!("{}  {}", e.key, e.name))?;
+                }
+            }
+            Ok(())
+        }
+        Action::Add { key, name, json } => {
+            let outcome = mem.add_recipient(&args.name, &key, name.as_deref())?;
+            report(ui, mem, &outcome, json)
+        }
+        Action::Rm { key, json } => {
+            let outcome = mem.remove_recipient(&args.name, &key)?;
+            flush_notices(ui, mem);
+            report(ui, mem, &outcome, json)?;
+            if !json {
+                ui.note("a removed recipient can still read everything it could before, in the scope's old history: rotate any secret it held");
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn rekey(ui: &mut Ui, mem: &mut Mem, args: RekeyArgs) -> anyhow::Result<()> {
+    let outcome = mem.rekey(&args.name, args.fresh)?;
+    report(ui, mem, &outcome, args.json)
+}
+
+fn report(ui: &mut Ui, mem: &mut Mem, o: &RekeyOutcome, json: bool) -> anyhow::Result<()> {
+    flush_notices(ui, mem);
+    if json {
+        return ui.json(o);
+    }
+    ui.line(format!(
+        "scope {}: {} file(s) re-encrypted to {} recipient(s){}{}",
+        o.scope,
+        o.reencrypted,
+        o.recipients.len(),
+        if o.unreadable > 0 {
+            format!(", {} left as they were (unreadable here)", o.unreadable)
+        } else {
+            String::new()
+        },
+        if o.fresh {
+            ", history started afresh"
+        } else {
+            ""
+        }
+    ))?;
+    if o.fresh && !o.pushed {
+        ui.line("run `mem sync` to share the new history")?;
+    } else if !o.fresh {
+        ui.line("run `mem sync` to share it")?;
+    }
+    Ok(())
+}
