@@ -8,6 +8,7 @@ mod test_concurrency;
 mod test_config;
 mod test_conflicts;
 mod test_convergence;
+mod test_crypto;
 mod test_edit_delete;
 mod test_export_import;
 mod test_generated;

@@ -240,6 +240,15 @@ impl Device {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `mem save args… --json` and return the full id.
+    pub fn save_id(&self, args: &[&str]) -> String {
+        let mut all = vec!["save"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let v: serde_json::Value = serde_json::from_str(&self.ok(&all)).unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
     /// Sorted ids from `mem list` over every project with `extra` flags.
     pub fn list_ids(&self, extra: &[&str]) -> Vec<String> {
         let mut args = vec!["list", "--all-projects", "-n", "100000", "--json"];
