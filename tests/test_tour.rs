@@ -28,4 +28,5 @@ fn the_tour_runs() {
     assert!(stdout.contains("[superseded]"), "{stdout}");
     assert!(stdout.contains("[deleted]"), "{stdout}");
     assert!(stdout.contains("no problems found"), "{stdout}");
+    assert!(stdout.contains(".age"), "{stdout}");
 }
