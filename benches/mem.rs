@@ -333,6 +333,10 @@ fn bench_size(bin: &Path, n: usize) {
     }
     let search_p50 = report("mem search", &mut samples);
 
+    if n <= 20_000 {
+        bench_encrypted(&b, &jsonl);
+    }
+
     let (_, listing) = b.run(&["list", "--scope", "local", "--json", "-n", "200"]);
     let listing: serde_json::Value = serde_json::from_slice(&listing).unwrap();
     let ids: Vec<String> = listing
@@ -495,6 +499,51 @@ fn bench_size(bin: &Path, n: usize) {
     } else {
         println!("  rg not installed: apt-get install ripgrep for the comparison");
     }
+}
+
+/// The same corpus in the encrypted `user` scope: save and search against
+/// the plaintext `local` figures above, and a rekey of the whole scope.
+fn bench_encrypted(b: &Bench, jsonl: &Path) {
+    println!("  -- encrypted user scope (age X25519, one recipient) --");
+    let (t, _) = b.run(&[
+        "import",
+        "--from",
+        "jsonl",
+        jsonl.to_str().unwrap(),
+        "--scope",
+        "user",
+    ]);
+    println!("  import (encrypted)           {:8.1} s", t.as_secs_f64());
+    let (t, _) = b.run(&["reindex"]);
+    println!("  reindex (both scopes)        {:8.2} s", t.as_secs_f64());
+    let mut samples: Vec<Duration> = (0..60)
+        .map(|i| {
+            b.run(&[
+                "save",
+                &format!("encrypted note {i}: the cache TTL was raised after incident {i}"),
+                "--scope",
+                "user",
+                "--tag",
+                "bench",
+            ])
+            .0
+        })
+        .collect();
+    report("mem save (encrypted)", &mut samples);
+    let mut samples = Vec::new();
+    for _ in 0..4 {
+        for q in QUERIES {
+            samples.push(b.run(&["search", q, "--scope", "user"]).0);
+        }
+    }
+    report("mem search (encrypted)", &mut samples);
+    let (t, _) = b.run(&["scope", "rekey", "user"]);
+    println!("  scope rekey (incl. index)    {:8.2} s", t.as_secs_f64());
+    let (t, _) = b.run(&["list", "-n", "1"]);
+    println!(
+        "  first command after rekey    {:8.2} s (index catches up: decrypts every file)",
+        t.as_secs_f64()
+    );
 }
 
 fn main() {

@@ -119,6 +119,14 @@ fn two_identities_that_are_both_recipients_read_each_other() {
         .clone();
     assert_eq!(user["undecryptable_files"], 1);
     assert_eq!(user["readable_here"], false);
+    // Nor may it write there: it could not read back what it saved.
+    let refused = b.mem().args(["save", "lost to me"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("not a recipient") && stderr.contains(&recipient(&b)),
+        "{stderr}"
+    );
     // A adds B's recipient: one commit re-encrypts the scope to both.
     let added = a.ok(&[
         "scope",

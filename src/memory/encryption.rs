@@ -200,6 +200,26 @@ impl Mem {
         })
     }
 
+    /// Refuse to write into an encrypted scope this device could not read
+    /// back: what it saved would be lost to it.
+    ///
+    /// # Errors
+    /// [`MemError::Invalid`] naming the command that makes it a recipient,
+    /// or [`MemError::Crypto`] without an identity.
+    pub(super) fn check_can_read(
+        &mut self,
+        scope: &ScopeName,
+        recipients: &Recipients,
+    ) -> Result<(), MemError> {
+        let own = self.identity()?.recipient();
+        if recipients.contains(&own) {
+            return Ok(());
+        }
+        Err(MemError::Invalid(format!(
+            "this device is not a recipient of the encrypted scope '{scope}', so it could not read back what it writes there: on a device that can read, run `mem scope recipients {scope} add {own}`, then `mem sync` here"
+        )))
+    }
+
     /// The name this device's recipient goes by in recipient lists.
     pub(super) fn recipient_name(&self) -> String {
         format!("{}@{}", self.config.user_id.value, self.config.device.value)

@@ -441,6 +441,7 @@ impl Mem {
                 .transpose()?
                 .flatten()
             {
+                self.check_can_read(scope, &recipients)?;
                 (changes, message) = super::encryption::seal(&recipients, changes)?;
             }
             let signature = self.signature();
