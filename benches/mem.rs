@@ -539,11 +539,6 @@ fn bench_encrypted(b: &Bench, jsonl: &Path) {
     report("mem search (encrypted)", &mut samples);
     let (t, _) = b.run(&["scope", "rekey", "user"]);
     println!("  scope rekey (incl. index)    {:8.2} s", t.as_secs_f64());
-    let (t, _) = b.run(&["list", "-n", "1"]);
-    println!(
-        "  first command after rekey    {:8.2} s (index catches up: decrypts every file)",
-        t.as_secs_f64()
-    );
 }
 
 fn main() {

@@ -395,7 +395,8 @@ impl Index {
         Ok(dedup(rows, filter.limit)?)
     }
 
-    /// Every indexed observation file, ordered by scope and path (for export).
+    /// Every indexed observation file, ordered by scope, creation time and id
+    /// (for export: the same order on every device, whatever the file names).
     ///
     /// # Errors
     /// [`IndexError::Sql`].
@@ -416,7 +417,7 @@ impl Index {
             conds.join(" AND ")
         };
         let sql =
-            format!("SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.scope, o.path");
+            format!("SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.scope, o.created, o.id, o.path");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(values), row_from)?;
         Ok(rows.collect::<Result<_, _>>()?)
