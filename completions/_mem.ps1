@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
+            [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Print the block an agent''s session-start hook injects')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
@@ -242,6 +243,16 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;conflicts;help;help' {
+            break
+        }
+        'mem;context' {
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'The project (default: the normalised origin URL of the cwd''s repository)')
+            [CompletionResult]::new('--budget', '--budget', [CompletionResultType]::ParameterName, 'At most this many characters')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Rank memories matching these words higher')
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Rank memories matching these words higher')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the block and its parts as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mem;scope' {
@@ -460,6 +471,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
+            [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Print the block an agent''s session-start hook injects')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
@@ -522,6 +534,9 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;conflicts;resolve' {
+            break
+        }
+        'mem;help;context' {
             break
         }
         'mem;help;scope' {

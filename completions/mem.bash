@@ -19,6 +19,9 @@ _mem() {
             mem,conflicts)
                 cmd="mem__subcmd__conflicts"
                 ;;
+            mem,context)
+                cmd="mem__subcmd__context"
+                ;;
             mem,delete)
                 cmd="mem__subcmd__delete"
                 ;;
@@ -102,6 +105,9 @@ _mem() {
                 ;;
             mem__subcmd__help,conflicts)
                 cmd="mem__subcmd__help__subcmd__conflicts"
+                ;;
+            mem__subcmd__help,context)
+                cmd="mem__subcmd__help__subcmd__context"
                 ;;
             mem__subcmd__help,delete)
                 cmd="mem__subcmd__help__subcmd__delete"
@@ -317,7 +323,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts scope key hook generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,6 +470,36 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__context)
+            opts="-q -h --project --budget --query --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__delete)
             opts="-r -s -h --reason --scope --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -589,7 +625,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts scope key hook generate-docs help"
+            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -647,6 +683,20 @@ _mem() {
         mem__subcmd__help__subcmd__conflicts__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__context)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

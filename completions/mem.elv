@@ -37,6 +37,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
+            cand context 'Print the block an agent''s session-start hook injects'
             cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
             cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
@@ -217,6 +218,15 @@ set edit:completion:arg-completer[mem] = {|@words|
         }
         &'mem;conflicts;help;help'= {
         }
+        &'mem;context'= {
+            cand --project 'The project (default: the normalised origin URL of the cwd''s repository)'
+            cand --budget 'At most this many characters'
+            cand -q 'Rank memories matching these words higher'
+            cand --query 'Rank memories matching these words higher'
+            cand --json 'Print the block and its parts as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mem;scope'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -394,6 +404,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
+            cand context 'Print the block an agent''s session-start hook injects'
             cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
             cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
@@ -438,6 +449,8 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;conflicts;show'= {
         }
         &'mem;help;conflicts;resolve'= {
+        }
+        &'mem;help;context'= {
         }
         &'mem;help;scope'= {
             cand list 'List scopes with their remotes'

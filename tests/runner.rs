@@ -7,6 +7,7 @@ mod test_cjk;
 mod test_concurrency;
 mod test_config;
 mod test_conflicts;
+mod test_context;
 mod test_convergence;
 mod test_crypto;
 mod test_edit_delete;

@@ -3,6 +3,7 @@
 //! unresolved conflicts, 4 not found).
 
 mod conflicts;
+mod context;
 mod delete;
 mod doctor;
 mod edit;
@@ -67,6 +68,7 @@ enum Command {
     Import(import::ImportArgs),
     Sync(sync::SyncArgs),
     Conflicts(conflicts::ConflictsArgs),
+    Context(context::ContextArgs),
     Scope(scope::ScopeArgs),
     Key(key::KeyArgs),
     Hook(hook::HookArgs),
@@ -136,6 +138,7 @@ fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
         Command::Import(a) => import::run(ui, &ctx, a),
         Command::Sync(a) => sync::run(ui, &ctx, a),
         Command::Conflicts(a) => conflicts::run(ui, &ctx, a),
+        Command::Context(a) => context::run(ui, &ctx, a),
         Command::Scope(a) => scope::run(ui, &ctx, a),
         Command::Key(a) => key::run(ui, &ctx, a),
         Command::Hook(a) => hook::run(ui, &ctx, a),

@@ -10,6 +10,7 @@
 //! [`crate::text::cjk_bigrams`]) so that a two-character word is one token;
 //! the `unicode61` tokenizer with the `porter` stemmer handles the rest.
 
+mod context;
 mod query;
 mod writer;
 

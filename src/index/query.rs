@@ -160,7 +160,7 @@ pub struct ScopeStats {
     pub tombstones: i64,
 }
 
-const ROW_COLUMNS: &str = "o.id, o.scope, o.path, o.kind, o.title, o.summary, o.project, o.key,
+pub(super) const ROW_COLUMNS: &str = "o.id, o.scope, o.path, o.kind, o.title, o.summary, o.project, o.key,
     o.tags, o.importance, o.files, o.supersedes, o.created, o.author, o.device, o.agent,
     o.session, o.extra, o.body,
     EXISTS(SELECT 1 FROM edges e JOIN obs s ON s.rowid = e.obs WHERE e.target = o.id
@@ -176,7 +176,7 @@ const LIVE: &str =
         AND NOT EXISTS(SELECT 1 FROM tombs d WHERE d.target = s.id AND d.scope = s.scope))
     AND NOT EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope)";
 
-fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
+pub(super) fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
     let list = |i: usize| -> rusqlite::Result<Vec<String>> {
         let s: String = r.get(i)?;
         Ok(serde_json::from_str(&s).unwrap_or_default())
@@ -216,7 +216,7 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
 
 impl Filter {
     /// SQL conditions (joined with AND) and their parameters.
-    fn conditions(&self) -> (Vec<String>, Vec<Value>) {
+    pub(super) fn conditions(&self) -> (Vec<String>, Vec<Value>) {
         let mut sql = Vec::new();
         let mut values = Vec::new();
         if !self.scopes.is_empty() {
@@ -252,7 +252,7 @@ impl Filter {
 }
 
 /// Keep the first row of each id, remembering the other scopes it is in.
-fn dedup(
+pub(super) fn dedup(
     hits: impl Iterator<Item = rusqlite::Result<(ObsRow, f64)>>,
     limit: usize,
 ) -> rusqlite::Result<Vec<Hit>> {

@@ -9,11 +9,13 @@
 use std::path::Path;
 
 mod conflicts;
+mod context;
 mod encryption;
 mod scopes;
 mod write;
 
 pub use conflicts::Resolve;
+pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use scopes::{ScopeInfo, SyncResult};
 
