@@ -15,12 +15,7 @@ impl Index {
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn context_candidates(&self, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
-        let (conds, values) = filter.conditions();
-        let where_sql = if conds.is_empty() {
-            "1".to_owned()
-        } else {
-            conds.join(" AND ")
-        };
+        let (where_sql, values) = filter.where_clause();
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql}
              ORDER BY o.importance DESC, (o.key IS NOT NULL OR o.kind = 'decision') DESC,

@@ -251,6 +251,20 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// [`Filter::conditions`] joined into one `WHERE` expression (`1` when
+    /// there is none), with its parameters.
+    pub(super) fn where_clause(&self) -> (String, Vec<Value>) {
+        let (conds, values) = self.conditions();
+        let sql = if conds.is_empty() {
+            "1".to_owned()
+        } else {
+            conds.join(" AND ")
+        };
+        (sql, values)
+    }
+}
+
 /// Keep the first row of each id, remembering the other scopes it is in.
 pub(super) fn dedup(
     hits: impl Iterator<Item = rusqlite::Result<(ObsRow, f64)>>,
@@ -381,12 +395,7 @@ impl Index {
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn list(&self, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
-        let (conds, values) = filter.conditions();
-        let where_sql = if conds.is_empty() {
-            "1".to_owned()
-        } else {
-            conds.join(" AND ")
-        };
+        let (where_sql, values) = filter.where_clause();
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.created DESC, o.id"
         );
@@ -410,12 +419,7 @@ impl Index {
             all: true,
             limit: usize::MAX,
         };
-        let (conds, values) = filter.conditions();
-        let where_sql = if conds.is_empty() {
-            "1".to_owned()
-        } else {
-            conds.join(" AND ")
-        };
+        let (where_sql, values) = filter.where_clause();
         let sql =
             format!("SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.scope, o.created, o.id, o.path");
         let mut stmt = self.conn.prepare(&sql)?;
