@@ -85,6 +85,9 @@ pub struct UpdateReport {
     pub broken: Vec<BrokenFile>,
     /// Encrypted files this device's identity could not decrypt (paths).
     pub sealed: Vec<String>,
+    /// Another process moved the indexed commit meanwhile: nothing was done.
+    #[serde(skip)]
+    pub raced: bool,
 }
 
 /// An open index.
@@ -353,11 +356,13 @@ impl Index {
     }
 
     /// Bring `scope` in step with `head`, its repository's head as the caller
-    /// read it (the caller decides from that commit whether an identity is
-    /// needed, so another writer moving the ref meanwhile changes nothing
-    /// here): read only the files
-    /// that changed since the indexed commit, or the whole tree when there is
-    /// no usable indexed commit. Files that cannot be parsed are skipped and
+    /// read it, from `seen`, the indexed commit the caller read (it decided
+    /// from both whether an identity is needed): read only the files that
+    /// changed since the indexed commit, or the whole tree when there is no
+    /// usable indexed commit. When another process changed the indexed commit
+    /// after the caller read it, nothing is done and [`UpdateReport::raced`]
+    /// says so: the caller reads both again (the index never moves backwards
+    /// or past files the caller was not ready to decrypt). Files that cannot be parsed are skipped and
     /// reported (and remembered for `mem doctor`). Encrypted files (`.age`)
     /// are decrypted with `identity`; those it cannot open are remembered as
     /// sealed and reported in [`UpdateReport::sealed`].
@@ -368,6 +373,7 @@ impl Index {
         &mut self,
         scope: &ScopeName,
         repo: &ScopeRepo,
+        seen: Option<&str>,
         head: Option<gix::ObjectId>,
         identity: Option<&Identity>,
     ) -> Result<UpdateReport, IndexError> {
@@ -390,6 +396,10 @@ impl Index {
             )
             .optional()?;
         if indexed == head_hex {
+            return Ok(report);
+        }
+        if indexed.as_deref() != seen {
+            report.raced = true;
             return Ok(report);
         }
         let Some(head) = head else {

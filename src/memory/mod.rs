@@ -318,21 +318,25 @@ impl Mem {
         scope: &ScopeName,
         repo: &ScopeRepo,
     ) -> Result<crate::index::UpdateReport, MemError> {
-        let head = repo.head()?;
-        let indexed = self.open_index()?.indexed_commit(scope.as_str())?;
-        if let Some(head) = head.filter(|h| indexed.as_deref() != Some(&h.to_string())) {
-            if encryption::encryption_at(repo, head)?.is_some() {
-                self.identity()?;
-            } else if self.identity.is_none() {
-                // A plaintext scope may still hold a few encrypted files.
-                self.identity = Identity::load(&self.config.identity.value).ok();
+        loop {
+            let head = repo.head()?;
+            let indexed = self.open_index()?.indexed_commit(scope.as_str())?;
+            if let Some(head) = head.filter(|h| indexed.as_deref() != Some(&h.to_string())) {
+                if encryption::encryption_at(repo, head)?.is_some() {
+                    self.identity()?;
+                } else if self.identity.is_none() {
+                    // A plaintext scope may still hold a few encrypted files.
+                    self.identity = Identity::load(&self.config.identity.value).ok();
+                }
+            }
+            let (Some(index), identity) = (self.index.as_mut(), self.identity.as_ref()) else {
+                unreachable!("opened above");
+            };
+            let report = index.update_scope(scope, repo, indexed.as_deref(), head, identity)?;
+            if !report.raced {
+                return Ok(report);
             }
         }
-        self.open_index()?;
-        let (Some(index), identity) = (self.index.as_mut(), self.identity.as_ref()) else {
-            unreachable!("opened above");
-        };
-        Ok(index.update_scope(scope, repo, head, identity)?)
     }
 
     /// The index in step with every scope.
