@@ -117,12 +117,22 @@ fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
     if let Command::GenerateDocs(args) = &cli.command {
         return generate::run(ui, args);
     }
+    if let Command::Hook(args) = cli.command {
+        if args.is_run() {
+            return hook::run_fail_open(ui, args);
+        }
+        return with_ctx(ui, Command::Hook(args));
+    }
+    with_ctx(ui, cli.command)
+}
+
+fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
     let ctx = Ctx {
         paths: Paths::from_env()?,
         cwd: std::env::current_dir()
             .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?,
     };
-    match cli.command {
+    match command {
         Command::Init(a) => init::run(ui, &ctx, a),
         Command::Save(a) => save::run(ui, &ctx, a),
         Command::Search(a) => search::run(ui, &ctx, a),

@@ -1,16 +1,25 @@
-//! `mem hook`: install the triggers that run `mem` for you.
+//! `mem hook`: install the triggers that run `mem` for you, and the entry
+//! point those triggers call.
+
+mod agents;
+mod git;
+mod run;
 
 use clap::{Args, Subcommand, ValueEnum};
-use kioku_mesh::hooks;
+use kioku_mesh::agent::Client as Agent;
 
-use super::{Ctx, Ui, UsageError};
+use super::{Ctx, Ui};
 
 /// Install or remove the hooks that run mem for you.
 ///
+/// claude-code, codex, gemini: merge mem's entries into the client's
+/// settings (user-level, or the project's with --project). Session start
+/// injects `mem context`; prompts and tool calls go to a per-session spool;
+/// the session's end saves one `session` observation. A backup of each file
+/// is kept as `<file>.mem-backup` before the first change.
+///
 /// git-pre-push: every `git push` in this repository also runs `mem sync
-/// --quiet` in the background, never blocking or failing the push. The
-/// script's other contents are kept; a copy of it is saved as
-/// `pre-push.mem-backup` before the first change.
+/// --quiet` in the background, never blocking or failing the push.
 #[derive(Args, Debug)]
 pub struct HookArgs {
     #[command(subcommand)]
@@ -19,10 +28,13 @@ pub struct HookArgs {
 
 #[derive(Subcommand, Debug)]
 enum HookCommand {
-    /// Add mem's hook (installing twice changes nothing).
+    /// Add mem's hooks (installing twice changes nothing).
     Install(Target),
     /// Remove only what `install` added.
     Uninstall(Target),
+    /// What installed hooks call: read the client's payload on stdin and
+    /// answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`.
+    Run(RunArgs),
 }
 
 #[derive(Args, Debug)]
@@ -30,94 +42,71 @@ struct Target {
     /// Which client's hooks.
     #[arg(long, value_enum)]
     client: Client,
+    /// The project's settings (in the repository you are in) instead of the user's.
+    #[arg(long)]
+    project: bool,
+    /// Also register `mem mcp` as the client's MCP server (install); uninstall always removes it.
+    #[arg(long)]
+    mcp: bool,
     /// Print the change as a diff without writing it.
     #[arg(long)]
     dry_run: bool,
 }
 
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The client: claude-code, codex or gemini.
+    client: String,
+    /// The client's own event name (SessionStart, PostToolUse, AfterTool, …).
+    event: String,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Client {
+    /// Claude Code (~/.claude/settings.json; .claude/settings.json with --project).
+    ClaudeCode,
+    /// Codex CLI (~/.codex/hooks.json; .codex/hooks.json with --project).
+    Codex,
+    /// Gemini CLI (~/.gemini/settings.json; .gemini/settings.json with --project).
+    Gemini,
     /// The git pre-push hook of the repository you are in.
     GitPrePush,
+}
+
+impl HookArgs {
+    /// Whether this is `mem hook run`, which must not need anything a
+    /// failing environment could take away (it fails open).
+    pub fn is_run(&self) -> bool {
+        matches!(self.command, HookCommand::Run(_))
+    }
+}
+
+/// `mem hook run`: answer the client, whatever happens.
+pub fn run_fail_open(ui: &mut Ui, args: HookArgs) -> anyhow::Result<()> {
+    let HookCommand::Run(r) = args.command else {
+        unreachable!("checked by is_run")
+    };
+    run::run(ui, &r.client, &r.event)
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: HookArgs) -> anyhow::Result<()> {
     let (install, target) = match args.command {
         HookCommand::Install(t) => (true, t),
         HookCommand::Uninstall(t) => (false, t),
+        HookCommand::Run(r) => return run::run(ui, &r.client, &r.event),
     };
-    let Client::GitPrePush = target.client;
-    let dir = hooks::hooks_dir(&ctx.cwd).ok_or_else(|| {
-        UsageError(
-            "not inside a git repository: run this in the repository whose pushes should sync mem"
-                .into(),
-        )
-    })?;
-    let path = dir.join("pre-push");
-    let current = match std::fs::read_to_string(&path) {
-        Ok(s) => Some(s),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    let agent = match target.client {
+        Client::GitPrePush => return git::run(ui, ctx, install, target.dry_run),
+        Client::ClaudeCode => Agent::ClaudeCode,
+        Client::Codex => Agent::Codex,
+        Client::Gemini => Agent::Gemini,
     };
-    let exe = std::env::current_exe()
-        .map_err(|e| anyhow::anyhow!("cannot find the mem executable: {e}"))?;
-    let next = if install {
-        hooks::with_block(current.as_deref(), &hooks::pre_push_block(&exe))
-    } else {
-        current.as_deref().and_then(hooks::without_block)
+    let plan = agents::Plan {
+        client: agent,
+        install,
+        project: target.project,
+        mcp: target.mcp || !install,
+        dry_run: target.dry_run,
     };
-    let Some(next) = next else {
-        ui.line(if install {
-            format!("{} already runs mem sync: nothing to do", path.display())
-        } else {
-            format!("{} has no mem hook: nothing to do", path.display())
-        })?;
-        return Ok(());
-    };
-    let before = current.clone().unwrap_or_default();
-    if target.dry_run {
-        let diff = similar::TextDiff::from_lines(&before, &next);
-        let name = path.display().to_string();
-        ui.line(
-            diff.unified_diff()
-                .header(&name, &name)
-                .to_string()
-                .trim_end(),
-        )?;
-        return Ok(());
-    }
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    if let Some(old) = &current {
-        let backup = dir.join("pre-push.mem-backup");
-        if !backup.exists() {
-            std::fs::write(&backup, old)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", backup.display()))?;
-        }
-    }
-    if next.is_empty() {
-        std::fs::remove_file(&path)
-            .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", path.display()))?;
-        ui.line(format!("removed {}", path.display()))?;
-        return Ok(());
-    }
-    let tmp = dir.join("pre-push.mem-tmp");
-    std::fs::write(&tmp, &next)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
-    }
-    std::fs::rename(&tmp, &path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    ui.line(if install {
-        format!(
-            "installed: every git push here now also runs `mem sync` in the background ({})",
-            path.display()
-        )
-    } else {
-        format!("removed mem's hook from {}", path.display())
-    })?;
-    Ok(())
+    agents::run(ui, ctx, &plan)
 }

@@ -1,0 +1,172 @@
+//! What one `mem hook run CLIENT EVENT` does with its payload. The caller
+//! (the command line) owns stdin, stdout, the deadline and the log; this
+//! decides the answer.
+
+use std::path::{Path, PathBuf};
+
+use super::spool::{self, Entry, EntryKind};
+use super::{Client, Event, Payload};
+use crate::config::Flags;
+use crate::memory::{Mem, MemError, Notice, DEFAULT_BUDGET};
+use crate::paths::Paths;
+use crate::time;
+
+/// Why a hook run could not do its work. The hook still answers (it fails
+/// open); this goes to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// The payload is not a JSON object.
+    #[error("the payload on stdin is not a JSON object: {0}")]
+    Payload(#[from] serde_json::Error),
+    /// A spool event without a session id.
+    #[error("the payload has no session_id, so there is no session to record it in")]
+    NoSession,
+    /// Reading or writing the spool.
+    #[error("cannot write the session spool {}: {source}", path.display())]
+    Spool {
+        /// The spool file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The store refused or failed.
+    #[error(transparent)]
+    Mem(#[from] MemError),
+}
+
+/// A hook run's answer: the JSON for stdout and the lines for the log.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// What the client reads on stdout.
+    pub output: serde_json::Value,
+    /// Warnings worth a log line (skipped files, unsaved sessions).
+    pub notes: Vec<String>,
+}
+
+/// Handle the client's event `event_name` with payload `input` (the bytes
+/// read from stdin). `fallback_cwd` is used when the payload has no `cwd`.
+///
+/// Session start answers with the `mem context` block of the session's
+/// project; prompts, tool calls and replies are appended to the session's
+/// spool; a session's end folds the spool into one `session` observation in
+/// the project's default scope and removes the spool. Events `mem` does not
+/// handle answer `{}`. When mem is not set up nothing is created.
+///
+/// # Errors
+/// [`HookError`] for a bad payload, an unwritable spool or a failing store.
+pub fn handle(
+    paths: &Paths,
+    client: Client,
+    event_name: &str,
+    input: &[u8],
+    fallback_cwd: &Path,
+) -> Result<Answer, HookError> {
+    let payload = Payload::parse(input)?;
+    let cwd = payload
+        .cwd
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| fallback_cwd.to_owned());
+    let mut answer = Answer {
+        output: client.output(event_name, None),
+        notes: Vec::new(),
+    };
+    let Some(event) = client.event(event_name) else {
+        return Ok(answer);
+    };
+    if event == Event::SessionStart {
+        let mut mem = Mem::open(paths.clone(), &cwd, &Flags::default())?;
+        if mem.is_initialised() {
+            let context = mem.context(DEFAULT_BUDGET, None);
+            answer.notes.extend(notices(&mut mem));
+            answer.output = client.output(event_name, Some(&context?.markdown));
+        }
+        return Ok(answer);
+    }
+    let session = payload
+        .session_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(HookError::NoSession)?;
+    let spool_path = spool::path(paths.data_dir(), client, session);
+    let now = time::now().as_second();
+    let entry = match event {
+        Event::Prompt => payload
+            .prompt
+            .as_deref()
+            .map(|p| Entry::text(now, EntryKind::Prompt, p)),
+        Event::Tool => Some(Entry {
+            at: now,
+            kind: EntryKind::Tool,
+            text: None,
+            tool: payload.tool_name.clone(),
+            files: payload.touched_files(),
+        }),
+        Event::TurnEnd => payload
+            .reply()
+            .map(|r| Entry::text(now, EntryKind::Reply, r)),
+        Event::SessionStart | Event::SessionEnd => None,
+    };
+    if let Some(entry) = entry {
+        spool::append(&spool_path, &entry).map_err(|source| HookError::Spool {
+            path: spool_path.clone(),
+            source,
+        })?;
+    }
+    let ends = event == Event::SessionEnd;
+    if ends || (event == Event::TurnEnd && !client.has_session_end()) {
+        fold_and_save(paths, client, session, &cwd, &spool_path, &mut answer)?;
+        if ends {
+            match std::fs::remove_file(&spool_path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(HookError::Spool {
+                        path: spool_path,
+                        source,
+                    })
+                }
+            }
+        }
+    }
+    Ok(answer)
+}
+
+fn fold_and_save(
+    paths: &Paths,
+    client: Client,
+    session: &str,
+    cwd: &Path,
+    spool_path: &Path,
+    answer: &mut Answer,
+) -> Result<(), HookError> {
+    let entries = spool::read(spool_path).map_err(|source| HookError::Spool {
+        path: spool_path.to_owned(),
+        source,
+    })?;
+    let Some(draft) = spool::fold(&entries, client, session) else {
+        return Ok(());
+    };
+    let mut mem = Mem::open(paths.clone(), cwd, &Flags::default())?;
+    if !mem.is_initialised() {
+        answer
+            .notes
+            .push("mem is not set up (run `mem init`): the session was not saved".into());
+        return Ok(());
+    }
+    let saved = mem.save(draft);
+    answer.notes.extend(notices(&mut mem));
+    saved?;
+    Ok(())
+}
+
+fn notices(mem: &mut Mem) -> Vec<String> {
+    mem.take_notices()
+        .into_iter()
+        .filter_map(|n| match n {
+            Notice::Warning(m) => Some(m),
+            Notice::Note(_) => None,
+        })
+        .collect()
+}

@@ -1,0 +1,238 @@
+//! `mem hook install|uninstall --client claude-code|codex|gemini`.
+
+use std::path::{Path, PathBuf};
+
+use kioku_mesh::agent::settings::Settings;
+use kioku_mesh::agent::{codex_toml, Client};
+
+use crate::cli::{Ctx, Ui};
+
+/// What the user asked for.
+pub struct Plan {
+    pub client: Client,
+    pub install: bool,
+    pub project: bool,
+    /// Touch the MCP registration too.
+    pub mcp: bool,
+    pub dry_run: bool,
+}
+
+/// One file's change: its path, its text before (`None`: missing) and after.
+struct Change {
+    path: PathBuf,
+    before: Option<String>,
+    after: String,
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
+    let home = dirs::home_dir().ok_or_else(|| {
+        anyhow::anyhow!("cannot find your home directory: set HOME and run this again")
+    })?;
+    let root = if plan.project {
+        Some(project_root(&ctx.cwd))
+    } else {
+        None
+    };
+    let exe = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the mem executable: {e}"))?;
+    let mem_home = std::env::var("MEM_HOME").ok().filter(|h| !h.is_empty());
+    let hooks_path = plan.client.hooks_file(&home, root.as_deref());
+    let mcp_path = plan.client.mcp_file(&home, root.as_deref());
+
+    let mut changes: Vec<Change> = Vec::new();
+    let hooks_before = read(&hooks_path)?;
+    let mut hooks_doc = Settings::parse(hooks_before.as_deref())
+        .map_err(|e| anyhow::anyhow!("{} {e}", hooks_path.display()))?;
+    let client_name = plan.client.name();
+    let hook_command = |event: &str| {
+        let mut cmd = String::new();
+        if let Some(h) = &mem_home {
+            cmd.push_str(&format!("MEM_HOME={} ", sh_quote(h)));
+        }
+        cmd.push_str(&format!(
+            "{} hook run {client_name} {event}",
+            sh_quote(&exe.display().to_string())
+        ));
+        cmd
+    };
+    let hooks_changed = if plan.install {
+        hooks_doc
+            .install_hooks(plan.client, hook_command)
+            .map_err(|e| anyhow::anyhow!("{} {e}", hooks_path.display()))?
+    } else {
+        hooks_doc.uninstall_hooks()
+    };
+    let env: Vec<(String, String)> = mem_home
+        .iter()
+        .map(|h| ("MEM_HOME".to_string(), h.clone()))
+        .collect();
+    let args = vec!["mcp".to_string()];
+    let exe_text = exe.display().to_string();
+    let mut mcp_changed = false;
+    if plan.mcp && mcp_path == hooks_path {
+        mcp_changed = if plan.install {
+            hooks_doc
+                .install_mcp(&exe_text, &args, &env)
+                .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?
+        } else {
+            hooks_doc.uninstall_mcp()
+        };
+    }
+    if hooks_changed || mcp_changed {
+        changes.push(Change {
+            path: hooks_path.clone(),
+            before: hooks_before,
+            after: hooks_doc.render(),
+        });
+    }
+    if plan.mcp && mcp_path != hooks_path {
+        let before = read(&mcp_path)?;
+        let after = if plan.client == Client::Codex {
+            let mut doc = codex_toml::parse(before.as_deref())
+                .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?;
+            let changed = if plan.install {
+                codex_toml::install_mcp(&mut doc, &exe_text, &args, &env)
+                    .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?
+            } else {
+                codex_toml::uninstall_mcp(&mut doc)
+            };
+            changed.then(|| doc.to_string())
+        } else {
+            let mut doc = Settings::parse(before.as_deref())
+                .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?;
+            let changed = if plan.install {
+                doc.install_mcp(&exe_text, &args, &env)
+                    .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?
+            } else {
+                doc.uninstall_mcp()
+            };
+            changed.then(|| doc.render())
+        };
+        if let Some(after) = after {
+            changes.push(Change {
+                path: mcp_path.clone(),
+                before,
+                after,
+            });
+        }
+    }
+
+    if changes.is_empty() {
+        ui.line(if plan.install {
+            format!(
+                "{client_name}: mem's hooks are already installed in {}: nothing to do",
+                hooks_path.display()
+            )
+        } else {
+            format!(
+                "{client_name}: no mem hooks in {}: nothing to do",
+                hooks_path.display()
+            )
+        })?;
+        return Ok(());
+    }
+    if plan.dry_run {
+        for c in &changes {
+            let name = c.path.display().to_string();
+            let before = c.before.clone().unwrap_or_default();
+            let diff = similar::TextDiff::from_lines(&before, &c.after);
+            ui.line(
+                diff.unified_diff()
+                    .header(&name, &name)
+                    .to_string()
+                    .trim_end(),
+            )?;
+        }
+        return Ok(());
+    }
+    for c in &changes {
+        write_with_backup(c)?;
+        ui.line(format!(
+            "{client_name}: {} {}",
+            if plan.install {
+                "updated"
+            } else {
+                "removed mem from"
+            },
+            c.path.display()
+        ))?;
+    }
+    if plan.install {
+        match plan.client {
+            Client::Codex => ui.note(
+                "Codex runs new hooks only once you trust them: start codex, open /hooks and choose Trust for mem's hooks",
+            ),
+            Client::Gemini if plan.project => ui.note(
+                "Gemini CLI runs a project's hooks only in a trusted folder: trust this folder when Gemini asks",
+            ),
+            _ => {}
+        }
+        ui.note("new sessions now start with this project's memories; restart running sessions to pick it up");
+    }
+    Ok(())
+}
+
+/// The repository's top directory (the cwd outside a repository).
+fn project_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_owned()
+}
+
+fn read(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// Keep the first backup (`<file>.mem-backup`), then replace the file
+/// atomically with the same permissions.
+fn write_with_backup(change: &Change) -> anyhow::Result<()> {
+    let path = &change.path;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    if let Some(before) = &change.before {
+        let backup = dir.join(format!("{file_name}.mem-backup"));
+        if !backup.exists() {
+            std::fs::copy(path, &backup).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot back up {} to {}: {e}",
+                    path.display(),
+                    backup.display()
+                )
+            })?;
+            debug_assert_eq!(std::fs::read_to_string(&backup).ok().as_ref(), Some(before));
+        }
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, change.after.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
+    if let Some(mode) = mode {
+        std::fs::set_permissions(tmp.path(), mode)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+/// `s` as one POSIX shell word.
+fn sh_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '/' | '.' | '_' | '-' | '+' | ':' | '@' | '%' | ',')
+        });
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
