@@ -18,6 +18,7 @@ mod init;
 mod key;
 mod list;
 mod log;
+mod mcp;
 mod output;
 mod reindex;
 mod save;
@@ -72,6 +73,7 @@ enum Command {
     Scope(scope::ScopeArgs),
     Key(key::KeyArgs),
     Hook(hook::HookArgs),
+    Mcp(mcp::McpArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateArgs),
 }
@@ -152,6 +154,7 @@ fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
         Command::Scope(a) => scope::run(ui, &ctx, a),
         Command::Key(a) => key::run(ui, &ctx, a),
         Command::Hook(a) => hook::run(ui, &ctx, a),
+        Command::Mcp(a) => mcp::run(ui, &ctx, a),
         Command::GenerateDocs(_) => unreachable!("handled above"),
     }
 }
