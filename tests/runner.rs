@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_agents;
 mod test_bad_input;
 mod test_cjk;
 mod test_concurrency;
