@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Serve mem to an agent over MCP (stdio)')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -415,13 +416,16 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;hook' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hook (installing twice changes nothing)')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hooks (installing twice changes nothing)')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove only what `install` added')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'What installed hooks call: read the client''s payload on stdin and answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mem;hook;install' {
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Which client''s hooks')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'The project''s settings (in the repository you are in) instead of the user''s')
+            [CompletionResult]::new('--mcp', '--mcp', [CompletionResultType]::ParameterName, 'Also register `mem mcp` as the client''s MCP server (install); uninstall always removes it')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a diff without writing it')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -429,14 +433,22 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         }
         'mem;hook;uninstall' {
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Which client''s hooks')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'The project''s settings (in the repository you are in) instead of the user''s')
+            [CompletionResult]::new('--mcp', '--mcp', [CompletionResultType]::ParameterName, 'Also register `mem mcp` as the client''s MCP server (install); uninstall always removes it')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a diff without writing it')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mem;hook;run' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mem;hook;help' {
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hook (installing twice changes nothing)')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hooks (installing twice changes nothing)')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove only what `install` added')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'What installed hooks call: read the client''s payload on stdin and answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -446,7 +458,15 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;hook;help;uninstall' {
             break
         }
+        'mem;hook;help;run' {
+            break
+        }
         'mem;hook;help;help' {
+            break
+        }
+        'mem;mcp' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mem;generate-docs' {
@@ -475,6 +495,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Install or remove the hooks that run mem for you')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Serve mem to an agent over MCP (stdio)')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Render man pages and completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -586,14 +607,21 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;hook' {
-            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hook (installing twice changes nothing)')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add mem''s hooks (installing twice changes nothing)')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove only what `install` added')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'What installed hooks call: read the client''s payload on stdin and answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`')
             break
         }
         'mem;help;hook;install' {
             break
         }
         'mem;help;hook;uninstall' {
+            break
+        }
+        'mem;help;hook;run' {
+            break
+        }
+        'mem;help;mcp' {
             break
         }
         'mem;help;generate-docs' {

@@ -61,6 +61,9 @@ _mem() {
             mem,log)
                 cmd="mem__subcmd__log"
                 ;;
+            mem,mcp)
+                cmd="mem__subcmd__mcp"
+                ;;
             mem,reindex)
                 cmd="mem__subcmd__reindex"
                 ;;
@@ -148,6 +151,9 @@ _mem() {
             mem__subcmd__help,log)
                 cmd="mem__subcmd__help__subcmd__log"
                 ;;
+            mem__subcmd__help,mcp)
+                cmd="mem__subcmd__help__subcmd__mcp"
+                ;;
             mem__subcmd__help,reindex)
                 cmd="mem__subcmd__help__subcmd__reindex"
                 ;;
@@ -177,6 +183,9 @@ _mem() {
                 ;;
             mem__subcmd__help__subcmd__hook,install)
                 cmd="mem__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            mem__subcmd__help__subcmd__hook,run)
+                cmd="mem__subcmd__help__subcmd__hook__subcmd__run"
                 ;;
             mem__subcmd__help__subcmd__hook,uninstall)
                 cmd="mem__subcmd__help__subcmd__hook__subcmd__uninstall"
@@ -217,6 +226,9 @@ _mem() {
             mem__subcmd__hook,install)
                 cmd="mem__subcmd__hook__subcmd__install"
                 ;;
+            mem__subcmd__hook,run)
+                cmd="mem__subcmd__hook__subcmd__run"
+                ;;
             mem__subcmd__hook,uninstall)
                 cmd="mem__subcmd__hook__subcmd__uninstall"
                 ;;
@@ -225,6 +237,9 @@ _mem() {
                 ;;
             mem__subcmd__hook__subcmd__help,install)
                 cmd="mem__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            mem__subcmd__hook__subcmd__help,run)
+                cmd="mem__subcmd__hook__subcmd__help__subcmd__run"
                 ;;
             mem__subcmd__hook__subcmd__help,uninstall)
                 cmd="mem__subcmd__hook__subcmd__help__subcmd__uninstall"
@@ -323,7 +338,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,7 +640,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook generate-docs help"
+            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -807,7 +822,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__hook)
-            opts="install uninstall"
+            opts="install uninstall run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +836,20 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__hook__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -933,6 +962,20 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__mcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1143,7 +1186,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__hook)
-            opts="-h --help install uninstall help"
+            opts="-h --help install uninstall run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1157,7 +1200,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__hook__subcmd__help)
-            opts="install uninstall help"
+            opts="install uninstall run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1198,6 +1241,20 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__hook__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__hook__subcmd__help__subcmd__uninstall)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1213,14 +1270,14 @@ _mem() {
             return 0
             ;;
         mem__subcmd__hook__subcmd__install)
-            opts="-h --client --dry-run --help"
+            opts="-h --client --project --mcp --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --client)
-                    COMPREPLY=($(compgen -W "git-pre-push" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude-code codex gemini git-pre-push" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1230,15 +1287,29 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__hook__subcmd__run)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__hook__subcmd__uninstall)
-            opts="-h --client --dry-run --help"
+            opts="-h --client --project --mcp --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --client)
-                    COMPREPLY=($(compgen -W "git-pre-push" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "claude-code codex gemini git-pre-push" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1455,6 +1526,20 @@ _mem() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__mcp)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

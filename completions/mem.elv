@@ -41,6 +41,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
             cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
+            cand mcp 'Serve mem to an agent over MCP (stdio)'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -356,32 +357,48 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;hook'= {
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand install 'Add mem''s hook (installing twice changes nothing)'
+            cand install 'Add mem''s hooks (installing twice changes nothing)'
             cand uninstall 'Remove only what `install` added'
+            cand run 'What installed hooks call: read the client''s payload on stdin and answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;hook;install'= {
             cand --client 'Which client''s hooks'
+            cand --project 'The project''s settings (in the repository you are in) instead of the user''s'
+            cand --mcp 'Also register `mem mcp` as the client''s MCP server (install); uninstall always removes it'
             cand --dry-run 'Print the change as a diff without writing it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mem;hook;uninstall'= {
             cand --client 'Which client''s hooks'
+            cand --project 'The project''s settings (in the repository you are in) instead of the user''s'
+            cand --mcp 'Also register `mem mcp` as the client''s MCP server (install); uninstall always removes it'
             cand --dry-run 'Print the change as a diff without writing it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mem;hook;run'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mem;hook;help'= {
-            cand install 'Add mem''s hook (installing twice changes nothing)'
+            cand install 'Add mem''s hooks (installing twice changes nothing)'
             cand uninstall 'Remove only what `install` added'
+            cand run 'What installed hooks call: read the client''s payload on stdin and answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;hook;help;install'= {
         }
         &'mem;hook;help;uninstall'= {
         }
+        &'mem;hook;help;run'= {
+        }
         &'mem;hook;help;help'= {
+        }
+        &'mem;mcp'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mem;generate-docs'= {
             cand --out 'Directory to write `man/` and `completions/` into'
@@ -408,6 +425,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
             cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
+            cand mcp 'Serve mem to an agent over MCP (stdio)'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -487,12 +505,17 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;key;show'= {
         }
         &'mem;help;hook'= {
-            cand install 'Add mem''s hook (installing twice changes nothing)'
+            cand install 'Add mem''s hooks (installing twice changes nothing)'
             cand uninstall 'Remove only what `install` added'
+            cand run 'What installed hooks call: read the client''s payload on stdin and answer on stdout. Never fails: errors go to `<data dir>/logs/hooks.log`'
         }
         &'mem;help;hook;install'= {
         }
         &'mem;help;hook;uninstall'= {
+        }
+        &'mem;help;hook;run'= {
+        }
+        &'mem;help;mcp'= {
         }
         &'mem;help;generate-docs'= {
         }

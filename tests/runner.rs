@@ -18,6 +18,7 @@ mod test_get_list_log;
 mod test_hook;
 mod test_index;
 mod test_init;
+mod test_mcp;
 mod test_save;
 mod test_search;
 mod test_ssh;
