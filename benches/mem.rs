@@ -352,6 +352,7 @@ fn bench_size(bin: &Path, n: usize) {
         .map(|id| b.run(&["get", id]).0)
         .collect();
     report("mem get", &mut samples);
+    bench_hooks(&b);
 
     let repo = b.home.path().join("scopes/local.git");
     gc(&repo);
@@ -503,6 +504,47 @@ fn bench_size(bin: &Path, n: usize) {
 
 /// The same corpus in the encrypted `user` scope: save and search against
 /// the plaintext `local` figures above, and a rekey of the whole scope.
+/// The agent hooks: session-start context injection and a tool event's
+/// spool append, as a client runs them (payload on stdin).
+fn bench_hooks(b: &Bench) {
+    let cwd = b.cwd.path().display().to_string();
+    let start = serde_json::json!({"session_id": "bench-session", "transcript_path": "/dev/null",
+        "cwd": cwd, "hook_event_name": "SessionStart", "source": "startup"});
+    let tool = serde_json::json!({"session_id": "bench-session", "transcript_path": "/dev/null",
+        "cwd": cwd, "hook_event_name": "PostToolUse", "tool_name": "Edit",
+        "tool_input": {"file_path": format!("{cwd}/src/lib.rs"), "old_string": "a", "new_string": "b"},
+        "tool_response": {"filePath": format!("{cwd}/src/lib.rs"), "success": true}, "tool_use_id": "toolu_1"});
+    let run = |event: &str, payload: &serde_json::Value| -> (Duration, Vec<u8>) {
+        let started = Instant::now();
+        let mut child = b
+            .cmd()
+            .args(["hook", "run", "claude-code", event])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("mem runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(payload.to_string().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (started.elapsed(), out.stdout)
+    };
+    let (_, first) = run("SessionStart", &start);
+    let answer: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let injected = answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .map_or(0, |c| c.chars().count());
+    assert!(injected > 0, "no context injected: {answer}");
+    let mut samples: Vec<Duration> = (0..40).map(|_| run("SessionStart", &start).0).collect();
+    report(&format!("hook SessionStart ({injected} ch)"), &mut samples);
+    let mut samples: Vec<Duration> = (0..60).map(|_| run("PostToolUse", &tool).0).collect();
+    report("hook PostToolUse (spool)", &mut samples);
+    let _ = std::fs::remove_dir_all(b.home.path().join("sessions"));
+}
+
 fn bench_encrypted(b: &Bench, jsonl: &Path) {
     println!("  -- encrypted user scope (age X25519, one recipient) --");
     let (t, _) = b.run(&[

@@ -34,6 +34,9 @@ _mem() {
             mem,export)
                 cmd="mem__subcmd__export"
                 ;;
+            mem,gc)
+                cmd="mem__subcmd__gc"
+                ;;
             mem,generate-docs)
                 cmd="mem__subcmd__generate__subcmd__docs"
                 ;;
@@ -123,6 +126,9 @@ _mem() {
                 ;;
             mem__subcmd__help,export)
                 cmd="mem__subcmd__help__subcmd__export"
+                ;;
+            mem__subcmd__help,gc)
+                cmd="mem__subcmd__help__subcmd__gc"
                 ;;
             mem__subcmd__help,generate-docs)
                 cmd="mem__subcmd__help__subcmd__generate__subcmd__docs"
@@ -338,7 +344,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -607,6 +613,24 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__gc)
+            opts="-h --idle-hours --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --idle-hours)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__generate__subcmd__docs)
             opts="-h --out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -640,7 +664,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
+            opts="init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,6 +790,20 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

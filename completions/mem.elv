@@ -31,6 +31,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
             cand delete 'Delete an observation by writing a tombstone (who, when, why)'
             cand reindex 'Rebuild the search index from every scope'
+            cand gc 'Repack every scope and clear out finished agent sessions'
             cand doctor 'Check the setup and say what needs doing'
             cand stats 'Count observations per scope, kind and project, and show disk use'
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
@@ -136,6 +137,12 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mem;reindex'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;gc'= {
+            cand --idle-hours 'Fold spools of sessions idle for this many hours'
             cand --json 'Print the result as JSON'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -415,6 +422,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
             cand delete 'Delete an observation by writing a tombstone (who, when, why)'
             cand reindex 'Rebuild the search index from every scope'
+            cand gc 'Repack every scope and clear out finished agent sessions'
             cand doctor 'Check the setup and say what needs doing'
             cand stats 'Count observations per scope, kind and project, and show disk use'
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
@@ -446,6 +454,8 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;delete'= {
         }
         &'mem;help;reindex'= {
+        }
+        &'mem;help;gc'= {
         }
         &'mem;help;doctor'= {
         }

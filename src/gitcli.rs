@@ -124,3 +124,50 @@ fn push(
         stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
     })
 }
+
+/// A repository's objects, from `git count-objects -v` (git-count-objects(1)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ObjectCounts {
+    /// Loose objects.
+    pub loose: u64,
+    /// Objects in packs.
+    pub packed: u64,
+    /// Bytes on disk: loose objects, packs and garbage.
+    pub bytes: u64,
+}
+
+/// Count the objects of the bare repository `git_dir`.
+///
+/// # Errors
+/// As [`run`].
+pub fn count_objects(git_dir: &std::path::Path) -> Result<ObjectCounts, GitCliError> {
+    let dir = git_dir.to_string_lossy();
+    let out = run(&["--git-dir", &dir, "count-objects", "-v"])?;
+    let mut counts = ObjectCounts::default();
+    for line in out.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let n: u64 = value.trim().parse().unwrap_or(0);
+        match key {
+            "count" => counts.loose = n,
+            "in-pack" => counts.packed = n,
+            // Sizes are in KiB.
+            "size" | "size-pack" | "size-garbage" => counts.bytes += n * 1024,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// Repack the bare repository `git_dir` with `git gc --quiet` (gix 0.90
+/// cannot). Git's default grace period for unreachable objects (two weeks)
+/// is kept, so objects a concurrent save has written but not yet committed
+/// are never pruned.
+///
+/// # Errors
+/// As [`run`].
+pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
+    let dir = git_dir.to_string_lossy();
+    run(&["--git-dir", &dir, "gc", "--quiet"]).map(|_| ())
+}

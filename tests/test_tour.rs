@@ -29,4 +29,9 @@ fn the_tour_runs() {
     assert!(stdout.contains("[deleted]"), "{stdout}");
     assert!(stdout.contains("no problems found"), "{stdout}");
     assert!(stdout.contains(".age"), "{stdout}");
+    assert!(stdout.contains("additionalContext"), "{stdout}");
+    assert!(
+        stdout.contains("Session: Write a note that the staging API"),
+        "{stdout}"
+    );
 }

@@ -102,13 +102,15 @@ pub fn handle(
             text: None,
             tool: payload.tool_name.clone(),
             files: payload.touched_files(),
+            cwd: None,
         }),
         Event::TurnEnd => payload
             .reply()
             .map(|r| Entry::text(now, EntryKind::Reply, r)),
         Event::SessionStart | Event::SessionEnd => None,
     };
-    if let Some(entry) = entry {
+    if let Some(mut entry) = entry {
+        entry.cwd = Some(cwd.to_string_lossy().into_owned());
         spool::append(&spool_path, &entry).map_err(|source| HookError::Spool {
             path: spool_path.clone(),
             source,
@@ -169,4 +171,85 @@ fn notices(mem: &mut Mem) -> Vec<String> {
             Notice::Note(_) => None,
         })
         .collect()
+}
+
+/// What [`fold_idle_spools`] did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SpoolGc {
+    /// Session observations saved from spools whose session never said it ended.
+    pub sessions_saved: usize,
+    /// Spool files removed.
+    pub spools_removed: usize,
+    /// One sentence per spool that could not be folded (it is kept).
+    pub failed: Vec<String>,
+}
+
+/// Fold every spool untouched for `idle` into its `session` observation
+/// and remove it: sessions that crashed, were killed, or whose client never
+/// sent a session end. Spools of running sessions are left alone.
+///
+/// # Errors
+/// The I/O error when the spool directory cannot be read.
+pub fn fold_idle_spools(paths: &Paths, idle: std::time::Duration) -> std::io::Result<SpoolGc> {
+    let mut report = SpoolGc::default();
+    let dir = spool::dir(paths.data_dir());
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(report),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(stem) = name.strip_suffix(".jsonl") else {
+            continue;
+        };
+        let Some((client, session)) = Client::ALL.into_iter().find_map(|c| {
+            stem.strip_prefix(c.name())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .map(|s| (c, s.to_owned()))
+        }) else {
+            continue;
+        };
+        let age = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .unwrap_or_default();
+        if age < idle {
+            continue;
+        }
+        let folded = (|| -> Result<bool, HookError> {
+            let entries = spool::read(&path).map_err(|source| HookError::Spool {
+                path: path.clone(),
+                source,
+            })?;
+            let Some(draft) = spool::fold(&entries, client, &session) else {
+                return Ok(false);
+            };
+            let cwd = entries
+                .iter()
+                .rev()
+                .find_map(|e| e.cwd.clone())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| paths.data_dir().to_owned());
+            let mut mem = Mem::open(paths.clone(), &cwd, &Flags::default())?;
+            if !mem.is_initialised() {
+                return Ok(false);
+            }
+            mem.save(draft)?;
+            Ok(true)
+        })();
+        match folded {
+            Ok(saved) => {
+                std::fs::remove_file(&path)?;
+                report.spools_removed += 1;
+                report.sessions_saved += usize::from(saved);
+            }
+            Err(e) => report.failed.push(format!("{}: {e}", path.display())),
+        }
+    }
+    Ok(report)
 }

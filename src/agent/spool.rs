@@ -48,6 +48,10 @@ pub struct Entry {
     /// Files the tool named.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// The session's working directory (for folding a spool whose session
+    /// never said it ended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
 }
 
 impl Entry {
@@ -59,6 +63,7 @@ impl Entry {
             text: Some(clean(raw, MAX_ENTRY_CHARS)),
             tool: None,
             files: Vec::new(),
+            cwd: None,
         }
     }
 }
@@ -265,6 +270,7 @@ mod tests {
             text: None,
             tool: Some("Edit".into()),
             files: vec!["src/a.rs".into()],
+            cwd: None,
         };
         append(&p, &tool).unwrap();
         append(&p, &tool).unwrap();

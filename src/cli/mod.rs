@@ -10,6 +10,7 @@ mod edit;
 mod editor;
 mod export;
 mod filter;
+mod gc;
 mod generate;
 mod get;
 mod hook;
@@ -63,6 +64,7 @@ enum Command {
     Edit(edit::EditArgs),
     Delete(delete::DeleteArgs),
     Reindex(reindex::ReindexArgs),
+    Gc(gc::GcArgs),
     Doctor(doctor::DoctorArgs),
     Stats(stats::StatsArgs),
     Export(export::ExportArgs),
@@ -144,6 +146,7 @@ fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
         Command::Edit(a) => edit::run(ui, &ctx, a),
         Command::Delete(a) => delete::run(ui, &ctx, a),
         Command::Reindex(a) => reindex::run(ui, &ctx, a),
+        Command::Gc(a) => gc::run(ui, &ctx, a),
         Command::Doctor(a) => doctor::run(ui, &ctx, a),
         Command::Stats(a) => stats::run(ui, &ctx, a),
         Command::Export(a) => export::run(ui, &ctx, a),

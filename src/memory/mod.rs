@@ -11,12 +11,14 @@ use std::path::Path;
 mod conflicts;
 mod context;
 mod encryption;
+mod gc;
 mod scopes;
 mod write;
 
 pub use conflicts::Resolve;
 pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
 pub use encryption::{KeyInfo, RekeyOutcome};
+pub use gc::ScopeGc;
 pub use scopes::{ScopeInfo, SyncResult};
 
 pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};
@@ -91,6 +93,9 @@ pub enum MemError {
     /// Identity, recipient or encryption failure.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// The `git` command failed (gc).
+    #[error(transparent)]
+    Git(#[from] crate::gitcli::GitCliError),
 }
 
 /// A message for the person running the command.

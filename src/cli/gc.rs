@@ -1,0 +1,71 @@
+//! `mem gc`.
+
+use clap::Args;
+use kioku_mesh::agent::run::fold_idle_spools;
+use kioku_mesh::config::Flags;
+
+use super::{Ctx, Ui};
+
+/// Repack every scope and clear out finished agent sessions.
+///
+/// Each scope's repository is repacked with `git gc` (loose objects into a
+/// pack; nothing reachable is dropped, and unreachable objects younger than
+/// git's two-week grace period are kept, so a save running at the same time
+/// loses nothing). Session spools untouched for --idle-hours (sessions that
+/// crashed, or whose client never said they ended) are saved as their
+/// `session` observation and removed.
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Fold spools of sessions idle for this many hours.
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    idle_hours: u64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
+    let mut mem = ctx.mem(ui, &Flags::default())?;
+    let spools = fold_idle_spools(
+        mem.paths(),
+        std::time::Duration::from_secs(args.idle_hours.saturating_mul(3600)),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot read the session spools: {e}"))?;
+    for failed in &spools.failed {
+        ui.warn(&format!(
+            "kept a session spool that could not be saved: {failed}"
+        ));
+    }
+    let scopes = mem.gc_scopes()?;
+    super::flush_notices(ui, &mut mem);
+    if args.json {
+        return ui.json(&serde_json::json!({"scopes": scopes, "sessions": spools}));
+    }
+    for s in &scopes {
+        ui.line(format!(
+            "{:<16} objects {} loose + {} packed -> {} loose + {} packed, {:.1} MiB -> {:.1} MiB",
+            s.scope,
+            s.before.loose,
+            s.before.packed,
+            s.after.loose,
+            s.after.packed,
+            mib(s.before.bytes),
+            mib(s.after.bytes),
+        ))?;
+    }
+    let freed: i64 = scopes
+        .iter()
+        .map(|s| s.before.bytes as i64 - s.after.bytes as i64)
+        .sum();
+    ui.line(format!(
+        "freed {:.1} MiB; {} idle session(s) saved, {} spool(s) removed",
+        freed.max(0) as f64 / 1_048_576.0,
+        spools.sessions_saved,
+        spools.spools_removed
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! `mem gc`: repacking a scope with many loose objects loses nothing, and
+//! idle session spools become session observations.
+
+use crate::common::{git, TestEnv};
+
+fn count_objects(repo: &std::path::Path) -> (u64, u64) {
+    let out = git(repo, &["count-objects", "-v"]);
+    let get = |k: &str| -> u64 {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}: ")))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    (get("count"), get("in-pack"))
+}
+
+#[test]
+fn gc_packs_ten_thousand_loose_objects_and_loses_nothing() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let jsonl = env.cwd.path().join("many.jsonl");
+    let lines: Vec<String> = (0..10_000)
+        .map(|i| serde_json::json!({"title": format!("note {i}"), "body": format!("observation number {i} about cache shard {}", i * 7919 % 10_007)}).to_string())
+        .collect();
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+    env.ok(&[
+        "import",
+        "--from",
+        "jsonl",
+        jsonl.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    let repo = env.scope_repo("local");
+    let (loose, _) = count_objects(&repo);
+    assert!(loose >= 10_000, "{loose} loose objects");
+    let head = git(&repo, &["rev-parse", "main"]);
+    let before = env.ids(&["list", "--scope", "local", "--limit", "20000"]);
+    assert_eq!(before.len(), 10_000);
+
+    let report = env.json(&["gc", "--json"]);
+    let local = report["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scope"] == "local")
+        .unwrap();
+    assert_eq!(local["before"]["loose"].as_u64().unwrap(), loose);
+    assert!(local["after"]["loose"].as_u64().unwrap() < 100, "{local}");
+    assert!(
+        local["after"]["bytes"].as_u64().unwrap() < local["before"]["bytes"].as_u64().unwrap(),
+        "{local}"
+    );
+
+    let (loose_after, packed) = count_objects(&repo);
+    assert!(
+        loose_after < loose && packed >= 10_000,
+        "{loose_after} loose, {packed} packed"
+    );
+    assert_eq!(git(&repo, &["rev-parse", "main"]), head);
+    git(&repo, &["fsck", "--strict", "--no-dangling"]);
+    env.ok(&["reindex"]);
+    let after = env.ids(&["list", "--scope", "local", "--limit", "20000"]);
+    assert_eq!(after, before);
+    let human = env.ok(&["gc"]);
+    assert!(
+        human.contains("freed") && human.contains("local"),
+        "{human}"
+    );
+}
+
+#[test]
+fn gc_saves_idle_session_spools_and_leaves_running_ones() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let tool = |session: &str, file: &str| {
+        let payload = serde_json::json!({"session_id": session, "cwd": env.cwd.path(), "hook_event_name": "PostToolUse",
+            "tool_name": "Edit", "tool_input": {"file_path": env.cwd.path().join(file)}});
+        env.mem()
+            .args(["hook", "run", "claude-code", "PostToolUse"])
+            .write_stdin(payload.to_string())
+            .assert()
+            .success();
+    };
+    tool("crashed-1", "src/a.rs");
+    tool("running-2", "src/b.rs");
+    let sessions = env.home.path().join("sessions");
+    // The crashed session's spool was last touched two days ago.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    std::fs::File::options()
+        .append(true)
+        .open(sessions.join("claude-code-crashed-1.jsonl"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let report = env.json(&["gc", "--json"]);
+    assert_eq!(report["sessions"]["sessions_saved"], 1, "{report}");
+    assert_eq!(report["sessions"]["spools_removed"], 1, "{report}");
+    assert!(!sessions.join("claude-code-crashed-1.jsonl").exists());
+    assert!(sessions.join("claude-code-running-2.jsonl").exists());
+    let rows = env.json(&["list", "--kind", "session", "--json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let full = env.json(&["get", rows[0]["id"].as_str().unwrap(), "--json"]);
+    assert_eq!(full["files"], serde_json::json!(["src/a.rs"]));
+    assert_eq!(full["session"], "crashed-1");
+}
