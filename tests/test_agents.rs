@@ -663,3 +663,35 @@ fn mcp_registration_is_merged_kept_idempotent_and_removed() {
         theirs
     );
 }
+
+#[test]
+fn doctor_reports_hooks_per_client_and_flags_incomplete_ones() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["hook", "install", "--client", "gemini"]);
+    let v = env.json(&["doctor", "--json"]);
+    let agents = v["agents"].as_array().unwrap();
+    let state =
+        |name: &str| agents.iter().find(|a| a["client"] == name).unwrap()["installed"].clone();
+    assert_eq!(state("gemini"), true, "{v}");
+    assert_eq!(state("claude-code"), false, "{v}");
+    // A hand edit drops one of mem's events: doctor says which and how to fix it.
+    let path = env.home.path().join(".gemini/settings.json");
+    let mut settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    settings["hooks"]
+        .as_object_mut()
+        .unwrap()
+        .remove("AfterTool");
+    std::fs::write(&path, settings.to_string()).unwrap();
+    let out = env.output(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("lack AfterTool")
+            && stdout.contains("fix: mem hook install --client gemini"),
+        "{stdout}"
+    );
+    env.ok(&["hook", "install", "--client", "gemini"]);
+    env.ok(&["doctor"]);
+}

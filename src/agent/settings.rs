@@ -216,6 +216,57 @@ pub fn is_mem_command(command: &str) -> bool {
         && args.next().is_none()
 }
 
+impl Settings {
+    /// `mem`'s hook handlers in these settings: `(event, command)` pairs.
+    pub fn mem_hooks(&self) -> Vec<(String, String)> {
+        let Some(Value::Object(hooks)) = self.root.get("hooks") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (event, groups) in hooks {
+            for group in groups.as_array().into_iter().flatten() {
+                for handler in group
+                    .get("hooks")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(cmd) = handler.get("command").and_then(Value::as_str) {
+                        if is_mem_command(cmd) {
+                            out.push((event.clone(), cmd.to_owned()));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The program a `mem` hook command runs: the last shell word before
+/// ` hook run ` (single quotes as [`is_mem_command`]'s writer uses them).
+pub fn hook_program(command: &str) -> Option<String> {
+    let (head, _) = command.rsplit_once(" hook run ")?;
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in head.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words.pop()
+}
+
 /// Whether `program` (a path or a name) is a `mem` executable.
 pub fn is_mem_program(program: &str) -> bool {
     std::path::Path::new(program.trim())
@@ -317,6 +368,18 @@ mod tests {
         assert_eq!(again.render(), once);
         assert!(again.uninstall_hooks());
         assert_eq!(again.render(), USER);
+    }
+
+    #[test]
+    fn finds_the_program_of_a_hook_command() {
+        assert_eq!(
+            hook_program("MEM_HOME='/a b' '/opt/my bin/mem' hook run codex Stop").as_deref(),
+            Some("/opt/my bin/mem")
+        );
+        assert_eq!(
+            hook_program("mem hook run gemini AfterTool").as_deref(),
+            Some("mem")
+        );
     }
 
     #[test]

@@ -56,10 +56,19 @@ struct Problem {
 }
 
 #[derive(Serialize)]
+struct AgentReport {
+    client: &'static str,
+    settings_file: String,
+    installed: bool,
+    missing_events: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
 struct Report {
     settings: Vec<Setting>,
     identity: IdentityReport,
     git: Option<String>,
+    agents: Vec<AgentReport>,
     scopes: Vec<ScopeReport>,
     index: IndexReport,
     broken_files: Vec<kioku_mesh::index::BrokenFile>,
@@ -299,10 +308,12 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             });
         }
     }
+    let agents = agent_hooks(&mut problems);
     let report = Report {
         settings,
         identity,
         git,
+        agents,
         scopes,
         index: IndexReport {
             path: index_path.display().to_string(),
@@ -325,6 +336,65 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The user-level hooks of each agent: installed, complete, and running a
+/// `mem` that still exists.
+fn agent_hooks(problems: &mut Vec<Problem>) -> Vec<AgentReport> {
+    use kioku_mesh::agent::settings::{hook_program, Settings};
+    use kioku_mesh::agent::Client;
+    let Some(home) = dirs::home_dir() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for client in Client::ALL {
+        let path = client.hooks_file(&home, None);
+        let text = std::fs::read_to_string(&path).ok();
+        let hooks = Settings::parse(text.as_deref())
+            .map(|s| s.mem_hooks())
+            .unwrap_or_default();
+        let missing: Vec<&'static str> = client
+            .events()
+            .iter()
+            .map(|(e, _, _)| *e)
+            .filter(|e| !hooks.iter().any(|(h, _)| h == e))
+            .collect();
+        let installed = !hooks.is_empty();
+        let fix = format!("mem hook install --client {}", client.name());
+        if installed && !missing.is_empty() {
+            problems.push(Problem {
+                problem: format!(
+                    "{}'s hooks in {} lack {}",
+                    client.name(),
+                    path.display(),
+                    missing.join(", ")
+                ),
+                fix: fix.clone(),
+            });
+        }
+        let gone: Vec<String> = hooks
+            .iter()
+            .filter_map(|(_, cmd)| hook_program(cmd))
+            .filter(|p| p.contains('/') && !std::path::Path::new(p).exists())
+            .collect();
+        if let Some(p) = gone.first() {
+            problems.push(Problem {
+                problem: format!(
+                    "{}'s hooks in {} run {p}, which no longer exists",
+                    client.name(),
+                    path.display()
+                ),
+                fix,
+            });
+        }
+        out.push(AgentReport {
+            client: client.name(),
+            settings_file: path.display().to_string(),
+            installed,
+            missing_events: if installed { missing } else { Vec::new() },
+        });
+    }
+    out
 }
 
 fn file_mode(path: &std::path::Path) -> Option<String> {
@@ -361,6 +431,20 @@ fn print_human(ui: &mut Ui, r: &Report) -> anyhow::Result<()> {
         }
     ))?;
     ui.line(format!("git: {}", r.git.as_deref().unwrap_or("missing")))?;
+    let installed: Vec<&str> = r
+        .agents
+        .iter()
+        .filter(|a| a.installed)
+        .map(|a| a.client)
+        .collect();
+    ui.line(format!(
+        "agent hooks: {}",
+        if installed.is_empty() {
+            "none (mem hook install --client claude-code|codex|gemini)".to_owned()
+        } else {
+            installed.join(", ")
+        }
+    ))?;
     ui.line("scopes:")?;
     for s in &r.scopes {
         ui.line(format!(
