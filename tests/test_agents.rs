@@ -283,7 +283,12 @@ fn project_install_writes_the_repositorys_settings() {
             String::from_utf8_lossy(&out.stderr)
         );
         let text = std::fs::read_to_string(root.join(file)).unwrap();
-        assert!(text.contains(&format!("hook run {client} ")), "{text}");
+        // Shared through the repository: `mem` on PATH, no MEM_HOME of this machine.
+        assert!(
+            text.contains(&format!("\"mem hook run {client} ")),
+            "{text}"
+        );
+        assert!(!text.contains("MEM_HOME"), "{text}");
         assert!(
             !env.home.path().join(file).exists(),
             "user-level settings untouched"

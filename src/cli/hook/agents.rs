@@ -35,7 +35,16 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
     };
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the mem executable: {e}"))?;
-    let mem_home = std::env::var("MEM_HOME").ok().filter(|h| !h.is_empty());
+    // A project's settings are shared through its repository: they name
+    // `mem` on PATH and no home of this machine's.
+    let mem_home = std::env::var("MEM_HOME")
+        .ok()
+        .filter(|h| !h.is_empty() && !plan.project);
+    let program = if plan.project {
+        "mem".to_owned()
+    } else {
+        sh_quote(&exe.display().to_string())
+    };
     let hooks_path = plan.client.hooks_file(&home, root.as_deref());
     let mcp_path = plan.client.mcp_file(&home, root.as_deref());
 
@@ -49,10 +58,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
         if let Some(h) = &mem_home {
             cmd.push_str(&format!("MEM_HOME={} ", sh_quote(h)));
         }
-        cmd.push_str(&format!(
-            "{} hook run {client_name} {event}",
-            sh_quote(&exe.display().to_string())
-        ));
+        cmd.push_str(&format!("{program} hook run {client_name} {event}"));
         cmd
     };
     let hooks_changed = if plan.install {
@@ -67,7 +73,11 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
         .map(|h| ("MEM_HOME".to_string(), h.clone()))
         .collect();
     let args = vec!["mcp".to_string()];
-    let exe_text = exe.display().to_string();
+    let exe_text = if plan.project {
+        "mem".to_owned()
+    } else {
+        exe.display().to_string()
+    };
     let mut mcp_changed = false;
     if plan.mcp && mcp_path == hooks_path {
         mcp_changed = if plan.install {
