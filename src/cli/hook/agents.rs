@@ -143,15 +143,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
     }
     if plan.dry_run {
         for c in &changes {
-            let name = c.path.display().to_string();
-            let before = c.before.clone().unwrap_or_default();
-            let diff = similar::TextDiff::from_lines(&before, &c.after);
-            ui.line(
-                diff.unified_diff()
-                    .header(&name, &name)
-                    .to_string()
-                    .trim_end(),
-            )?;
+            super::print_diff(ui, &c.path, c.before.as_deref().unwrap_or(""), &c.after)?;
         }
         return Ok(());
     }

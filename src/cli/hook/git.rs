@@ -34,17 +34,8 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, install: bool, dry_run: bool) -> anyhow::Resu
         })?;
         return Ok(());
     };
-    let before = current.clone().unwrap_or_default();
     if dry_run {
-        let diff = similar::TextDiff::from_lines(&before, &next);
-        let name = path.display().to_string();
-        ui.line(
-            diff.unified_diff()
-                .header(&name, &name)
-                .to_string()
-                .trim_end(),
-        )?;
-        return Ok(());
+        return super::print_diff(ui, &path, current.as_deref().unwrap_or(""), &next);
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;

@@ -81,6 +81,24 @@ impl HookArgs {
     }
 }
 
+/// What `--dry-run` prints: the unified diff of one file's change.
+fn print_diff(
+    ui: &mut Ui,
+    path: &std::path::Path,
+    before: &str,
+    after: &str,
+) -> anyhow::Result<()> {
+    let name = path.display().to_string();
+    let diff = similar::TextDiff::from_lines(before, after);
+    ui.line(
+        diff.unified_diff()
+            .header(&name, &name)
+            .to_string()
+            .trim_end(),
+    )?;
+    Ok(())
+}
+
 /// `mem hook run`: answer the client, whatever happens.
 pub fn run_fail_open(ui: &mut Ui, args: HookArgs) -> anyhow::Result<()> {
     let HookCommand::Run(r) = args.command else {
