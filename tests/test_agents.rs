@@ -468,6 +468,30 @@ fn a_codex_session_folded_at_every_turn_stays_one_observation() {
 }
 
 #[test]
+fn gemini_prompts_lose_the_context_gemini_prepended() {
+    // Gemini CLI -p puts the session-start context in front of the prompt
+    // (seen with the real client): the session records what the user typed.
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let dir = project(&env);
+    let p = |e: &str| payload("gemini", "/tmp/gproj", e, &dir);
+    let wrapped = String::from_utf8(p("BeforeAgent")).unwrap().replace(
+        "\"prompt\":\"Write a note",
+        "\"prompt\":\"<hook_context># Memories from mem\\n- old note\\n</hook_context>\\n\\nWrite a note",
+    );
+    assert!(wrapped.contains("<hook_context>"), "{wrapped}");
+    hook(&env, "gemini", "BeforeAgent", wrapped.as_bytes(), &[]);
+    hook(&env, "gemini", "SessionEnd", &p("SessionEnd"), &[]);
+    let rows = session_rows(&env, &dir);
+    assert_eq!(
+        rows[0]["title"],
+        "Session: Write a note that the staging API uses port 8443"
+    );
+    let body = env.json(&["get", rows[0]["id"].as_str().unwrap(), "--json"])["body"].clone();
+    assert!(!body.as_str().unwrap().contains("old note"), "{body}");
+}
+
+#[test]
 fn session_text_is_private_stripped_and_secrets_redacted() {
     let env = TestEnv::new();
     env.ok(&["init", "--encrypt"]);

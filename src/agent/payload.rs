@@ -49,6 +49,20 @@ impl Payload {
         serde_json::from_slice(input)
     }
 
+    /// The user's prompt as they typed it. Gemini CLI in non-interactive
+    /// mode prepends the session-start context to the prompt inside
+    /// `<hook_context>…</hook_context>`; that part is `mem`'s own output and
+    /// is removed (seen with Gemini CLI 0.61).
+    pub fn user_prompt(&self) -> Option<String> {
+        static HOOK_CONTEXT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let re = HOOK_CONTEXT.get_or_init(|| {
+            regex::Regex::new(r"(?s)<hook_context>.*?</hook_context>\s*").expect("valid regex")
+        });
+        let prompt = self.prompt.as_deref()?;
+        let text = re.replace_all(prompt, "");
+        (!text.trim().is_empty()).then(|| text.into_owned())
+    }
+
     /// The agent's last message, whichever client sent it.
     pub fn reply(&self) -> Option<&str> {
         self.last_assistant_message
@@ -149,6 +163,11 @@ mod tests {
         assert_eq!(gemini.touched_files(), ["/etc/hosts"]);
         assert_eq!(gemini.reply(), Some("done"));
         assert!(Payload::parse(b"  ").unwrap().session_id.is_none());
+        let wrapped = Payload::parse(
+            br#"{"prompt":"<hook_context># Memories\n- a\n</hook_context>\n\nFix the build"}"#,
+        )
+        .unwrap();
+        assert_eq!(wrapped.user_prompt().as_deref(), Some("Fix the build"));
         assert!(Payload::parse(b"[1]").is_err());
     }
 }

@@ -93,9 +93,8 @@ pub fn handle(
     let now = time::now().as_second();
     let entry = match event {
         Event::Prompt => payload
-            .prompt
-            .as_deref()
-            .map(|p| Entry::text(now, EntryKind::Prompt, p)),
+            .user_prompt()
+            .map(|p| Entry::text(now, EntryKind::Prompt, &p)),
         Event::Tool => Some(Entry {
             at: now,
             kind: EntryKind::Tool,
