@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod gitcli;
 pub mod hooks;
+pub mod importers;
 pub mod index;
 pub mod jsonl;
 pub mod memory;

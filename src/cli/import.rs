@@ -8,6 +8,8 @@ use clap::{Args, ValueEnum};
 use kioku_mesh::config::Flags;
 use kioku_mesh::jsonl::{parse_record, Defaults};
 use kioku_mesh::memory::BatchOutcome;
+use kioku_mesh::store::Observation;
+use kioku_mesh::Mem;
 
 use super::{flush_notices, Ctx, Ui, UsageError};
 
@@ -28,7 +30,7 @@ pub struct ImportArgs {
     /// Source format.
     #[arg(long = "from", value_enum)]
     from: Source,
-    /// File to read ('-' for standard input).
+    /// File to read ('-' for standard input), or the other tool's store.
     path: PathBuf,
     /// Scope to import into (default: each record's scope, else default_scope).
     #[arg(long, short = 's')]
@@ -41,14 +43,25 @@ pub struct ImportArgs {
     json: bool,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum Source {
     /// JSON lines, as written by `mem export --format jsonl`.
     Jsonl,
+    /// A kioku-mesh store (--mode local): its raw.db, or the directory holding local/raw.db.
+    KiokuMesh,
 }
 
-pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
-    let Source::Jsonl = args.from;
+/// Observations read from a source, each with the scope it asks for and a
+/// label for messages (`file line N`, `kioku-mesh id`).
+struct Read {
+    records: Vec<(Observation, Option<String>, String)>,
+    /// Ids to delete after importing (the source's tombstones), with reasons.
+    tombstones: Vec<(String, Option<String>)>,
+    /// One sentence per record that could not be used.
+    failed: Vec<String>,
+}
+
+fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
     let reader: Box<dyn BufRead> = if args.path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -57,16 +70,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", args.path.display())))?,
         ))
     };
-    let mut mem = ctx.mem(ui, &Flags::default())?;
-    mem.ensure_initialised()?;
-    let defaults = Defaults {
-        created: kioku_mesh::time::now(),
-        author: Some(mem.config().user_id.value.clone()),
-        device: Some(mem.config().device.value.clone()),
-    };
-    let forced = args.scope.as_deref().map(|s| mem.scope(s)).transpose()?;
-    let default_scope = mem.scope(&mem.config().default_scope.value.clone())?;
-    let mut by_scope: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    let mut records = Vec::new();
     for (n, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| {
             anyhow::anyhow!(
@@ -78,13 +82,80 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
         if line.trim().is_empty() {
             continue;
         }
-        let (mut obs, scope) = parse_record(&line, &defaults).map_err(|e| {
+        let (obs, scope) = parse_record(&line, defaults).map_err(|e| {
             UsageError(format!(
                 "{} line {}: {e}; nothing was imported",
                 args.path.display(),
                 n + 1
             ))
         })?;
+        records.push((
+            obs,
+            scope,
+            format!("{} line {}", args.path.display(), n + 1),
+        ));
+    }
+    Ok(Read {
+        records,
+        tombstones: Vec::new(),
+        failed: Vec::new(),
+    })
+}
+
+fn read_kioku_mesh(mem: &Mem, args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
+    let store = kioku_mesh::importers::kioku_mesh::read(
+        &args.path,
+        defaults.created,
+        defaults.author.clone(),
+        defaults.device.clone(),
+    )
+    .map_err(|e| UsageError(e.to_string()))?;
+    let teams: Vec<String> = mem
+        .scopes()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|s| s.starts_with("team/"))
+        .collect();
+    let records = store
+        .records
+        .into_iter()
+        .map(|r| {
+            // user: this user's machines; team: the team scope when there is
+            // one; mesh and unset: the default scope.
+            let scope = match r.visibility.as_str() {
+                "user" => Some("user".to_owned()),
+                "team" if teams.len() == 1 => Some(teams[0].clone()),
+                _ => None,
+            };
+            (r.obs, scope, format!("kioku-mesh {}", r.kioku_id))
+        })
+        .collect();
+    Ok(Read {
+        records,
+        tombstones: store.tombstones,
+        failed: store.failed,
+    })
+}
+
+pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
+    let mut mem = ctx.mem(ui, &Flags::default())?;
+    mem.ensure_initialised()?;
+    let defaults = Defaults {
+        created: kioku_mesh::time::now(),
+        author: Some(mem.config().user_id.value.clone()),
+        device: Some(mem.config().device.value.clone()),
+    };
+    let read = match args.from {
+        Source::Jsonl => read_jsonl(&args, &defaults)?,
+        Source::KiokuMesh => read_kioku_mesh(&mem, &args, &defaults)?,
+    };
+    for f in &read.failed {
+        ui.warn(&format!("not imported: {f}"));
+    }
+    let forced = args.scope.as_deref().map(|s| mem.scope(s)).transpose()?;
+    let default_scope = mem.scope(&mem.config().default_scope.value.clone())?;
+    let mut by_scope: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for (mut obs, scope, label) in read.records {
         obs.body = kioku_mesh::text::strip_private(&obs.body);
         let target = match (&forced, scope) {
             (Some(f), _) => f.clone(),
@@ -95,17 +166,13 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
             if let Some(m) = kioku_mesh::text::find_secrets(&obs.body).first() {
                 if !mem.scope_meta(&target)?.encrypted {
                     return Err(UsageError(format!(
-                        "{} line {}: the text looks like it contains a secret ({}); scope '{target}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets",
-                        args.path.display(),
-                        n + 1,
+                        "{label}: the text looks like it contains a secret ({}); scope '{target}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets",
                         m.kind
                     ))
                     .into());
                 }
                 ui.warn(&format!(
-                    "{} line {}: the text looks like it contains a secret ({}); it is imported encrypted into scope '{target}', readable by every recipient of the scope",
-                    args.path.display(),
-                    n + 1,
+                    "{label}: the text looks like it contains a secret ({}); it is imported encrypted into scope '{target}', readable by every recipient of the scope",
                     m.kind
                 ));
             }
@@ -128,18 +195,36 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
         sum.commits += out.commits;
     }
     bar.finish_and_clear();
+    let mut deleted = 0;
+    for (id, reason) in read.tombstones {
+        let out = mem.delete(&id, None, reason)?;
+        deleted += usize::from(!out.deleted_in.is_empty());
+    }
     flush_notices(ui, &mut mem);
     if args.json {
         return ui.json(&serde_json::json!({
             "imported": sum.imported,
             "duplicates": sum.duplicates,
-            "failed": 0,
+            "failed": read.failed.len(),
+            "deleted": deleted,
             "commits": sum.commits,
         }));
     }
     ui.line(format!(
-        "imported {} observations ({} already present) in {} commits",
-        sum.imported, sum.duplicates, sum.commits
+        "imported {} observations ({} already present{}{}) in {} commits",
+        sum.imported,
+        sum.duplicates,
+        if read.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", read.failed.len())
+        },
+        if deleted == 0 {
+            String::new()
+        } else {
+            format!(", {deleted} deleted as in the source")
+        },
+        sum.commits
     ))?;
     Ok(())
 }
