@@ -1365,7 +1365,7 @@ _mem() {
             fi
             case "${prev}" in
                 --from)
-                    COMPREPLY=($(compgen -W "jsonl kioku-mesh" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "jsonl kioku-mesh claude-mem" -- "${cur}"))
                     return 0
                     ;;
                 --scope)

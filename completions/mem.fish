@@ -117,7 +117,8 @@ complete -c mem -n "__fish_mem_using_subcommand export" -s o -l output -d 'File 
 complete -c mem -n "__fish_mem_using_subcommand export" -s s -l scope -d 'Only this scope (repeatable)' -r
 complete -c mem -n "__fish_mem_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand import" -l from -d 'Source format' -r -f -a "jsonl\t'JSON lines, as written by `mem export --format jsonl`'
-kioku-mesh\t'A kioku-mesh store (--mode local): its raw.db, or the directory holding local/raw.db'"
+kioku-mesh\t'A kioku-mesh store (--mode local): its raw.db, or the directory holding local/raw.db'
+claude-mem\t'claude-mem\'s database: claude-mem.db, or the directory holding it (~/.claude-mem)'"
 complete -c mem -n "__fish_mem_using_subcommand import" -s s -l scope -d 'Scope to import into (default: each record\'s scope, else default_scope)' -r
 complete -c mem -n "__fish_mem_using_subcommand import" -l allow-secrets -d 'Import even if a record looks like it contains a secret'
 complete -c mem -n "__fish_mem_using_subcommand import" -l json -d 'Print the counts as JSON'

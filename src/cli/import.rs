@@ -49,6 +49,8 @@ enum Source {
     Jsonl,
     /// A kioku-mesh store (--mode local): its raw.db, or the directory holding local/raw.db.
     KiokuMesh,
+    /// claude-mem's database: claude-mem.db, or the directory holding it (~/.claude-mem).
+    ClaudeMem,
 }
 
 /// Observations read from a source, each with the scope it asks for and a
@@ -137,6 +139,29 @@ fn read_kioku_mesh(mem: &Mem, args: &ImportArgs, defaults: &Defaults) -> anyhow:
     })
 }
 
+fn read_claude_mem(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
+    let store = kioku_mesh::importers::claude_mem::read(
+        &args.path,
+        defaults.created,
+        defaults.author.clone(),
+        defaults.device.clone(),
+    )
+    .map_err(|e| UsageError(e.to_string()))?;
+    let records = store
+        .observations
+        .into_iter()
+        .map(|o| {
+            let label = format!("claude-mem '{}'", o.title);
+            (o, None, label)
+        })
+        .collect();
+    Ok(Read {
+        records,
+        tombstones: Vec::new(),
+        failed: store.failed,
+    })
+}
+
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
     mem.ensure_initialised()?;
@@ -148,6 +173,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
     let read = match args.from {
         Source::Jsonl => read_jsonl(&args, &defaults)?,
         Source::KiokuMesh => read_kioku_mesh(&mem, &args, &defaults)?,
+        Source::ClaudeMem => read_claude_mem(&args, &defaults)?,
     };
     for f in &read.failed {
         ui.warn(&format!("not imported: {f}"));

@@ -2,6 +2,7 @@
 //! --from …`). Each reader opens the other tool's files read-only and
 //! returns observations plus a reason for every record it could not use.
 
+pub mod claude_mem;
 pub mod kioku_mesh;
 
 /// Errors opening another tool's store.
