@@ -85,6 +85,9 @@ _mem() {
             mem,sync)
                 cmd="mem__subcmd__sync"
                 ;;
+            mem,watch)
+                cmd="mem__subcmd__watch"
+                ;;
             mem__subcmd__conflicts,help)
                 cmd="mem__subcmd__conflicts__subcmd__help"
                 ;;
@@ -177,6 +180,9 @@ _mem() {
                 ;;
             mem__subcmd__help,sync)
                 cmd="mem__subcmd__help__subcmd__sync"
+                ;;
+            mem__subcmd__help,watch)
+                cmd="mem__subcmd__help__subcmd__watch"
                 ;;
             mem__subcmd__help__subcmd__conflicts,list)
                 cmd="mem__subcmd__help__subcmd__conflicts__subcmd__list"
@@ -344,7 +350,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -664,7 +670,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp generate-docs help"
+            opts="init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1210,6 +1216,20 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2097,6 +2117,24 @@ _mem() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__watch)
+            opts="-h --sync-after --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sync-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

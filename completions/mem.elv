@@ -43,6 +43,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
             cand mcp 'Serve mem to an agent over MCP (stdio)'
+            cand watch 'Keep the index in step with the scopes, and sync after local changes'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -407,6 +408,11 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mem;watch'= {
+            cand --sync-after 'Sync this many seconds after the last local change'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mem;generate-docs'= {
             cand --out 'Directory to write `man/` and `completions/` into'
             cand -h 'Print help'
@@ -434,6 +440,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand key 'Create or show this device''s identity for encrypted scopes'
             cand hook 'Install or remove the hooks that run mem for you'
             cand mcp 'Serve mem to an agent over MCP (stdio)'
+            cand watch 'Keep the index in step with the scopes, and sync after local changes'
             cand generate-docs 'Render man pages and completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -526,6 +533,8 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;hook;run'= {
         }
         &'mem;help;mcp'= {
+        }
+        &'mem;help;watch'= {
         }
         &'mem;help;generate-docs'= {
         }

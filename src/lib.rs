@@ -23,5 +23,6 @@ pub mod store;
 pub mod sync;
 pub mod text;
 pub mod time;
+pub mod watch;
 
 pub use memory::{Draft, Mem, MemError};

@@ -26,3 +26,4 @@ mod test_search;
 mod test_ssh;
 mod test_sync;
 mod test_tour;
+mod test_watch;

@@ -28,6 +28,7 @@ mod search;
 mod stats;
 mod sync;
 mod ui;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,6 +77,7 @@ enum Command {
     Key(key::KeyArgs),
     Hook(hook::HookArgs),
     Mcp(mcp::McpArgs),
+    Watch(watch::WatchArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateArgs),
 }
@@ -158,6 +160,7 @@ fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
         Command::Key(a) => key::run(ui, &ctx, a),
         Command::Hook(a) => hook::run(ui, &ctx, a),
         Command::Mcp(a) => mcp::run(ui, &ctx, a),
+        Command::Watch(a) => watch::run(ui, &ctx, a),
         Command::GenerateDocs(_) => unreachable!("handled above"),
     }
 }

@@ -22,7 +22,7 @@ pub struct ScopeInfo {
 }
 
 /// The result of syncing one scope.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SyncResult {
     /// The scope.
     pub scope: String,
