@@ -262,3 +262,55 @@ fn what_one_device_did_in_sequence_is_not_a_conflict() {
     assert!(open_conflicts(&b).is_empty());
     assert_eq!(b.all_ids(), a.all_ids());
 }
+
+#[test]
+fn doctor_shows_remote_state_and_flags_unresolved_conflicts() {
+    let (_tmp, a, b) = pair();
+    let scope = |d: &Device| -> serde_json::Value {
+        let out = d.mem().args(["doctor", "--json"]).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "user")
+            .unwrap()
+            .clone()
+    };
+    // b joined the remote's history at init and never ran a sync.
+    let s = scope(&b);
+    assert!(s["remote"].as_str().unwrap().starts_with("file://"), "{s}");
+    assert_eq!(s["last_sync"], serde_json::Value::Null);
+    save(&b, &["saved on b, not pushed"]);
+    assert_eq!(scope(&b)["ahead"], 1);
+    a.ok(&["sync"]);
+    let s = scope(&a);
+    assert_eq!(
+        (s["ahead"].as_u64(), s["behind"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    assert!(s["last_sync"].as_str().unwrap().starts_with("20"), "{s}");
+    save(&a, &["one more, not pushed yet"]);
+    assert_eq!(scope(&a)["ahead"], 1);
+
+    // A conflict is a problem with its fix.
+    save(&a, &["the cache TTL is 60s", "--key", "cache/ttl"]);
+    sync_all(&a, &b);
+    save(&a, &["the cache TTL is 5m", "--key", "cache/ttl"]);
+    save(&b, &["the cache TTL is 10m", "--key", "cache/ttl"]);
+    sync_all(&a, &b);
+    assert_eq!(scope(&a)["unresolved_conflicts"], 1);
+    let out = a.mem().arg("doctor").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("scope 'user' has 1 unresolved conflict(s)")
+            && stdout.contains("fix: mem conflicts list"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("remote file://") && stdout.contains("last sync 20"),
+        "{stdout}"
+    );
+}

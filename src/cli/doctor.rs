@@ -39,6 +39,13 @@ struct ScopeReport {
     plaintext_files: usize,
     indexed: Option<String>,
     index_lag: bool,
+    remote: Option<String>,
+    last_sync: Option<String>,
+    /// Commits on this device the remote (as last fetched) does not have.
+    ahead: Option<usize>,
+    /// Commits fetched from the remote that are not merged here.
+    behind: Option<usize>,
+    unresolved_conflicts: usize,
 }
 
 #[derive(Serialize)]
@@ -230,7 +237,23 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             .iter()
             .find(|(n, _)| *n == scope.as_str())
             .and_then(|(_, c)| c.clone());
+        let remote = repo.remote_url();
+        let tracking = repo.ref_target(kioku_mesh::store::TRACKING_REF)?;
+        let (ahead, behind) = match (repo.head()?, tracking) {
+            (Some(h), Some(t)) => (
+                Some(repo.count_only_in(h, Some(t))?),
+                Some(repo.count_only_in(t, Some(h))?),
+            ),
+            // Never synced: everything here is still to push.
+            (Some(h), None) if remote.is_some() => (Some(repo.count_only_in(h, None)?), Some(0)),
+            _ => (None, None),
+        };
         scopes.push(ScopeReport {
+            remote,
+            last_sync: repo.last_sync(),
+            ahead,
+            behind,
+            unresolved_conflicts: 0,
             name: scope.to_string(),
             path: repo.path().display().to_string(),
             index_lag: indexed != head,
@@ -257,6 +280,20 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
                     });
                 }
                 broken_files = index.broken_files()?;
+                for c in index.conflicts(false)? {
+                    if let Some(s) = scopes.iter_mut().find(|s| s.name == c.scope) {
+                        s.unresolved_conflicts += 1;
+                    }
+                }
+                for s in scopes.iter().filter(|s| s.unresolved_conflicts > 0) {
+                    problems.push(Problem {
+                        problem: format!(
+                            "scope '{}' has {} unresolved conflict(s)",
+                            s.name, s.unresolved_conflicts
+                        ),
+                        fix: "mem conflicts list, then mem conflicts resolve ID".into(),
+                    });
+                }
                 for (name, n) in index.sealed_counts()? {
                     if let Some(s) = scopes.iter_mut().find(|s| s.name == name) {
                         s.undecryptable_files = n;
@@ -470,6 +507,15 @@ fn print_human(ui: &mut Ui, r: &Report) -> anyhow::Result<()> {
                 "up to date"
             }
         ))?;
+        if let Some(remote) = &s.remote {
+            ui.line(format!(
+                "  {:<14} remote {remote}: {} ahead, {} behind, last sync {}",
+                "",
+                s.ahead.unwrap_or(0),
+                s.behind.unwrap_or(0),
+                s.last_sync.as_deref().unwrap_or("never")
+            ))?;
+        }
     }
     ui.line(format!(
         "index: {} (mode {}, {})",

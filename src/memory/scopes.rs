@@ -170,6 +170,9 @@ impl Mem {
                 .iter()
                 .filter(|c| c.scope == scope.as_str())
                 .count();
+            if outcome.is_ok() {
+                repo.record_sync(&crate::time::format(crate::time::now()))?;
+            }
             results.push(match outcome {
                 Ok(o) => SyncResult {
                     scope: scope.to_string(),

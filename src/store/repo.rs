@@ -21,6 +21,8 @@ pub const MAIN_REF: &str = "refs/heads/main";
 
 /// Where the last fetched state of the remote's `main` is kept.
 pub const TRACKING_REF: &str = "refs/remotes/origin/main";
+/// The file in a scope's repository directory holding its last successful sync time.
+pub const LAST_SYNC_FILE: &str = "mem-last-sync";
 
 /// A change to one file of a scope's tree.
 #[derive(Debug, Clone)]
@@ -552,6 +554,47 @@ impl ScopeRepo {
             return Ok(true);
         }
         Ok(self.merge_base(ancestor, descendant)? == Some(ancestor))
+    }
+
+    /// How many commits are reachable from `a` but not from `b` (`git
+    /// rev-list --count b..a`): with `main` and the remote-tracking branch,
+    /// how far this device is ahead of or behind the remote as last fetched.
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the history cannot be walked.
+    /// With `b` `None`, every commit reachable from `a`.
+    pub fn count_only_in(&self, a: ObjectId, b: Option<ObjectId>) -> Result<usize, StoreError> {
+        let walk = self
+            .repo
+            .rev_walk([a])
+            .with_hidden(b)
+            .all()
+            .map_err(|e| git_err("cannot walk the history", e))?;
+        let mut n = 0;
+        for info in walk {
+            info.map_err(|e| git_err("cannot walk the history", e))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// When the scope last synced successfully (RFC 3339), as recorded by
+    /// [`ScopeRepo::record_sync`].
+    pub fn last_sync(&self) -> Option<String> {
+        std::fs::read_to_string(self.path().join(LAST_SYNC_FILE))
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Record a successful sync at `when` (RFC 3339) in the repository
+    /// directory (`mem-last-sync`; git ignores files it does not know).
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when the file cannot be written.
+    pub fn record_sync(&self, when: &str) -> Result<(), StoreError> {
+        let path = self.path().join(LAST_SYNC_FILE);
+        std::fs::write(&path, format!("{when}\n")).map_err(|e| StoreError::io(&path, e))
     }
 
     /// The URL of the scope's remote (`remote.origin.url`), if set.
