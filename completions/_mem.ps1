@@ -34,7 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an observation by writing a tombstone (who, when, why)')
             [CompletionResult]::new('reindex', 'reindex', [CompletionResultType]::ParameterValue, 'Rebuild the search index from every scope')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Repack every scope and clear out finished agent sessions')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and say what needs doing')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')
@@ -156,6 +156,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;gc' {
+            [CompletionResult]::new('--retention-days', '--retention-days', [CompletionResultType]::ParameterName, 'Remove deleted observations and their tombstones once the deletion is this many days old')
             [CompletionResult]::new('--idle-hours', '--idle-hours', [CompletionResultType]::ParameterName, 'Fold spools of sessions idle for this many hours')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -500,7 +501,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an observation by writing a tombstone (who, when, why)')
             [CompletionResult]::new('reindex', 'reindex', [CompletionResultType]::ParameterValue, 'Rebuild the search index from every scope')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Repack every scope and clear out finished agent sessions')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and say what needs doing')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)')

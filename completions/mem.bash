@@ -620,12 +620,16 @@ _mem() {
             return 0
             ;;
         mem__subcmd__gc)
-            opts="-h --idle-hours --json --help"
+            opts="-h --retention-days --idle-hours --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --retention-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --idle-hours)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

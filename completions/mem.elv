@@ -31,7 +31,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
             cand delete 'Delete an observation by writing a tombstone (who, when, why)'
             cand reindex 'Rebuild the search index from every scope'
-            cand gc 'Repack every scope and clear out finished agent sessions'
+            cand gc 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions'
             cand doctor 'Check the setup and say what needs doing'
             cand stats 'Count observations per scope, kind and project, and show disk use'
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
@@ -143,6 +143,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mem;gc'= {
+            cand --retention-days 'Remove deleted observations and their tombstones once the deletion is this many days old'
             cand --idle-hours 'Fold spools of sessions idle for this many hours'
             cand --json 'Print the result as JSON'
             cand -h 'Print help (see more with ''--help'')'
@@ -428,7 +429,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
             cand delete 'Delete an observation by writing a tombstone (who, when, why)'
             cand reindex 'Rebuild the search index from every scope'
-            cand gc 'Repack every scope and clear out finished agent sessions'
+            cand gc 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions'
             cand doctor 'Check the setup and say what needs doing'
             cand stats 'Count observations per scope, kind and project, and show disk use'
             cand export 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'

@@ -35,7 +35,7 @@ complete -c mem -n "__fish_mem_needs_command" -f -a "log" -d 'Show history: the 
 complete -c mem -n "__fish_mem_needs_command" -f -a "edit" -d 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
 complete -c mem -n "__fish_mem_needs_command" -f -a "delete" -d 'Delete an observation by writing a tombstone (who, when, why)'
 complete -c mem -n "__fish_mem_needs_command" -f -a "reindex" -d 'Rebuild the search index from every scope'
-complete -c mem -n "__fish_mem_needs_command" -f -a "gc" -d 'Repack every scope and clear out finished agent sessions'
+complete -c mem -n "__fish_mem_needs_command" -f -a "gc" -d 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions'
 complete -c mem -n "__fish_mem_needs_command" -f -a "doctor" -d 'Check the setup and say what needs doing'
 complete -c mem -n "__fish_mem_needs_command" -f -a "stats" -d 'Count observations per scope, kind and project, and show disk use'
 complete -c mem -n "__fish_mem_needs_command" -f -a "export" -d 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'
@@ -105,6 +105,7 @@ complete -c mem -n "__fish_mem_using_subcommand delete" -l json -d 'Print the re
 complete -c mem -n "__fish_mem_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand reindex" -l json -d 'Print the result as JSON'
 complete -c mem -n "__fish_mem_using_subcommand reindex" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mem -n "__fish_mem_using_subcommand gc" -l retention-days -d 'Remove deleted observations and their tombstones once the deletion is this many days old' -r
 complete -c mem -n "__fish_mem_using_subcommand gc" -l idle-hours -d 'Fold spools of sessions idle for this many hours' -r
 complete -c mem -n "__fish_mem_using_subcommand gc" -l json -d 'Print the result as JSON'
 complete -c mem -n "__fish_mem_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -231,7 +232,7 @@ complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcom
 complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "edit" -d 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
 complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "delete" -d 'Delete an observation by writing a tombstone (who, when, why)'
 complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "reindex" -d 'Rebuild the search index from every scope'
-complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "gc" -d 'Repack every scope and clear out finished agent sessions'
+complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "gc" -d 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions'
 complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "doctor" -d 'Check the setup and say what needs doing'
 complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "stats" -d 'Count observations per scope, kind and project, and show disk use'
 complete -c mem -n "__fish_mem_using_subcommand help; and not __fish_seen_subcommand_from init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help" -f -a "export" -d 'Write observations out: JSON lines (to stdout or a file) or Markdown files (one per observation, into a directory)'

@@ -314,3 +314,88 @@ fn doctor_shows_remote_state_and_flags_unresolved_conflicts() {
         "{stdout}"
     );
 }
+
+#[test]
+fn gc_drops_old_deletions_and_resolved_records_and_no_sync_brings_them_back() {
+    let (_tmp, a, b) = pair();
+    let url = json(&a, &["scope", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "user")
+        .unwrap()["remote"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old = save(&a, &["deleted long ago"]);
+    let recent = save(&a, &["deleted today"]);
+    a.ok(&["sync"]);
+    // c syncs now and then stays away: it holds `old` without its tombstone.
+    let c = TestEnv::device("tablet");
+    c.ok(&["init", "--remote", &url]);
+    assert!(c.all_ids().contains(&old));
+    let deleted_at_new_year = a
+        .mem()
+        .env("MEM_NOW", "2026-01-01T00:00:00Z")
+        .args(["delete", &old])
+        .output()
+        .unwrap();
+    assert!(deleted_at_new_year.status.success());
+    a.ok(&["delete", &recent]);
+    // A resolved merge record.
+    save(&a, &["the cache TTL is 60s", "--key", "cache/ttl"]);
+    sync_all(&a, &b);
+    save(&a, &["the cache TTL is 5m", "--key", "cache/ttl"]);
+    let vb = save(&b, &["the cache TTL is 10m", "--key", "cache/ttl"]);
+    sync_all(&a, &b);
+    let record = open_conflicts(&a)[0]["id"].as_str().unwrap().to_owned();
+    a.ok(&["conflicts", "resolve", &record[..10], "--keep", &vb[..10]]);
+    sync_all(&a, &b);
+    let files_before = a.env.tree_paths("user").len();
+
+    let report = json(&a, &["gc", "--json"]);
+    let user = report["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["scope"] == "user")
+        .unwrap()
+        .clone();
+    assert_eq!(user["observations"], 1, "{report}");
+    assert_eq!(user["tombstones"], 1, "{report}");
+    assert_eq!(user["resolved_records"], 1, "{report}");
+    assert_eq!(a.env.tree_paths("user").len(), files_before - 3);
+    assert!(!a.all_ids().contains(&old), "gone from the index");
+    assert!(a.all_ids().contains(&recent), "a recent deletion is kept");
+    let out = a.mem().args(["get", &old]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(json(&a, &["conflicts", "list", "--all", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Still in the history, and the repository is sound.
+    crate::common::git(
+        &a.env.scope_repo("user"),
+        &["fsck", "--strict", "--no-dangling"],
+    );
+
+    // Nobody brings them back: b (which had the tombstone and record), then
+    // c (which had only the observation), then a again.
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    c.ok(&["sync"]);
+    a.ok(&["sync"]);
+    for d in [&a, &b, &c] {
+        let ids = d.all_ids();
+        assert!(!ids.contains(&old), "{} brought it back", d.name);
+        assert!(ids.contains(&recent), "{}", d.name);
+        assert!(
+            json(d, &["conflicts", "list", "--all", "--json"])
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{}",
+            d.name
+        );
+    }
+}

@@ -6,7 +6,14 @@ use kioku_mesh::config::Flags;
 
 use super::{Ctx, Ui};
 
-/// Repack every scope and clear out finished agent sessions.
+/// Repack every scope, drop what no longer needs keeping, and clear out
+/// finished agent sessions.
+///
+/// Merge records marked resolved are removed, and so is every deleted
+/// observation whose newest tombstone is older than --retention-days,
+/// together with its tombstones (both stay in the history). A device that
+/// syncs later cannot bring them back: the removal merges against its
+/// unchanged copy.
 ///
 /// Each scope's repository is repacked with `git gc` (loose objects into a
 /// pack; nothing reachable is dropped, and unreachable objects younger than
@@ -16,6 +23,9 @@ use super::{Ctx, Ui};
 /// `session` observation and removed.
 #[derive(Args, Debug)]
 pub struct GcArgs {
+    /// Remove deleted observations and their tombstones once the deletion is this many days old.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    retention_days: u64,
     /// Fold spools of sessions idle for this many hours.
     #[arg(long, value_name = "HOURS", default_value_t = 24)]
     idle_hours: u64,
@@ -40,10 +50,20 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
             "kept a session spool that could not be saved: {failed}"
         ));
     }
+    let dropped = mem.gc_dropped(std::time::Duration::from_secs(
+        args.retention_days.saturating_mul(86_400),
+    ))?;
     let scopes = mem.gc_scopes()?;
     super::flush_notices(ui, &mut mem);
     if args.json {
-        return ui.json(&serde_json::json!({"scopes": scopes, "sessions": spools}));
+        return ui
+            .json(&serde_json::json!({"scopes": scopes, "dropped": dropped, "sessions": spools}));
+    }
+    for d in dropped.iter().filter(|d| d.commit.is_some()) {
+        ui.line(format!(
+            "{:<16} removed {} deleted observation file(s) with {} tombstone(s), {} resolved merge record(s)",
+            d.scope, d.observations, d.tombstones, d.resolved_records
+        ))?;
     }
     for s in &scopes {
         ui.line(format!(

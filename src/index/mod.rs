@@ -11,8 +11,11 @@
 //! the `unicode61` tokenizer with the `porter` stemmer handles the rest.
 
 mod context;
+mod gc;
 mod query;
 mod writer;
+
+pub use gc::GcPlan;
 
 use std::path::{Path, PathBuf};
 

@@ -114,6 +114,14 @@ pub(super) fn seal(
 
 /// `mem: 2 saved, 1 deleted`: what a commit of an encrypted scope says.
 fn generic_message(changes: &[FileChange]) -> String {
+    // `mem gc` removes observations (with their tombstones) and records.
+    let gc = changes.iter().all(|c| matches!(c, FileChange::Remove { .. }))
+        && changes.iter().any(|c| {
+            matches!(c, FileChange::Remove { path } if index::is_observation_path(path) || index::is_conflict_path(path))
+        });
+    if gc {
+        return format!("mem: gc, {} file(s) removed", changes.len());
+    }
     let (mut saved, mut deleted, mut restored, mut records, mut other) = (0, 0, 0, 0, 0);
     for c in changes {
         match c {

@@ -5,6 +5,22 @@ use serde::Serialize;
 
 use super::{Mem, MemError};
 use crate::gitcli::{self, ObjectCounts};
+use crate::store::FileChange;
+
+/// What [`Mem::gc_dropped`] removed from one scope.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScopeDrop {
+    /// The scope.
+    pub scope: String,
+    /// Tombstone files removed.
+    pub tombstones: usize,
+    /// Observation files removed with them.
+    pub observations: usize,
+    /// Resolved merge records removed.
+    pub resolved_records: usize,
+    /// The commit made, if any.
+    pub commit: Option<String>,
+}
 
 /// What repacking one scope did.
 #[derive(Debug, Clone, Serialize)]
@@ -18,6 +34,62 @@ pub struct ScopeGc {
 }
 
 impl Mem {
+    /// In every scope, remove in one commit what no longer needs keeping:
+    /// resolved merge records, and for each id whose newest tombstone is
+    /// older than `retention`, its tombstones together with the
+    /// observation's files. Nothing deleted can come back through a sync:
+    /// a device still holding the files merges against a base that has
+    /// them, and a removal against an unchanged file wins (`sync::merge`);
+    /// a device that changed a record keeps its change.
+    ///
+    /// # Errors
+    /// [`MemError`] when a repository or the index fails.
+    pub fn gc_dropped(
+        &mut self,
+        retention: std::time::Duration,
+    ) -> Result<Vec<ScopeDrop>, MemError> {
+        let cutoff = crate::time::now()
+            .checked_sub(
+                jiff::SignedDuration::try_from(retention).unwrap_or(jiff::SignedDuration::MAX),
+            )
+            .unwrap_or(jiff::Timestamp::MIN);
+        let cutoff = crate::time::format(cutoff);
+        let mut out = Vec::new();
+        for scope in self.scopes.clone() {
+            let mut report = ScopeDrop {
+                scope: scope.to_string(),
+                ..ScopeDrop::default()
+            };
+            let commit = self.commit_with_retry(&scope, |index, _parent| {
+                let plan = index.gc_plan(scope.as_str(), &cutoff)?;
+                if plan.is_empty() {
+                    return Ok(None);
+                }
+                report.tombstones = plan.tombstones.len();
+                report.observations = plan.observations.len();
+                report.resolved_records = plan.resolved_records.len();
+                let changes: Vec<FileChange> = plan
+                    .tombstones
+                    .into_iter()
+                    .chain(plan.observations)
+                    .chain(plan.resolved_records)
+                    .map(|path| FileChange::Remove { path })
+                    .collect();
+                let message = format!("mem: gc, {} file(s) removed", changes.len());
+                Ok(Some((changes, message)))
+            })?;
+            if commit.is_none() {
+                report = ScopeDrop {
+                    scope: scope.to_string(),
+                    ..ScopeDrop::default()
+                };
+            }
+            report.commit = commit;
+            out.push(report);
+        }
+        Ok(out)
+    }
+
     /// Repack every scope's repository (`git gc --quiet`). Nothing reachable
     /// is dropped, and unreachable objects younger than git's grace period
     /// are kept, so a save running at the same time loses nothing.

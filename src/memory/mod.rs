@@ -18,7 +18,7 @@ mod write;
 pub use conflicts::Resolve;
 pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
 pub use encryption::{KeyInfo, RekeyOutcome};
-pub use gc::ScopeGc;
+pub use gc::{ScopeDrop, ScopeGc};
 pub use scopes::{ScopeInfo, SyncResult};
 
 pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};
