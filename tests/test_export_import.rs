@@ -93,6 +93,8 @@ fn import_is_batched_idempotent_and_round_trips() {
         &["--kind", "bug", "--scope", "local", "--agent", "codex"],
     );
     let c = src.save("third record", &["--supersedes", &a]);
+    let gone = src.save("fourth record, deleted", &[]);
+    src.ok(&["delete", &gone, "--reason", "obsolete"]);
     src.commit_externally("user", &[("obs/2026/11/20/hand.md", "---\nkind: note\ntitle: With extras\ncreated: 2026-11-20T08:00:00Z\nmood: calm\n---\nextra fields\n")], &[]);
     let dump = src.home.path().join("dump.jsonl");
     src.ok(&["export", "--output", dump.to_str().unwrap()]);
@@ -105,7 +107,8 @@ fn import_is_batched_idempotent_and_round_trips() {
         dump.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(v["imported"], 4);
+    assert_eq!(v["imported"], 5);
+    assert_eq!(v["deleted"], 1);
     assert_eq!(v["duplicates"], 0);
     assert_eq!(v["commits"], 2, "one commit per scope batch");
     let again = dst.json(&[
@@ -116,7 +119,8 @@ fn import_is_batched_idempotent_and_round_trips() {
         "--json",
     ]);
     assert_eq!(again["imported"], 0);
-    assert_eq!(again["duplicates"], 4);
+    assert_eq!(again["duplicates"], 5);
+    assert_eq!(again["deleted"], 0);
     assert_eq!(again["commits"], 0);
     // Same ids, same scopes, same fields, superseded state included.
     let redump = dst.ok(&["export"]);
@@ -126,6 +130,7 @@ fn import_is_batched_idempotent_and_round_trips() {
     }
     assert_eq!(dst.json(&["get", &b, "--json"])["scope"], "local");
     assert_eq!(dst.json(&["get", &a, "--json"])["superseded"], true);
+    assert_eq!(dst.json(&["get", &gone, "--json"])["deleted"], true);
 }
 
 #[test]

@@ -73,6 +73,7 @@ fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
         ))
     };
     let mut records = Vec::new();
+    let mut tombstones = Vec::new();
     for (n, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| {
             anyhow::anyhow!(
@@ -91,6 +92,12 @@ fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
                 n + 1
             ))
         })?;
+        // What `mem export` marks deleted is deleted here too.
+        let deleted = serde_json::from_str::<serde_json::Value>(&line)
+            .is_ok_and(|v| v["deleted"] == serde_json::Value::Bool(true));
+        if deleted {
+            tombstones.push((obs.id(), None));
+        }
         records.push((
             obs,
             scope,
@@ -99,7 +106,7 @@ fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
     }
     Ok(Read {
         records,
-        tombstones: Vec::new(),
+        tombstones,
         failed: Vec::new(),
     })
 }
