@@ -16,9 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
-
-use super::ImportError;
+use super::{ImportError, SourceDb};
 use crate::store::Observation;
 
 /// Everything read from a database.
@@ -96,11 +94,7 @@ pub fn read(
     device: Option<String>,
 ) -> Result<Store, ImportError> {
     let db = locate(path)?;
-    let sql = |source| ImportError::Sql {
-        path: db.display().to_string(),
-        source,
-    };
-    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+    let source = SourceDb::open(&db)?;
     let mut store = Store {
         path: db.clone(),
         ..Store::default()
@@ -125,13 +119,6 @@ pub fn read(
     };
     let mut rows: Vec<(i64, Observation)> = Vec::new();
 
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, project, text, type, title, subtitle, facts, narrative, concepts,
-                    files_read, files_modified, memory_session_id, created_at_epoch
-             FROM observations ORDER BY created_at_epoch, id",
-        )
-        .map_err(sql)?;
     type ObsRow = (
         i64,
         Option<String>,
@@ -147,8 +134,11 @@ pub fn read(
         Option<String>,
         i64,
     );
-    let found: Vec<ObsRow> = stmt
-        .query_map([], |r| {
+    let found: Vec<ObsRow> = source.rows(
+        "SELECT id, project, text, type, title, subtitle, facts, narrative, concepts,
+                files_read, files_modified, memory_session_id, created_at_epoch
+         FROM observations ORDER BY created_at_epoch, id",
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -164,9 +154,8 @@ pub fn read(
                 r.get(11)?,
                 r.get(12)?,
             ))
-        })
-        .and_then(Iterator::collect)
-        .map_err(sql)?;
+        },
+    )?;
     for (
         id,
         project,
@@ -221,13 +210,6 @@ pub fn read(
         rows.push((epoch, obs));
     }
 
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, project, request, investigated, learned, completed, next_steps, notes,
-                    files_read, files_edited, memory_session_id, created_at_epoch
-             FROM session_summaries ORDER BY created_at_epoch, id",
-        )
-        .map_err(sql)?;
     type SummaryRow = (
         i64,
         Option<String>,
@@ -237,8 +219,11 @@ pub fn read(
         Option<String>,
         i64,
     );
-    let found: Vec<SummaryRow> = stmt
-        .query_map([], |r| {
+    let found: Vec<SummaryRow> = source.rows(
+        "SELECT id, project, request, investigated, learned, completed, next_steps, notes,
+                files_read, files_edited, memory_session_id, created_at_epoch
+         FROM session_summaries ORDER BY created_at_epoch, id",
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -255,9 +240,8 @@ pub fn read(
                 r.get(10)?,
                 r.get(11)?,
             ))
-        })
-        .and_then(Iterator::collect)
-        .map_err(sql)?;
+        },
+    )?;
     const SECTIONS: [&str; 6] = [
         "Request",
         "Investigated",

@@ -15,10 +15,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;
 
-use super::ImportError;
+use super::{ImportError, SourceDb};
 use crate::store::Observation;
 
 /// One kioku-mesh observation, converted.
@@ -117,18 +116,11 @@ pub fn read(
     device: Option<String>,
 ) -> Result<Store, ImportError> {
     let db = locate(path)?;
-    let sql = |source| ImportError::Sql {
-        path: db.display().to_string(),
-        source,
-    };
-    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
-    let mut stmt = conn
-        .prepare("SELECT observation_id, payload_json FROM local_obs ORDER BY created_at, observation_id")
-        .map_err(sql)?;
-    let rows: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(Iterator::collect)
-        .map_err(sql)?;
+    let source = SourceDb::open(&db)?;
+    let rows: Vec<(String, String)> = source.rows(
+        "SELECT observation_id, payload_json FROM local_obs ORDER BY created_at, observation_id",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut store = Store {
         path: db.clone(),
         ..Store::default()
@@ -200,15 +192,10 @@ pub fn read(
             kioku_id,
         });
     }
-    let mut stmt = conn
-        .prepare(
-            "SELECT observation_id, tomb_json FROM local_tomb ORDER BY deleted_at, observation_id",
-        )
-        .map_err(sql)?;
-    let tombs: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(Iterator::collect)
-        .map_err(sql)?;
+    let tombs: Vec<(String, String)> = source.rows(
+        "SELECT observation_id, tomb_json FROM local_tomb ORDER BY deleted_at, observation_id",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     for (kioku_id, json) in tombs {
         if let Some(id) = ids.get(&kioku_id) {
             let reason = serde_json::from_str::<Tomb>(&json)
