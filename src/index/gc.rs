@@ -34,29 +34,28 @@ impl Index {
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn gc_plan(&self, scope: &str, cutoff: &str) -> Result<GcPlan, IndexError> {
-        let mut plan = GcPlan::default();
-        let mut stmt = self.conn.prepare(
-            "SELECT t.path FROM tombs t WHERE t.scope = ?1 AND t.target IN (
-                 SELECT target FROM tombs WHERE scope = ?1 GROUP BY target HAVING max(deleted) < ?2)
-             ORDER BY t.path",
-        )?;
-        plan.tombstones = stmt
-            .query_map(params![scope, cutoff], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT o.path FROM obs o WHERE o.scope = ?1 AND o.id IN (
-                 SELECT target FROM tombs WHERE scope = ?1 GROUP BY target HAVING max(deleted) < ?2)
-             ORDER BY o.path",
-        )?;
-        plan.observations = stmt
-            .query_map(params![scope, cutoff], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT path FROM conflicts WHERE scope = ?1 AND resolved != 0 ORDER BY path",
-        )?;
-        plan.resolved_records = stmt
-            .query_map(params![scope], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(plan)
+        // Ids whose newest tombstone in the scope is older than the cutoff.
+        const EXPIRED: &str =
+            "SELECT target FROM tombs WHERE scope = ?1 GROUP BY target HAVING max(deleted) < ?2";
+        let paths =
+            |sql: &str, values: &[&dyn rusqlite::ToSql]| -> Result<Vec<String>, IndexError> {
+                let mut stmt = self.conn.prepare(sql)?;
+                let rows = stmt.query_map(values, |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            };
+        Ok(GcPlan {
+            tombstones: paths(
+                &format!("SELECT path FROM tombs WHERE scope = ?1 AND target IN ({EXPIRED}) ORDER BY path"),
+                params![scope, cutoff],
+            )?,
+            observations: paths(
+                &format!("SELECT path FROM obs WHERE scope = ?1 AND id IN ({EXPIRED}) ORDER BY path"),
+                params![scope, cutoff],
+            )?,
+            resolved_records: paths(
+                "SELECT path FROM conflicts WHERE scope = ?1 AND resolved != 0 ORDER BY path",
+                params![scope],
+            )?,
+        })
     }
 }
