@@ -49,7 +49,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
     let mcp_path = plan.client.mcp_file(&home, root.as_deref());
 
     let mut changes: Vec<Change> = Vec::new();
-    let hooks_before = read(&hooks_path)?;
+    let hooks_before = super::read_optional(&hooks_path)?;
     let mut hooks_doc = Settings::parse(hooks_before.as_deref())
         .map_err(|e| anyhow::anyhow!("{} {e}", hooks_path.display()))?;
     let client_name = plan.client.name();
@@ -96,7 +96,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
         });
     }
     if plan.mcp && mcp_path != hooks_path {
-        let before = read(&mcp_path)?;
+        let before = super::read_optional(&mcp_path)?;
         let after = if plan.client == Client::Codex {
             let mut doc = codex_toml::parse(before.as_deref())
                 .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?;
@@ -180,14 +180,6 @@ fn project_root(cwd: &Path) -> PathBuf {
         .find(|d| d.join(".git").exists())
         .unwrap_or(cwd)
         .to_owned()
-}
-
-fn read(path: &Path) -> anyhow::Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
-    }
 }
 
 /// Keep the first backup (`<file>.mem-backup`), then replace the file

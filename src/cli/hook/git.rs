@@ -14,11 +14,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, install: bool, dry_run: bool) -> anyhow::Resu
         )
     })?;
     let path = dir.join("pre-push");
-    let current = match std::fs::read_to_string(&path) {
-        Ok(s) => Some(s),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
-    };
+    let current = super::read_optional(&path)?;
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the mem executable: {e}"))?;
     let next = if install {

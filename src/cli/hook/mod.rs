@@ -81,6 +81,15 @@ impl HookArgs {
     }
 }
 
+/// A file's text, `None` when it does not exist (yet).
+fn read_optional(path: &std::path::Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
 /// What `--dry-run` prints: the unified diff of one file's change.
 fn print_diff(
     ui: &mut Ui,
