@@ -117,7 +117,14 @@ pub fn handle(
     }
     let ends = event == Event::SessionEnd;
     if ends || (event == Event::TurnEnd && !client.has_session_end()) {
-        fold_and_save(paths, client, session, &cwd, &spool_path, &mut answer)?;
+        fold_and_save(
+            paths,
+            client,
+            session,
+            Some(&cwd),
+            &spool_path,
+            &mut answer.notes,
+        )?;
         if ends {
             match std::fs::remove_file(&spool_path) {
                 Ok(()) => {}
@@ -134,32 +141,42 @@ pub fn handle(
     Ok(answer)
 }
 
+/// Fold the spool at `spool_path` and save its `session` observation from
+/// `cwd` (by default the last working directory the spool recorded).
+/// Returns whether an observation was saved; warnings go to `notes`.
 fn fold_and_save(
     paths: &Paths,
     client: Client,
     session: &str,
-    cwd: &Path,
+    cwd: Option<&Path>,
     spool_path: &Path,
-    answer: &mut Answer,
-) -> Result<(), HookError> {
+    notes: &mut Vec<String>,
+) -> Result<bool, HookError> {
     let entries = spool::read(spool_path).map_err(|source| HookError::Spool {
         path: spool_path.to_owned(),
         source,
     })?;
     let Some(draft) = spool::fold(&entries, client, session) else {
-        return Ok(());
+        return Ok(false);
     };
-    let mut mem = Mem::open(paths.clone(), cwd, &Flags::default())?;
+    let cwd = match cwd {
+        Some(c) => c.to_owned(),
+        None => entries
+            .iter()
+            .rev()
+            .find_map(|e| e.cwd.clone())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| paths.data_dir().to_owned()),
+    };
+    let mut mem = Mem::open(paths.clone(), &cwd, &Flags::default())?;
     if !mem.is_initialised() {
-        answer
-            .notes
-            .push("mem is not set up (run `mem init`): the session was not saved".into());
-        return Ok(());
+        notes.push("mem is not set up (run `mem init`): the session was not saved".into());
+        return Ok(false);
     }
     let saved = mem.save(draft);
-    answer.notes.extend(notices(&mut mem));
+    notes.extend(notices(&mut mem));
     saved?;
-    Ok(())
+    Ok(true)
 }
 
 fn notices(mem: &mut Mem) -> Vec<String> {
@@ -220,27 +237,7 @@ pub fn fold_idle_spools(paths: &Paths, idle: std::time::Duration) -> std::io::Re
         if age < idle {
             continue;
         }
-        let folded = (|| -> Result<bool, HookError> {
-            let entries = spool::read(&path).map_err(|source| HookError::Spool {
-                path: path.clone(),
-                source,
-            })?;
-            let Some(draft) = spool::fold(&entries, client, &session) else {
-                return Ok(false);
-            };
-            let cwd = entries
-                .iter()
-                .rev()
-                .find_map(|e| e.cwd.clone())
-                .map(PathBuf::from)
-                .unwrap_or_else(|| paths.data_dir().to_owned());
-            let mut mem = Mem::open(paths.clone(), &cwd, &Flags::default())?;
-            if !mem.is_initialised() {
-                return Ok(false);
-            }
-            mem.save(draft)?;
-            Ok(true)
-        })();
+        let folded = fold_and_save(paths, client, &session, None, &path, &mut Vec::new());
         match folded {
             Ok(saved) => {
                 std::fs::remove_file(&path)?;
