@@ -201,6 +201,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print per-scope results as JSON')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'With a failure, also print the underlying message (git''s or the server''s; passwords removed)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'With a failure, also print the underlying message (git''s or the server''s; passwords removed)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -2110,7 +2110,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__sync)
-            opts="-s -q -h --scope --quiet --json --help"
+            opts="-s -q -v -h --scope --quiet --json --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

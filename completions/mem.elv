@@ -183,6 +183,8 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand --json 'Print per-scope results as JSON'
+            cand -v 'With a failure, also print the underlying message (git''s or the server''s; passwords removed)'
+            cand --verbose 'With a failure, also print the underlying message (git''s or the server''s; passwords removed)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -128,6 +128,7 @@ complete -c mem -n "__fish_mem_using_subcommand import" -s h -l help -d 'Print h
 complete -c mem -n "__fish_mem_using_subcommand sync" -s s -l scope -d 'Only this scope (repeatable)' -r
 complete -c mem -n "__fish_mem_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
 complete -c mem -n "__fish_mem_using_subcommand sync" -l json -d 'Print per-scope results as JSON'
+complete -c mem -n "__fish_mem_using_subcommand sync" -s v -l verbose -d 'With a failure, also print the underlying message (git\'s or the server\'s; passwords removed)'
 complete -c mem -n "__fish_mem_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand conflicts; and not __fish_seen_subcommand_from list show resolve help" -l json -d 'Print as JSON'
 complete -c mem -n "__fish_mem_using_subcommand conflicts; and not __fish_seen_subcommand_from list show resolve help" -s h -l help -d 'Print help'

@@ -57,18 +57,28 @@ pub enum PushOutcome {
     UpToDate,
     /// The remote refused: it has commits we do not (fetch, merge, retry).
     Rejected(String),
+    /// The server refused the update for its own reasons (a hook, a
+    /// protected branch): retrying will not help.
+    Refused {
+        /// The reason git reports, e.g. `pre-receive hook declined`.
+        reason: String,
+        /// What git printed on stderr (the server's `remote:` lines).
+        stderr: String,
+    },
 }
 
-/// Push `refs/heads/main` of the bare repository `git_dir` to `url`'s
-/// `refs/heads/main` with `git push --porcelain`, and read the ref's status
-/// line (`=` up to date, ` `/`*` updated, `!` rejected; git-push(1),
-/// "OUTPUT"). gix 0.90 cannot push (GitoxideLabs/gitoxide#306), hence git.
+/// Push `refs/heads/main` to `url`'s `refs/heads/main` with
+/// `git push --porcelain`, run as `git` (a `git --git-dir DIR` command
+/// with its network environment set, see `sync::Network::git`), and read
+/// the ref's status line (`=` up to date, ` `/`*` updated, `!` rejected;
+/// git-push(1), "OUTPUT"). gix 0.90 cannot push
+/// (GitoxideLabs/gitoxide#306), hence git.
 ///
 /// # Errors
 /// [`GitCliError::Missing`] without git; [`GitCliError::Failed`] when git
 /// fails without a status line (unreachable remote, authentication).
-pub fn push_main(git_dir: &std::path::Path, url: &str) -> Result<PushOutcome, GitCliError> {
-    push(git_dir, url, None)
+pub fn push_main(git: Command, url: &str) -> Result<PushOutcome, GitCliError> {
+    push(git, url, None)
 }
 
 /// Push `refs/heads/main` over the remote's `main` even though it is not a
@@ -78,32 +88,22 @@ pub fn push_main(git_dir: &std::path::Path, url: &str) -> Result<PushOutcome, Gi
 ///
 /// # Errors
 /// As [`push_main`].
-pub fn replace_main(
-    git_dir: &std::path::Path,
-    url: &str,
-    lease: &str,
-) -> Result<PushOutcome, GitCliError> {
-    push(git_dir, url, Some(lease))
+pub fn replace_main(git: Command, url: &str, lease: &str) -> Result<PushOutcome, GitCliError> {
+    push(git, url, Some(lease))
 }
 
-fn push(
-    git_dir: &std::path::Path,
-    url: &str,
-    lease: Option<&str>,
-) -> Result<PushOutcome, GitCliError> {
-    let mut cmd = Command::new("git");
-    cmd.arg("--git-dir")
-        .arg(git_dir)
-        .args(["push", "--porcelain"]);
+fn push(mut cmd: Command, url: &str, lease: Option<&str>) -> Result<PushOutcome, GitCliError> {
+    cmd.args(["push", "--porcelain"]);
     if let Some(lease) = lease {
         cmd.arg(format!("--force-with-lease=refs/heads/main:{lease}"));
     }
     let output = cmd
         .args([url, "refs/heads/main:refs/heads/main"])
-        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
         .output()
         .map_err(|_| GitCliError::Missing)?;
     let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
     for line in stdout.lines() {
         let mut fields = line.splitn(3, '\t');
         let (Some(flag), Some(refs), summary) = (fields.next(), fields.next(), fields.next())
@@ -113,15 +113,26 @@ fn push(
         if !refs.ends_with(":refs/heads/main") {
             continue;
         }
+        let summary = summary.unwrap_or_default();
         return Ok(match flag {
             "=" => PushOutcome::UpToDate,
             " " | "*" | "+" => PushOutcome::Updated,
-            _ => PushOutcome::Rejected(summary.unwrap_or_default().to_owned()),
+            // `[rejected] (fetch first)`, `(non-fast-forward)`, `(stale info)`:
+            // the remote moved; anything else (`[remote rejected] (hook
+            // declined)`, `[remote failure]`) is the server's decision.
+            _ if summary.starts_with("[rejected]") => PushOutcome::Rejected(summary.to_owned()),
+            _ => PushOutcome::Refused {
+                reason: summary
+                    .split_once('(')
+                    .map(|(_, r)| r.trim_end_matches(')').to_owned())
+                    .unwrap_or_else(|| summary.to_owned()),
+                stderr,
+            },
         });
     }
     Err(GitCliError::Failed {
-        args: format!("push {url}"),
-        stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        args: "push".to_owned(),
+        stderr,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod jsonl;
 pub mod memory;
 pub mod paths;
 pub mod project;
+pub mod remote;
 pub mod store;
 pub mod sync;
 pub mod text;

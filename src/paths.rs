@@ -58,6 +58,12 @@ impl Paths {
         self.config_dir.join("config.yaml")
     }
 
+    /// Passwords of scope remotes (`credentials.yaml`, 0600; see
+    /// [`crate::remote::Credentials`]).
+    pub fn credentials_file(&self) -> PathBuf {
+        self.config_dir.join("credentials.yaml")
+    }
+
     /// The directory holding one bare repository per scope.
     pub fn scopes_dir(&self) -> PathBuf {
         self.data_dir.join("scopes")

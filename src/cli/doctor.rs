@@ -39,7 +39,7 @@ struct ScopeReport {
     plaintext_files: usize,
     indexed: Option<String>,
     index_lag: bool,
-    remote: Option<String>,
+    remote: Option<kioku_mesh::remote::RemoteUrl>,
     last_sync: Option<String>,
     /// Commits on this device the remote (as last fetched) does not have.
     ahead: Option<usize>,
@@ -237,7 +237,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             .iter()
             .find(|(n, _)| *n == scope.as_str())
             .and_then(|(_, c)| c.clone());
-        let remote = repo.remote_url();
+        let remote = repo
+            .remote_url()
+            .map(|u| kioku_mesh::remote::RemoteUrl::from_config(&u));
         let tracking = repo.ref_target(kioku_mesh::store::TRACKING_REF)?;
         let (ahead, behind) = match (repo.head()?, tracking) {
             (Some(h), Some(t)) => (

@@ -34,7 +34,10 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
             mem.set_remote("user", url)?;
         } else {
             mem.add_scope("user", Some(url), true)?;
-            created.push(format!("scope user from {url}"));
+            created.push(format!(
+                "scope user from {}",
+                kioku_mesh::remote::redact(url)
+            ));
         }
     }
     created.extend(mem.init(args.encrypt)?);

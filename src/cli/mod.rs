@@ -174,8 +174,10 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<ConflictsPending>() {
             return 3;
         }
-        if let Some(MemError::NotFound(_)) = cause.downcast_ref::<MemError>() {
-            return 4;
+        match cause.downcast_ref::<MemError>() {
+            Some(MemError::NotFound(_)) => return 4,
+            Some(MemError::Url(_)) => return 2,
+            _ => {}
         }
     }
     1
@@ -202,10 +204,29 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            ui.error(&format!("{e:#}"));
+            ui.error(&sentence(&e));
             ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// The error as one line: each cause's message after the last, except
+/// that a sync error is already a whole sentence built from its causes
+/// (gix's own messages stay for `mem sync --verbose`).
+fn sentence(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if parts.last().is_none_or(|p| !p.ends_with(&text)) {
+            parts.push(text);
+        }
+        let whole = matches!(cause.downcast_ref::<MemError>(), Some(MemError::Sync(_)))
+            || cause.is::<kioku_mesh::sync::SyncError>();
+        if whole {
+            break;
+        }
+    }
+    parts.join(": ")
 }
 
 /// The clap command, for man pages and completions.

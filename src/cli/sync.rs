@@ -24,6 +24,10 @@ pub struct SyncArgs {
     /// Print per-scope results as JSON.
     #[arg(long)]
     json: bool,
+    /// With a failure, also print the underlying message (git's or the
+    /// server's; passwords removed).
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
@@ -66,7 +70,14 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
                         ui.line(format!("{}: new conflict {}", r.scope, &c[..12]))?;
                     }
                 }
-                (_, Some(e)) => ui.warn(&format!("{}: {e}", r.scope)),
+                (_, Some(e)) => {
+                    ui.warn(&format!("{}: {e}", r.scope));
+                    if let (true, Some(detail)) = (args.verbose, &r.detail) {
+                        for line in detail.lines() {
+                            ui.note(&format!("{}:   {line}", r.scope));
+                        }
+                    }
+                }
                 _ => {}
             }
         }

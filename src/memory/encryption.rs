@@ -452,7 +452,7 @@ impl Mem {
         repo: &ScopeRepo,
         scope: &ScopeName,
     ) -> Result<bool, MemError> {
-        let Some(url) = repo.remote_url() else {
+        let Some(url) = self.remote(scope)? else {
             return Ok(false);
         };
         let Some(tracking) = repo.ref_target(crate::store::TRACKING_REF)? else {
@@ -460,7 +460,8 @@ impl Mem {
             return Ok(false);
         };
         let head = repo.head()?.expect("just committed");
-        match gitcli::replace_main(repo.path(), &url, &tracking.to_string()) {
+        let git = crate::sync::Network::from_environment().git(repo.path(), url.account());
+        match gitcli::replace_main(git, url.expose(), &tracking.to_string()) {
             Ok(gitcli::PushOutcome::Updated | gitcli::PushOutcome::UpToDate) => {
                 repo.move_ref(
                     crate::store::TRACKING_REF,
@@ -474,7 +475,9 @@ impl Mem {
                 Ok(true)
             }
             Ok(gitcli::PushOutcome::Rejected(why))
+            | Ok(gitcli::PushOutcome::Refused { reason: why, .. })
             | Err(gitcli::GitCliError::Failed { stderr: why, .. }) => {
+                let why = crate::remote::redact_text(&why);
                 self.notices.push(Notice::Warning(format!(
                     "the new history of scope '{scope}' was not pushed to {url} ({why}): the remote moved since the last sync; sync the other devices' work first, then run the rekey again"
                 )));

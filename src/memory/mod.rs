@@ -96,6 +96,15 @@ pub enum MemError {
     /// The `git` command failed (gc).
     #[error(transparent)]
     Git(#[from] crate::gitcli::GitCliError),
+    /// A remote URL mem cannot use.
+    #[error(transparent)]
+    Url(#[from] crate::remote::UrlError),
+    /// The stored remote passwords cannot be read or written.
+    #[error(transparent)]
+    Credentials(#[from] crate::remote::CredentialsError),
+    /// Reaching a scope's remote failed.
+    #[error(transparent)]
+    Sync(#[from] Box<crate::sync::SyncError>),
 }
 
 /// A message for the person running the command.

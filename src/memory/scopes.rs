@@ -5,16 +5,30 @@
 use serde::Serialize;
 
 use super::{Mem, MemError};
+use crate::remote::{Credentials, RemoteUrl};
 use crate::store::{self, ScopeName, ScopeRepo};
-use crate::sync::{self, ScopeSync, SyncError};
+use crate::sync::{self, Network, ScopeSync, SyncError};
+
+impl SyncResult {
+    fn failed(scope: &ScopeName, e: SyncError) -> Self {
+        SyncResult {
+            scope: scope.to_string(),
+            outcome: None,
+            new_conflicts: Vec::new(),
+            unresolved_conflicts: 0,
+            error: Some(e.to_string()),
+            detail: e.detail(),
+        }
+    }
+}
 
 /// One scope as `mem scope list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScopeInfo {
     /// Its name.
     pub name: String,
-    /// Its remote URL, if any.
-    pub remote: Option<String>,
+    /// Its remote URL, if any (shown redacted).
+    pub remote: Option<RemoteUrl>,
     /// Its head commit, if any.
     pub head: Option<String>,
     /// Whether it is encrypted.
@@ -33,8 +47,11 @@ pub struct SyncResult {
     pub new_conflicts: Vec<String>,
     /// Unresolved merge records in the scope after the sync.
     pub unresolved_conflicts: usize,
-    /// Why it did not, when it failed.
+    /// Why it did not, when it failed: one sentence.
     pub error: Option<String>,
+    /// The underlying message behind `error` (redacted), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Mem {
@@ -49,7 +66,7 @@ impl Mem {
                 let repo = self.repo(s)?;
                 Ok(ScopeInfo {
                     name: s.to_string(),
-                    remote: repo.remote_url(),
+                    remote: repo.remote_url().map(|u| RemoteUrl::from_config(&u)),
                     head: repo.head()?.map(|h| h.to_string()),
                     encrypted: self.scope_meta(s).map(|m| m.encrypted).unwrap_or(false),
                 })
@@ -91,11 +108,14 @@ impl Mem {
                 store::create_scope(&scopes_dir, &scope, recipients.as_ref(), &signature)?;
             }
             Some(url) => {
+                let url = RemoteUrl::parse(url)?;
+                self.store_account(&scope, &url)?;
+                let network = Network::from_environment();
                 store::build_scope(&scopes_dir, &scope, |tmp| -> Result<(), MemError> {
-                    tmp.set_remote_url(url)?;
+                    tmp.set_remote_url(url.expose())?;
                     // Re-open to see the remote just written.
                     let repo = ScopeRepo::open(tmp.path())?;
-                    match sync::fetch(&repo, url).map_err(sync_error)? {
+                    match sync::fetch(&repo, scope.as_str(), &url, &network).map_err(sync_error)? {
                         Some(tip) => {
                             repo.move_ref(store::MAIN_REF, None, tip, "mem: clone")?;
                         }
@@ -117,8 +137,32 @@ impl Mem {
     /// [`MemError`] for an unknown scope or an unwritable repository.
     pub fn set_remote(&mut self, name: &str, url: &str) -> Result<ScopeName, MemError> {
         let scope = self.scope(name)?;
-        self.repo(&scope)?.set_remote_url(url)?;
+        let url = RemoteUrl::parse(url)?;
+        self.store_account(&scope, &url)?;
+        self.repo(&scope)?.set_remote_url(url.expose())?;
         Ok(scope)
+    }
+
+    /// Keep the account written into `url` (or forget the one stored) for
+    /// `scope` in the credentials file, out of the scope's repository.
+    fn store_account(&self, scope: &ScopeName, url: &RemoteUrl) -> Result<(), MemError> {
+        let mut store = Credentials::load(&self.paths.credentials_file())?;
+        store.set(scope.as_str(), url.account())?;
+        Ok(())
+    }
+
+    /// The remote of `scope` with its stored account, if it has one.
+    ///
+    /// # Errors
+    /// [`MemError`] when the scope or the credentials file cannot be read.
+    pub fn remote(&self, scope: &ScopeName) -> Result<Option<RemoteUrl>, MemError> {
+        let Some(url) = self.repo(scope)?.remote_url() else {
+            return Ok(None);
+        };
+        let store = Credentials::load(&self.paths.credentials_file())?;
+        Ok(Some(
+            RemoteUrl::from_config(&url).with_account(store.get(scope.as_str())),
+        ))
     }
 
     /// Sync `only` (every scope with a remote when empty), then bring the
@@ -142,10 +186,18 @@ impl Mem {
                 .collect::<Result<_, _>>()?
         };
         let signature = self.signature();
+        let network = Network::from_environment();
         let mut results = Vec::new();
         for scope in targets {
             let repo = self.repo(&scope)?;
-            let mut outcome = sync::sync_scope(&repo, scope.as_str(), &signature);
+            let Some(url) = self.remote(&scope)? else {
+                results.push(SyncResult::failed(
+                    &scope,
+                    SyncError::NoRemote(scope.to_string()),
+                ));
+                continue;
+            };
+            let mut outcome = sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network);
             self.fresh.retain(|s| s != &scope);
             self.index_for(std::slice::from_ref(&scope))?;
             let mut new_conflicts = Vec::new();
@@ -156,7 +208,7 @@ impl Mem {
                     // Share the records at once, like any other commit.
                     if let (Ok(first), Ok(second)) = (
                         &mut outcome,
-                        sync::sync_scope(&repo, scope.as_str(), &signature),
+                        sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network),
                     ) {
                         first.pushed |= second.pushed;
                     }
@@ -180,6 +232,7 @@ impl Mem {
                     new_conflicts,
                     unresolved_conflicts: unresolved,
                     error: None,
+                    detail: None,
                 },
                 Err(e) => SyncResult {
                     scope: scope.to_string(),
@@ -187,6 +240,7 @@ impl Mem {
                     new_conflicts,
                     unresolved_conflicts: unresolved,
                     error: Some(e.to_string()),
+                    detail: e.detail(),
                 },
             });
         }
@@ -195,5 +249,5 @@ impl Mem {
 }
 
 fn sync_error(e: SyncError) -> MemError {
-    MemError::Invalid(e.to_string())
+    MemError::Sync(Box::new(e))
 }

@@ -7,7 +7,9 @@
 //! new head. A remote whose history shares nothing with what this device
 //! synced before is refused, never merged or overwritten.
 
+pub mod failure;
 pub mod merge;
+pub mod net;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -16,7 +18,10 @@ use gix::ObjectId;
 use serde::Serialize;
 
 use crate::gitcli::{self, GitCliError, PushOutcome};
+use crate::remote::{redact_text, RemoteUrl, Transport, UrlError};
 use crate::store::{ScopeRepo, Signature, StoreError, MAIN_REF, TRACKING_REF};
+pub use failure::Cause;
+pub use net::Network;
 
 /// Die here, as `SIGKILL` would, when `MEM_FAILPOINT` names this point:
 /// how the tests interrupt a sync at each stage (after-fetch, after-merge,
@@ -30,37 +35,34 @@ pub fn failpoint(name: &str) {
 /// Push attempts before giving up when the remote keeps moving.
 const MAX_PUSH_ATTEMPTS: usize = 5;
 
-/// Errors syncing one scope.
+/// Errors syncing one scope. Every URL shown is redacted (see
+/// [`RemoteUrl`]).
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The scope has no remote.
     #[error("scope '{0}' has no remote: set one with `mem scope remote {0} URL`")]
     NoRemote(String),
-    /// Fetching failed (unreachable, not a repository, authentication).
-    #[error("cannot fetch {url}: {reason}")]
-    Fetch {
-        /// The remote URL.
-        url: String,
-        /// What went wrong.
-        reason: String,
+    /// The configured URL names no transport mem can use.
+    #[error("scope '{scope}': {source}; set another with `mem scope remote {scope} URL`")]
+    BadUrl {
+        /// The scope.
+        scope: String,
+        /// What is wrong with it.
+        #[source]
+        source: UrlError,
     },
+    /// Fetching from or pushing to the remote failed.
+    #[error(transparent)]
+    Remote(Box<RemoteFailure>),
     /// The remote's history is unrelated to what was synced before.
     #[error("the remote {url} holds a history unrelated to this scope's (was it rewritten or replaced?); nothing was changed here: point the scope at the right remote with `mem scope remote`")]
     Unrelated {
-        /// The remote URL.
-        url: String,
-    },
-    /// Pushing failed.
-    #[error("cannot push to {url}: {reason}")]
-    Push {
-        /// The remote URL.
-        url: String,
-        /// What went wrong.
-        reason: String,
+        /// The remote.
+        url: RemoteUrl,
     },
     /// The remote kept moving.
     #[error("the remote {0} kept changing while pushing ({MAX_PUSH_ATTEMPTS} attempts): run `mem sync` again")]
-    KeptMoving(String),
+    KeptMoving(RemoteUrl),
     /// Another sync of this scope is running.
     #[error("another `mem sync` is running for scope '{0}': wait for it to finish")]
     Busy(String),
@@ -70,6 +72,50 @@ pub enum SyncError {
     /// git failure.
     #[error(transparent)]
     Git(#[from] GitCliError),
+}
+
+/// Which way a [`RemoteFailure`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Fetching (gix).
+    Fetch,
+    /// Pushing (`git push`).
+    Push,
+}
+
+/// Reaching a scope's remote failed: one sentence naming the remote
+/// (redacted), the cause and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {} {url}: {}", match .direction { Direction::Fetch => "fetch from", Direction::Push => "push to" }, .cause.advice(scope))]
+pub struct RemoteFailure {
+    /// Fetch or push.
+    pub direction: Direction,
+    /// The scope.
+    pub scope: String,
+    /// The remote.
+    pub url: RemoteUrl,
+    /// Why, read from the cause chain (or git's output for a push).
+    pub cause: Cause,
+    /// gix's error, for a fetch.
+    #[source]
+    pub source: Option<gix::Error>,
+    /// What git printed for a push (redacted).
+    pub output: String,
+}
+
+impl SyncError {
+    /// The underlying message (gix's error chain or git's output),
+    /// redacted, for `--verbose`; `None` when the sentence says it all.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            SyncError::Remote(f) => match &f.source {
+                Some(source) => Some(failure::detail(source)),
+                None if !f.output.is_empty() => Some(f.output.clone()),
+                None => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// How the local branch changed.
@@ -107,8 +153,8 @@ fn touched(base: &merge::Files, side: &merge::Files) -> std::collections::BTreeS
 /// What a sync did to one scope.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScopeSync {
-    /// The remote URL.
-    pub remote: String,
+    /// The remote URL (shown redacted).
+    pub remote: RemoteUrl,
     /// Whether the remote had a `main` branch.
     pub fetched: bool,
     /// How the local branch changed.
@@ -170,41 +216,51 @@ impl Drop for SyncLock {
     }
 }
 
-/// Fetch the remote's `main` into [`TRACKING_REF`] with gix. Returns the
-/// remote's tip, or `None` when the remote has no `main` yet (a new, empty
-/// repository).
+/// Fetch the remote's `main` into [`TRACKING_REF`] with gix, reaching the
+/// remote as `network` says. Returns the remote's tip, or `None` when the
+/// remote has no `main` yet (a new, empty repository).
 ///
 /// # Errors
-/// [`SyncError::Fetch`] when the remote cannot be reached or read.
-pub fn fetch(repo: &ScopeRepo, url: &str) -> Result<Option<ObjectId>, SyncError> {
-    let fail = |e: &dyn std::fmt::Display| SyncError::Fetch {
-        url: url.to_owned(),
-        reason: e.to_string(),
+/// [`SyncError::Remote`] when the remote cannot be reached or read, with
+/// the cause read from gix's error chain.
+pub fn fetch(
+    repo: &ScopeRepo,
+    scope: &str,
+    url: &RemoteUrl,
+    network: &Network,
+) -> Result<Option<ObjectId>, SyncError> {
+    let fail = |e: gix::Error| {
+        if std::env::var_os("MEM_DEBUG_CHAIN").is_some() {
+            failure::dump(&e);
+        }
+        SyncError::Remote(Box::new(RemoteFailure {
+            direction: Direction::Fetch,
+            scope: scope.to_owned(),
+            url: url.clone(),
+            cause: Cause::classify(&e, url.transport().unwrap_or(Transport::File)),
+            source: Some(e),
+            output: String::new(),
+        }))
     };
-    let remote = repo
-        .gix()
-        .remote_at(url)
-        .map_err(|e| fail(&e))?
+    let net_repo = network.open_for_fetch(repo.path()).map_err(fail)?;
+    let remote = net_repo
+        .remote_at(url.expose())
+        .map_err(fail)?
         .with_refspecs(
             [format!("+{MAIN_REF}:{TRACKING_REF}").as_str()],
             gix::remote::Direction::Fetch,
         )
-        .map_err(|e| fail(&e))?;
+        .map_err(fail)?;
     let connection = remote
         .connect(gix::remote::Direction::Fetch)
-        .map_err(|e| fail(&e))?;
-    let prepared = match connection.prepare_fetch(gix::progress::Discard, Default::default()) {
-        Ok(p) => p,
-        Err(e) => {
-            // A new, empty remote (or one without `main`) advertises nothing
-            // our refspec matches: there is nothing to fetch yet.
-            let msg = format!("{e:#}");
-            if msg.contains("None of the refspec") && msg.contains("matched any") {
-                return Ok(None);
-            }
-            return Err(fail(&msg));
-        }
-    };
+        .map_err(fail)?;
+    let configured = connection.configured_credentials_for_current_url();
+    let connection = connection.with_credentials(Network::credentials(url, configured));
+    // A new, empty remote (or one without `main`) advertises no `main`:
+    // there is nothing to fetch yet (`tip` below is `None`).
+    let prepared = connection
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(fail)?;
     let tip = prepared.ref_map().remote_refs.iter().find_map(|r| {
         let (name, target, peeled) = r.unpack();
         (name == MAIN_REF)
@@ -217,7 +273,7 @@ pub fn fetch(repo: &ScopeRepo, url: &str) -> Result<Option<ObjectId>, SyncError>
     }
     prepared
         .receive(gix::progress::Discard, &AtomicBool::new(false))
-        .map_err(|e| fail(&format!("{e:#}")))?;
+        .map_err(fail)?;
     if let Some(tip) = tip {
         // gix updates the tracking ref itself; make sure in case it did not.
         if repo.ref_target(TRACKING_REF)? != Some(tip) {
@@ -237,7 +293,7 @@ pub fn fetch(repo: &ScopeRepo, url: &str) -> Result<Option<ObjectId>, SyncError>
 /// [`SyncError::Unrelated`] for an unrelated history outside first contact.
 fn join(
     repo: &ScopeRepo,
-    url: &str,
+    url: &RemoteUrl,
     theirs: ObjectId,
     first_contact: bool,
     signature: &Signature,
@@ -261,9 +317,7 @@ fn join(
             continue;
         }
         if base.is_none() && !first_contact {
-            return Err(SyncError::Unrelated {
-                url: url.to_owned(),
-            });
+            return Err(SyncError::Unrelated { url: url.clone() });
         }
         let files = |c: Option<ObjectId>| -> Result<merge::Files, SyncError> {
             Ok(match c {
@@ -313,11 +367,14 @@ fn join(
 pub fn sync_scope(
     repo: &ScopeRepo,
     scope: &str,
+    url: &RemoteUrl,
     signature: &Signature,
+    network: &Network,
 ) -> Result<ScopeSync, SyncError> {
-    let url = repo
-        .remote_url()
-        .ok_or_else(|| SyncError::NoRemote(scope.to_owned()))?;
+    let transport = url.transport().map_err(|source| SyncError::BadUrl {
+        scope: scope.to_owned(),
+        source,
+    })?;
     let _lock = SyncLock::acquire(repo.path(), scope)?;
     let first_contact = repo.ref_target(TRACKING_REF)?.is_none();
     let mut report = ScopeSync {
@@ -329,11 +386,11 @@ pub fn sync_scope(
         sides: None,
     };
     for attempt in 0..MAX_PUSH_ATTEMPTS {
-        if let Some(theirs) = fetch(repo, &url)? {
+        if let Some(theirs) = fetch(repo, scope, url, network)? {
             report.fetched = true;
             failpoint("after-fetch");
             let (kind, clashes, sides) =
-                join(repo, &url, theirs, first_contact && attempt == 0, signature)?;
+                join(repo, url, theirs, first_contact && attempt == 0, signature)?;
             failpoint("after-merge");
             if kind != MergeKind::UpToDate {
                 report.merged = kind;
@@ -351,8 +408,21 @@ pub fn sync_scope(
         if repo.ref_target(TRACKING_REF)? == Some(head) {
             return Ok(report);
         }
+        let push_failed = |cause: Cause, output: &str| {
+            SyncError::Remote(Box::new(RemoteFailure {
+                direction: Direction::Push,
+                scope: scope.to_owned(),
+                url: url.clone(),
+                cause,
+                source: None,
+                output: redact_text(output),
+            }))
+        };
+        if transport == Transport::Http {
+            return Err(push_failed(Cause::PushOverHttp, ""));
+        }
         failpoint("before-push");
-        match gitcli::push_main(repo.path(), &url) {
+        match gitcli::push_main(network.git(repo.path(), url.account()), url.expose()) {
             Ok(PushOutcome::Updated) => {
                 failpoint("after-push");
                 report.pushed = true;
@@ -362,14 +432,14 @@ pub fn sync_scope(
             }
             Ok(PushOutcome::UpToDate) => return Ok(report),
             Ok(PushOutcome::Rejected(_)) => continue,
+            Ok(PushOutcome::Refused { reason, stderr }) => {
+                return Err(push_failed(Cause::HookRejected(reason), &stderr))
+            }
             Err(GitCliError::Failed { stderr, .. }) => {
-                return Err(SyncError::Push {
-                    url,
-                    reason: stderr,
-                })
+                return Err(push_failed(Cause::from_program_stderr(&stderr), &stderr))
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(SyncError::KeptMoving(url))
+    Err(SyncError::KeptMoving(url.clone()))
 }

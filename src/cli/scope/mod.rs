@@ -5,6 +5,7 @@ mod recipients;
 
 use clap::{Args, Subcommand};
 use kioku_mesh::config::Flags;
+use kioku_mesh::remote::redact;
 use kioku_mesh::store::short_id;
 
 use super::{flush_notices, Ctx, Ui};
@@ -70,7 +71,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ScopeArgs) -> anyhow::Result<()> {
                     "{:<16} {:<12} {}",
                     s.name,
                     s.head.as_deref().map(short_id).unwrap_or("(empty)"),
-                    s.remote.as_deref().unwrap_or("(no remote)")
+                    s.remote
+                        .as_ref()
+                        .map_or_else(|| "(no remote)".to_owned(), |r| r.to_string())
                 ))?;
             }
         }
@@ -85,14 +88,15 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ScopeArgs) -> anyhow::Result<()> {
             mem.index_for(std::slice::from_ref(&scope))?;
             flush_notices(ui, &mut mem);
             match remote {
-                Some(url) => ui.line(format!("added scope {scope} from {url}"))?,
+                Some(url) => ui.line(format!("added scope {scope} from {}", redact(&url)))?,
                 None => ui.line(format!("added scope {scope}"))?,
             }
         }
         ScopeCommand::Remote { name, url } => {
             let scope = mem.set_remote(&name, &url)?;
             ui.line(format!(
-                "scope {scope} now syncs with {url}: run `mem sync`"
+                "scope {scope} now syncs with {}: run `mem sync`",
+                redact(&url)
             ))?;
         }
         ScopeCommand::Recipients(args) => recipients::recipients(ui, &mut mem, args)?,

@@ -1,0 +1,222 @@
+//! Why talking to a remote failed, read from the error's cause chain (typed
+//! errors and gix's classification), never from message text; and the one
+//! sentence that tells the user what to do about it.
+//!
+//! External programs are the exception: `git push` and `ssh` report
+//! failures only as text, so [`Cause::from_program_stderr`] reads the fixed
+//! lines they print.
+
+use std::error::Error as StdError;
+use std::io::ErrorKind;
+
+use crate::remote::Transport;
+
+/// What went wrong reaching a remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The server refused the credentials, or wanted some and none were found.
+    Authentication,
+    /// No repository at that path (HTTP 404, "does not appear to be a git repository").
+    NotFound,
+    /// The host name does not resolve.
+    HostNotFound,
+    /// Nothing listens on that port.
+    ConnectionRefused,
+    /// The host did not answer in time.
+    TimedOut,
+    /// The server's TLS certificate is not trusted here.
+    Certificate,
+    /// The ssh host key is unknown or has changed.
+    HostKey,
+    /// Authenticated, but not allowed (HTTP 403, read-only access).
+    PermissionDenied,
+    /// A hook on the server refused the push (its message).
+    HookRejected(String),
+    /// Plain http is for reading only.
+    PushOverHttp,
+    /// The server answered with an error line of its own (git daemon's
+    /// "access denied or repository not exported", a hosting service's
+    /// message).
+    ServerSaid(String),
+    /// Something else: the underlying message tells.
+    Other,
+}
+
+impl Cause {
+    /// What happened and what to do, for a scope syncing with `url`
+    /// (already redacted) — one clause, to follow "cannot reach URL: ".
+    pub fn advice(&self, scope: &str) -> String {
+        match self {
+            Cause::Authentication => format!(
+                "the server refused the credentials: fix the user name and password or token in the URL (`mem scope remote {scope} URL`) or in your git credential helper"
+            ),
+            Cause::NotFound => format!(
+                "there is no repository at that path: create it on the server, or correct the URL with `mem scope remote {scope} URL`"
+            ),
+            Cause::HostNotFound => format!(
+                "the host name does not resolve: check its spelling (`mem scope remote {scope} URL`) and your network"
+            ),
+            Cause::ConnectionRefused => {
+                "the host refused the connection: check the port and that the server is running".into()
+            }
+            Cause::TimedOut => "the host did not answer in time: check your network, proxy or VPN and try again".into(),
+            Cause::Certificate => {
+                "the server's TLS certificate is not trusted: give your CA with `git config --global http.sslCAInfo FILE` (or GIT_SSL_CAINFO)".into()
+            }
+            Cause::HostKey => {
+                "the ssh host key is unknown or has changed: check it, then add it to ~/.ssh/known_hosts (`ssh HOST` once, on a terminal)".into()
+            }
+            Cause::PermissionDenied => {
+                "access was denied (a read-only account, or a key the server does not accept for this repository): ask for write access or use an account that has it".into()
+            }
+            Cause::HookRejected(why) if why.is_empty() => {
+                "a hook on the server refused the push: see the server's rules".into()
+            }
+            Cause::HookRejected(why) => {
+                format!("a hook on the server refused the push ({why}): see the server's rules")
+            }
+            Cause::PushOverHttp => format!(
+                "plain http is for reading only and cannot push: use an https:// or ssh URL (`mem scope remote {scope} URL`)"
+            ),
+            Cause::ServerSaid(msg) => format!(
+                "the server said \"{msg}\": check the repository's path (`mem scope remote {scope} URL`) and your access to it"
+            ),
+            Cause::Other => "run `mem sync --verbose` for git's own message".into(),
+        }
+    }
+
+    /// Read the cause of a failed fetch over `transport` from gix's error
+    /// tree: typed errors first (curl's, a server's `ERR` line, I/O
+    /// kinds), then gix's classification. Over ssh the only cause is what
+    /// the `ssh` program printed (gix turns its stderr into I/O errors with
+    /// approximate kinds), read as [`Cause::from_program_stderr`] does.
+    pub fn classify(err: &gix::Error, transport: Transport) -> Cause {
+        let mut io_kinds = Vec::new();
+        for e in err.iter_errors() {
+            if let Some(c) = e.downcast_ref::<curl::Error>() {
+                if c.is_couldnt_resolve_host() || c.is_couldnt_resolve_proxy() {
+                    return Cause::HostNotFound;
+                }
+                if c.is_couldnt_connect() {
+                    return Cause::ConnectionRefused;
+                }
+                if c.is_operation_timedout() {
+                    return Cause::TimedOut;
+                }
+                if c.is_peer_failed_verification() || c.is_ssl_cacert() || c.is_ssl_certproblem() {
+                    return Cause::Certificate;
+                }
+            }
+            if let Some(line) =
+                e.downcast_ref::<gix::protocol::transport::packetline::read::Error>()
+            {
+                return Cause::ServerSaid(line.message.to_string().trim().to_owned());
+            }
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if transport == Transport::Ssh {
+                    if let Some(inner) = io.get_ref() {
+                        let cause = Cause::from_program_stderr(&inner.to_string());
+                        if cause != Cause::Other {
+                            return cause;
+                        }
+                    }
+                }
+                io_kinds.push(io.kind());
+            }
+            // gix 0.90 classifies only HTTP 403, 409 and 501; the status of
+            // any other failure is in its fixed message (gix-transport's
+            // curl backend: "Received HTTP status {status}").
+            if let Some(status) = e
+                .to_string()
+                .strip_prefix("Received HTTP status ")
+                .and_then(|s| s.trim().parse::<u16>().ok())
+            {
+                match status {
+                    401 => return Cause::Authentication,
+                    403 => return Cause::PermissionDenied,
+                    404 | 410 => return Cause::NotFound,
+                    _ => {}
+                }
+            }
+        }
+        let classes = err.classify();
+        if classes.is_unauthenticated() {
+            return Cause::Authentication;
+        }
+        for kind in io_kinds {
+            match kind {
+                ErrorKind::ConnectionRefused => return Cause::ConnectionRefused,
+                ErrorKind::TimedOut => return Cause::TimedOut,
+                ErrorKind::PermissionDenied => return Cause::Authentication,
+                _ => {}
+            }
+        }
+        if err.classify().is_permission_denied() {
+            return Cause::PermissionDenied;
+        }
+        if err.classify().is_not_found() {
+            return Cause::NotFound;
+        }
+        Cause::Other
+    }
+
+    /// Read the cause from what `git push` or `ssh` printed on stderr:
+    /// external programs report only text, so this reads the fixed lines
+    /// they print (git's `http.c` and `connect.c`, OpenSSH's `ssh`).
+    pub fn from_program_stderr(stderr: &str) -> Cause {
+        let has = |s: &str| stderr.contains(s);
+        if has("Host key verification failed")
+            || has("HOST IDENTIFICATION HAS CHANGED")
+            || has("No ED25519 host key is known")
+            || has("host key for")
+        {
+            Cause::HostKey
+        } else if has("Authentication failed")
+            || has("could not read Username")
+            || has("Permission denied (publickey")
+            || has("Permission denied, please try")
+        {
+            Cause::Authentication
+        } else if has("returned error: 403") || has("Permission denied") || has("DENIED") {
+            Cause::PermissionDenied
+        } else if has("returned error: 404")
+            || has("not found")
+            || has("does not appear to be a git repository")
+            || has("No such file or directory")
+        {
+            Cause::NotFound
+        } else if has("Could not resolve host") || has("Could not resolve hostname") {
+            Cause::HostNotFound
+        } else if has("Connection refused") || has("Couldn't connect") {
+            Cause::ConnectionRefused
+        } else if has("timed out") {
+            Cause::TimedOut
+        } else if has("SSL certificate problem") || has("server certificate verification failed") {
+            Cause::Certificate
+        } else {
+            Cause::Other
+        }
+    }
+}
+
+/// The underlying message of `err` and its causes, one per line, redacted.
+pub fn detail(err: &(dyn StdError + 'static)) -> String {
+    let mut lines = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let line = crate::remote::redact_text(&e.to_string());
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+        cur = e.source();
+    }
+    lines.join("\n")
+}
+
+/// Print the error tree to stderr (`MEM_DEBUG_CHAIN`): for development only.
+pub fn dump(err: &gix::Error) {
+    for e in err.iter_errors() {
+        eprintln!("CHAIN: {:?}", crate::remote::redact_text(&format!("{e:?}")));
+    }
+    eprintln!("CLASSES: {:?}", err.classify().dominant_class());
+}

@@ -1,0 +1,268 @@
+//! The network settings of one sync, built in one place for both
+//! directions: fetch (gix) and push (the `git` CLI).
+//!
+//! A scope's repository is opened isolated (see `ScopeRepo::open`): the
+//! user's git config must not change how scopes are read or written. Only
+//! the settings that say how to reach a remote are taken from the user's
+//! and the system's git config (and `GIT_CONFIG_COUNT`-style variables):
+//! the `credential`, `http` and `url` sections, `core.sshCommand`,
+//! `core.askPass` and `ssh.variant` — git-config(1). Fetch gets them as gix
+//! configuration overrides, push as `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`
+//! variables (not visible in the process list, unlike `-c`) with the
+//! user's and system's files switched off, so both directions authenticate
+//! the same way and nothing else leaks in (a global `core.hooksPath`
+//! would otherwise run the user's hooks on every push).
+//!
+//! Without a terminal (cron, hooks, `mem watch`) nothing may prompt: the
+//! terminal prompt is switched off for both, and ssh runs in batch mode
+//! unless the user chose their own ssh command.
+
+use std::io::IsTerminal;
+use std::process::Command;
+
+use crate::remote::{Account, RemoteUrl};
+
+/// Sections whose every key concerns reaching a remote.
+const SECTIONS: [&str; 3] = ["credential", "http", "url"];
+/// Single keys outside those sections (section, key), lower case.
+const KEYS: [(&str, &str); 3] = [
+    ("core", "sshcommand"),
+    ("core", "askpass"),
+    ("ssh", "variant"),
+];
+
+/// The settings for reaching remotes, read once per sync.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// `(key, value)` in the order git would apply them, e.g.
+    /// `("credential.https://host.helper", "store")`.
+    settings: Vec<(String, String)>,
+    /// Whether a person can answer a prompt (stdin and stderr are terminals
+    /// and `GIT_TERMINAL_PROMPT` is not `0`).
+    interactive: bool,
+}
+
+impl Network {
+    /// Read the user's and the system's git config (includes followed, as
+    /// `GIT_CONFIG_GLOBAL`, `GIT_CONFIG_NOSYSTEM` and `GIT_CONFIG_SYSTEM`
+    /// say) and the `GIT_CONFIG_COUNT` variables. A config file git could
+    /// not read either is skipped: the network settings then default.
+    pub fn from_environment() -> Self {
+        let mut settings = Vec::new();
+        let files = [
+            gix::config::File::from_globals().ok(),
+            gix::config::File::from_environment_overrides().ok(),
+        ];
+        for file in files.iter().flatten() {
+            collect(file, &mut settings);
+        }
+        let prompt_allowed = std::env::var("GIT_TERMINAL_PROMPT")
+            .map(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"))
+            .unwrap_or(true);
+        let interactive =
+            prompt_allowed && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let mut network = Network {
+            settings,
+            interactive,
+        };
+        network.batch_ssh();
+        network
+    }
+
+    /// Whether a person may be asked for a password.
+    pub fn interactive(&self) -> bool {
+        self.interactive
+    }
+
+    /// Without a terminal, ssh must fail rather than ask for a passphrase
+    /// or a host key confirmation: `ssh -o BatchMode=yes`, unless the user
+    /// runs ssh their own way (`GIT_SSH_COMMAND`, `GIT_SSH`,
+    /// `core.sshCommand`), which git and gix then use as it is.
+    fn batch_ssh(&mut self) {
+        let own_ssh = ["GIT_SSH_COMMAND", "GIT_SSH"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+            || self
+                .settings
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("core.sshcommand"));
+        if !self.interactive && !own_ssh {
+            self.settings
+                .push(("core.sshCommand".into(), "ssh -o BatchMode=yes".into()));
+        }
+    }
+
+    /// The settings as `key=value` overrides for `gix::open::Options`.
+    fn overrides(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !self.interactive {
+            out.push("gitoxide.credentials.terminalPrompt=false".into());
+        }
+        out
+    }
+
+    /// Open the repository at `git_dir` for a fetch: isolated like every
+    /// scope, plus these network settings and the variables git reads for
+    /// the network (`GIT_SSL_CAINFO`, `https_proxy`, `GIT_SSH_COMMAND`, …).
+    ///
+    /// # Errors
+    /// gix's, when the repository cannot be opened.
+    pub fn open_for_fetch(&self, git_dir: &std::path::Path) -> gix::Result<gix::Repository> {
+        use gix::sec::Permission::Allow;
+        let mut permissions = gix::open::Permissions::isolated();
+        permissions.env.http_transport = Allow;
+        permissions.env.ssh_prefix = Allow;
+        permissions.env.git_prefix = Allow;
+        permissions.env.home = Allow;
+        permissions.env.xdg_config_home = Allow;
+        let options = gix::open::Options::isolated()
+            .permissions(permissions)
+            .cli_overrides(self.overrides());
+        gix::open_opts(git_dir, options)
+    }
+
+    /// `git --git-dir GIT_DIR` set up with these network settings and
+    /// nothing else of the user's config, and with no prompt unless
+    /// [`Network::interactive`]. With the `account` of the remote's URL,
+    /// that account is git's only credential helper (as in
+    /// [`Network::credentials`]), read from the git process's environment
+    /// so the password never appears in a command line.
+    pub fn git(&self, git_dir: &std::path::Path, account: Option<&Account>) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.arg("--git-dir").arg(git_dir);
+        cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_CONFIG_SYSTEM")
+            .env_remove("GIT_CONFIG_PARAMETERS");
+        // Replace whatever GIT_CONFIG_* the caller had: those were read
+        // into `settings` already.
+        for (name, _) in std::env::vars_os() {
+            let n = name.to_string_lossy();
+            if n.starts_with("GIT_CONFIG_KEY_") || n.starts_with("GIT_CONFIG_VALUE_") {
+                cmd.env_remove(&name);
+            }
+        }
+        let mut settings = self.settings.clone();
+        if let Some(account) = account {
+            // An empty helper clears the list; then ours answers `get` only.
+            settings.push(("credential.helper".into(), String::new()));
+            settings.push((
+                "credential.helper".into(),
+                "!f() { test \"$1\" = get && printf 'username=%s\\npassword=%s\\n' \"$MEM_REMOTE_USERNAME\" \"$MEM_REMOTE_PASSWORD\"; }; f".into(),
+            ));
+            cmd.env("MEM_REMOTE_USERNAME", &account.username)
+                .env("MEM_REMOTE_PASSWORD", &account.password);
+        }
+        cmd.env("GIT_CONFIG_COUNT", settings.len().to_string());
+        for (i, (k, v)) in settings.iter().enumerate() {
+            cmd.env(format!("GIT_CONFIG_KEY_{i}"), k)
+                .env(format!("GIT_CONFIG_VALUE_{i}"), v);
+        }
+        if !self.interactive {
+            cmd.env("GIT_TERMINAL_PROMPT", "0");
+        }
+        cmd
+    }
+
+    /// The credentials function for a gix connection to `url`: a user name
+    /// and password written into the URL are used as they are (a wrong one
+    /// fails; no helper is asked in its stead, as with `git push`);
+    /// otherwise `configured` (the credential helpers, then a prompt when
+    /// interactive) answers.
+    pub fn credentials<'a>(
+        url: &RemoteUrl,
+        mut configured: impl FnMut(
+                gix::credentials::helper::Action,
+            ) -> gix::Result<Option<gix::credentials::protocol::Outcome>>
+            + 'a,
+    ) -> impl FnMut(
+        gix::credentials::helper::Action,
+    ) -> gix::Result<Option<gix::credentials::protocol::Outcome>>
+           + 'a {
+        let embedded = url.account().cloned();
+        move |action| match (&embedded, action) {
+            (Some(account), gix::credentials::helper::Action::Get(ctx)) => {
+                Ok(Some(gix::credentials::protocol::Outcome {
+                    identity: gix::sec::identity::Account {
+                        username: account.username.clone(),
+                        password: account.password.clone(),
+                        oauth_refresh_token: None,
+                    },
+                    next: ctx.into(),
+                }))
+            }
+            // Nothing to store or erase for credentials the URL carries.
+            (Some(_), _) => Ok(None),
+            (None, action) => configured(action),
+        }
+    }
+}
+
+/// Append the network settings of `file` to `out`, in file order.
+fn collect(file: &gix::config::File, out: &mut Vec<(String, String)>) {
+    for section in file.sections() {
+        let header = section.header();
+        let name = header.name().to_string().to_ascii_lowercase();
+        let whole = SECTIONS.contains(&name.as_str());
+        let prefix = match header.subsection_name() {
+            Some(sub) => format!("{name}.{sub}"),
+            None => name.clone(),
+        };
+        let body = section.body();
+        let mut seen = Vec::<String>::new();
+        for key in body.value_names() {
+            let lower = key.to_ascii_lowercase();
+            if seen.contains(&lower) {
+                continue;
+            }
+            let wanted = whole
+                || (header.subsection_name().is_none()
+                    && KEYS.contains(&(name.as_str(), lower.as_str())));
+            if !wanted {
+                continue;
+            }
+            let values = body.values(&key);
+            if values.is_empty() {
+                // `[http] sslVerify` alone means true.
+                if let Some(None) = body.value_implicit(&key) {
+                    out.push((format!("{prefix}.{key}"), "true".into()));
+                }
+            }
+            for v in values {
+                out.push((format!("{prefix}.{key}"), v.to_string()));
+            }
+            seen.push(lower);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_network_keys_are_taken_in_order() {
+        let text = "[core]\n\thooksPath = /evil\n\tsshCommand = ssh -i k\n[credential]\n\thelper = cache\n\thelper =\n\thelper = store\n[credential \"https://h\"]\n\tusername = bob\n[http]\n\tsslCAInfo = /ca.pem\n\tsslVerify\n[url \"git@h:\"]\n\tinsteadOf = https://h/\n[user]\n\tname = x\n";
+        let file: gix::config::File = text.parse().unwrap();
+        let mut out = Vec::new();
+        collect(&file, &mut out);
+        let got: Vec<String> = out.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            got,
+            [
+                "core.sshCommand=ssh -i k",
+                "credential.helper=cache",
+                "credential.helper=",
+                "credential.helper=store",
+                "credential.https://h.username=bob",
+                "http.sslCAInfo=/ca.pem",
+                "http.sslVerify=true",
+                "url.git@h:.insteadOf=https://h/",
+            ]
+        );
+    }
+}
