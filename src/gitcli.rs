@@ -136,6 +136,17 @@ fn push(mut cmd: Command, url: &str, lease: Option<&str>) -> Result<PushOutcome,
     })
 }
 
+/// What `git ls-remote --heads URL main` prints on stderr, run as `git`
+/// (set up like a push): to learn why a remote cannot be reached when
+/// gix could not say. Empty when it worked or git is missing.
+pub fn probe(mut git: Command, url: &str) -> String {
+    git.args(["ls-remote", "--heads", url, "main"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned())
+        .unwrap_or_default()
+}
+
 /// A repository's objects, from `git count-objects -v` (git-count-objects(1)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ObjectCounts {

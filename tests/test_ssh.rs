@@ -146,3 +146,87 @@ fn three_devices_sync_over_ssh() {
     assert!(run(&devices[1], &["search", "ssh", "--json"]).contains("shared over ssh"));
     git(&remote, &["fsck", "--strict", "--no-dangling"]);
 }
+
+#[test]
+fn ssh_failures_name_their_cause_and_other_scopes_still_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let sshd = match start(dir.path()) {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let remote = dir.path().join("remote.git");
+    git(
+        dir.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            remote.to_str().unwrap(),
+        ],
+    );
+    let url = format!("ssh://{user}@127.0.0.1:{}{}", sshd.port, remote.display());
+    let d = TestEnv::device("a");
+    d.ok(&["init"]);
+    let (_ok, ok_url) = crate::common::bare_remote(dir.path(), "ok");
+    d.ok(&["scope", "add", "team/ok", "--remote", &ok_url]);
+    d.ok(&["scope", "remote", "user", &url]);
+    let known_hosts = dir.path().join("known_hosts");
+    std::fs::write(&known_hosts, "").unwrap();
+    let stranger = dir.path().join("stranger_key");
+    keygen(&stranger);
+    let cases = [
+        // The host key is not known (and may not be asked about).
+        (
+            format!(
+                "ssh -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={}",
+                sshd.key.display(),
+                known_hosts.display()
+            ),
+            "the ssh host key is unknown or has changed",
+        ),
+        // A key the server does not accept.
+        (
+            format!(
+                "ssh -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+                stranger.display()
+            ),
+            "the server refused the credentials",
+        ),
+    ];
+    for (ssh, expect) in cases {
+        let out = d
+            .mem()
+            .env("GIT_SSH_COMMAND", &ssh)
+            .write_stdin("")
+            .timeout(std::time::Duration::from_secs(60))
+            .args(["sync", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let by = |s: &str| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["scope"] == s)
+                .unwrap()
+                .clone()
+        };
+        assert!(by("team/ok")["error"].is_null(), "{v}");
+        let error = by("user")["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(expect), "{error}: {v}");
+        assert!(
+            error.contains(&format!("127.0.0.1:{}", sshd.port)),
+            "{error}"
+        );
+    }
+}

@@ -212,11 +212,3 @@ pub fn detail(err: &(dyn StdError + 'static)) -> String {
     }
     lines.join("\n")
 }
-
-/// Print the error tree to stderr (`MEM_DEBUG_CHAIN`): for development only.
-pub fn dump(err: &gix::Error) {
-    for e in err.iter_errors() {
-        eprintln!("CHAIN: {:?}", crate::remote::redact_text(&format!("{e:?}")));
-    }
-    eprintln!("CLASSES: {:?}", err.classify().dominant_class());
-}

@@ -108,11 +108,16 @@ impl SyncError {
     /// redacted, for `--verbose`; `None` when the sentence says it all.
     pub fn detail(&self) -> Option<String> {
         match self {
-            SyncError::Remote(f) => match &f.source {
-                Some(source) => Some(failure::detail(source)),
-                None if !f.output.is_empty() => Some(f.output.clone()),
-                None => None,
-            },
+            SyncError::Remote(f) => {
+                let mut lines = Vec::new();
+                if let Some(source) = &f.source {
+                    lines.push(failure::detail(source));
+                }
+                if !f.output.is_empty() {
+                    lines.push(f.output.clone());
+                }
+                (!lines.is_empty()).then(|| lines.join("\n"))
+            }
             _ => None,
         }
     }
@@ -229,10 +234,30 @@ pub fn fetch(
     url: &RemoteUrl,
     network: &Network,
 ) -> Result<Option<ObjectId>, SyncError> {
-    let fail = |e: gix::Error| {
-        if std::env::var_os("MEM_DEBUG_CHAIN").is_some() {
-            failure::dump(&e);
+    match fetch_with_gix(repo, scope, url, network) {
+        Err(SyncError::Remote(mut failure))
+            if failure.cause == Cause::Other && url.transport() == Ok(Transport::Ssh) =>
+        {
+            // gix 0.90 keeps only the ssh messages it knows ("Permission
+            // denied", "resolve hostname", …); anything else (an unknown
+            // host key) ends as an early end of file. `git ls-remote`
+            // with the same settings prints what ssh said.
+            let output = gitcli::probe(network.git(repo.path(), url.account()), url.expose());
+            failure.cause = Cause::from_program_stderr(&output);
+            failure.output = redact_text(&output);
+            Err(SyncError::Remote(failure))
         }
+        other => other,
+    }
+}
+
+fn fetch_with_gix(
+    repo: &ScopeRepo,
+    scope: &str,
+    url: &RemoteUrl,
+    network: &Network,
+) -> Result<Option<ObjectId>, SyncError> {
+    let fail = |e: gix::Error| {
         SyncError::Remote(Box::new(RemoteFailure {
             direction: Direction::Fetch,
             scope: scope.to_owned(),

@@ -68,28 +68,78 @@ impl Apache {
             .into_iter()
             .find(|p| Path::new(p).join("mod_cgi.so").exists())
             .ok_or("apache2's mod_cgi is not installed")?;
-        let backend = ["/usr/lib/git-core/git-http-backend", "/usr/libexec/git-core/git-http-backend"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .ok_or("git-http-backend is not installed")?;
+        let backend = [
+            "/usr/lib/git-core/git-http-backend",
+            "/usr/libexec/git-core/git-http-backend",
+        ]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or("git-http-backend is not installed")?;
         if Command::new("openssl").arg("version").output().is_err() {
             return Err("openssl is not installed".into());
         }
-        let dir = tempfile::Builder::new().prefix("mem-https-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("mem-https-")
+            .tempdir()
+            .unwrap();
         let d = dir.path();
         // Apache's workers run as www-data when started by root.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
         for sub in ["repos", "run", "logs"] {
             std::fs::create_dir(d.join(sub)).unwrap();
-            std::fs::set_permissions(d.join(sub), std::fs::Permissions::from_mode(0o777))
-                .unwrap();
+            std::fs::set_permissions(d.join(sub), std::fs::Permissions::from_mode(0o777)).unwrap();
         }
         let ssl = |args: &[&str]| run(Command::new("openssl").args(args).current_dir(d), "openssl");
-        ssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=mem test CA"])?;
-        ssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"])?;
-        std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
-        ssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"])?;
+        ssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=mem test CA",
+        ])?;
+        ssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])?;
+        std::fs::write(
+            d.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .unwrap();
+        ssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ])?;
         // Basic-auth passwords in Apache's format (`openssl passwd -apr1`).
         let mut htpasswd = String::new();
         for (user, pw) in [WRITER, READER] {
@@ -151,7 +201,11 @@ ScriptAlias /git/ {backend}/
             writer = WRITER.0
         );
         std::fs::write(d.join("httpd.conf"), conf).unwrap();
+        // Its own process group: Apache signals its whole group when it
+        // stops, which must not reach the test runner.
+        use std::os::unix::process::CommandExt;
         let mut child = Command::new(apache)
+            .process_group(0)
             .arg("-f")
             .arg(d.join("httpd.conf"))
             .arg("-DFOREGROUND")
@@ -177,9 +231,21 @@ ScriptAlias /git/ {backend}/
         let path = self.dir.path().join("repos").join(format!("{name}.git"));
         git(
             self.dir.path(),
-            &["init", "-q", "--bare", "--shared=0777", "-b", "main", path.to_str().unwrap()],
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "--shared=0777",
+                "-b",
+                "main",
+                path.to_str().unwrap(),
+            ],
         );
-        let _ = Command::new("chmod").arg("-R").arg("a+rwX").arg(&path).status();
+        let _ = Command::new("chmod")
+            .arg("-R")
+            .arg("a+rwX")
+            .arg(&path)
+            .status();
         path
     }
 
@@ -218,7 +284,10 @@ pub struct GitDaemon {
 impl GitDaemon {
     /// Start `git daemon`, or say why it cannot run here.
     pub fn start() -> Result<GitDaemon, String> {
-        let dir = tempfile::Builder::new().prefix("mem-gitd-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("mem-gitd-")
+            .tempdir()
+            .unwrap();
         let port = free_port();
         let mut child = Command::new("git")
             .arg("daemon")

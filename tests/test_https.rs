@@ -1,0 +1,353 @@
+//! `mem sync` over https to a real Apache running `git http-backend` with
+//! TLS (a throwaway CA) and basic auth, started on 127.0.0.1 by the test;
+//! and over `git://` to a real `git daemon`. Skipped, saying why, where the
+//! server cannot start. Every run has stdin closed and a deadline: no
+//! prompt may ever wait.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use crate::common::servers::{Apache, GitDaemon, READER, WRITER};
+use crate::common::{bare_remote, git, Device, TestEnv};
+
+fn apache() -> Option<Apache> {
+    match Apache::start() {
+        Ok(a) => Some(a),
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+/// A device whose global git config is `gitconfig` (its own file).
+fn device_with_config(name: &str, gitconfig: &str) -> (Device, PathBuf) {
+    let d = TestEnv::device(name);
+    let path = d.env.home.path().join("gitconfig");
+    std::fs::write(&path, gitconfig).unwrap();
+    (d, path)
+}
+
+/// Run `mem args…` on `d` with `gitconfig` as its global git config, stdin
+/// closed, and at most 60 s.
+fn run(d: &Device, gitconfig: &Path, args: &[&str]) -> Output {
+    d.mem()
+        .env("GIT_CONFIG_GLOBAL", gitconfig)
+        .write_stdin("")
+        .timeout(Duration::from_secs(60))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(d: &Device, gitconfig: &Path, args: &[&str]) -> String {
+    let out = run(d, gitconfig, args);
+    assert!(
+        out.status.success(),
+        "[{}] mem {args:?} failed ({:?}):\n{}\n{}",
+        d.name,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn ca_config(server: &Apache) -> String {
+    format!("[http]\n\tsslCAInfo = {}\n", server.ca().display())
+}
+
+#[test]
+fn two_devices_converge_over_https_with_url_and_helper_credentials() {
+    let Some(server) = apache() else { return };
+    let remote = server.create_repo("mem");
+    // Device a: the password in the URL, the CA from its git config.
+    let (a, a_cfg) = device_with_config("a", &ca_config(&server));
+    // Device b: no password in the URL; git's `store` helper has it.
+    let creds = tempfile::tempdir().unwrap();
+    let store = creds.path().join("git-credentials");
+    std::fs::write(
+        &store,
+        format!(
+            "https://{}:{}@127.0.0.1:{}\n",
+            WRITER.0, WRITER.1, server.port
+        ),
+    )
+    .unwrap();
+    let (b, b_cfg) = device_with_config(
+        "b",
+        &format!(
+            "{}[credential]\n\thelper = store --file={}\n",
+            ca_config(&server),
+            store.display()
+        ),
+    );
+    let with_password = server.url(Some(WRITER), "mem");
+    let plain = server.url(None, "mem");
+
+    // First push into an empty repository.
+    ok(&a, &a_cfg, &["init", "--remote", &with_password]);
+    a.save_id(&["saved on a, over https"]);
+    let synced = ok(&a, &a_cfg, &["sync"]);
+    assert!(synced.contains("pushed"), "{synced}");
+    assert_ne!(git(&remote, &["rev-list", "--count", "main"]).trim(), "0");
+
+    // The second device clones, then both save before syncing.
+    ok(&b, &b_cfg, &["init", "--remote", &plain]);
+    assert_eq!(b.all_ids(), a.all_ids(), "b cloned what a pushed");
+    for (n, (d, cfg)) in [(&a, &a_cfg), (&b, &b_cfg)].into_iter().enumerate() {
+        for i in 0..3 {
+            ok(d, cfg, &["save", &format!("note {i} from device {n}")]);
+        }
+    }
+    for (d, cfg) in [(&a, &a_cfg), (&b, &b_cfg), (&a, &a_cfg)] {
+        ok(d, cfg, &["sync"]);
+    }
+    let want = a.all_ids();
+    assert_eq!(want.len(), 7);
+    assert_eq!(b.all_ids(), want);
+    git(&remote, &["fsck", "--strict", "--no-dangling"]);
+
+    // Without any credentials a sync fails at once: no prompt, no wait.
+    let (c, c_cfg) = device_with_config("c", &ca_config(&server));
+    ok(&c, &c_cfg, &["init"]);
+    ok(&c, &c_cfg, &["scope", "remote", "user", &plain]);
+    let started = std::time::Instant::now();
+    let out = run(&c, &c_cfg, &["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the server refused the credentials"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+/// `mem sync` of a device whose `user` scope points at `url` and whose
+/// `team/ok` scope syncs with a working file:// remote: `user` fails with
+/// a sentence holding `expect`, `team/ok` still syncs, exit 1.
+fn fails_alone(d: &Device, cfg: &Path, url: &str, expect: &str) -> String {
+    ok(d, cfg, &["scope", "remote", "user", url]);
+    let out = run(d, cfg, &["sync", "--json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{url}: {stdout}");
+    let results: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let by_scope = |s: &str| {
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["scope"] == s)
+            .unwrap()
+            .clone()
+    };
+    assert!(by_scope("team/ok")["error"].is_null(), "{stdout}");
+    let error = by_scope("user")["error"].as_str().unwrap().to_owned();
+    assert!(error.contains(expect), "{url}: {error}");
+    assert!(!error.contains('\n'), "one sentence: {error}");
+    // The human form says the same on stderr, prefixed with the scope.
+    let out = run(d, cfg, &["sync"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("user: {error}")), "{stderr}");
+    error
+}
+
+#[test]
+fn each_https_failure_has_its_sentence_and_other_scopes_still_sync() {
+    let Some(server) = apache() else { return };
+    server.create_repo("mem");
+    let (d, cfg) = device_with_config("a", &ca_config(&server));
+    let dir = tempfile::tempdir().unwrap();
+    let (_ok_remote, ok_url) = bare_remote(dir.path(), "ok");
+    ok(&d, &cfg, &["init"]);
+    ok(&d, &cfg, &["scope", "add", "team/ok", "--remote", &ok_url]);
+    d.save_id(&["something to push", "--scope", "user"]);
+
+    let port = server.port;
+    let wrong = format!(
+        "https://{}:not-the-password@127.0.0.1:{port}/git/mem.git",
+        WRITER.0
+    );
+    fails_alone(&d, &cfg, &wrong, "the server refused the credentials");
+    let missing = server.url(Some(WRITER), "no-such-repo");
+    fails_alone(&d, &cfg, &missing, "there is no repository at that path");
+    fails_alone(
+        &d,
+        &cfg,
+        "https://no-such-host.invalid/mem.git",
+        "the host name does not resolve",
+    );
+    let closed = crate::common::servers::free_port();
+    fails_alone(
+        &d,
+        &cfg,
+        &format!("https://127.0.0.1:{closed}/git/mem.git"),
+        "the host refused the connection",
+    );
+    // A read-only account fetches, then its push is refused with 403.
+    let read_only = server.url(Some(READER), "mem");
+    let e = fails_alone(&d, &cfg, &read_only, "access was denied");
+    assert!(e.starts_with("cannot push to"), "{e}");
+    // Without the CA the certificate is not trusted.
+    let bare_cfg = d.env.home.path().join("no-ca-gitconfig");
+    std::fs::write(&bare_cfg, "").unwrap();
+    fails_alone(
+        &d,
+        &bare_cfg,
+        &server.url(Some(WRITER), "mem"),
+        "TLS certificate is not trusted",
+    );
+    // A password over plain http is refused before anything is sent.
+    let out = run(
+        &d,
+        &cfg,
+        &[
+            "scope",
+            "remote",
+            "user",
+            &format!("http://u:pw@127.0.0.1:{port}/x.git"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over plain http"));
+    // And the working URL syncs again afterwards.
+    ok(
+        &d,
+        &cfg,
+        &["scope", "remote", "user", &server.url(Some(WRITER), "mem")],
+    );
+    ok(&d, &cfg, &["sync"]);
+}
+
+#[test]
+fn a_password_in_a_url_never_appears_in_output_logs_or_repositories() {
+    let Some(server) = apache() else { return };
+    server.create_repo("mem");
+    let (d, cfg) = device_with_config("a", &ca_config(&server));
+    let secret = WRITER.1;
+    let url = server.url(Some(WRITER), "mem");
+    let mut seen = String::new();
+    let mut record = |out: Output| {
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    };
+    record(run(&d, &cfg, &["init", "--remote", &url]));
+    d.save_id(&["a memory to push"]);
+    for args in [
+        &["sync"][..],
+        &["sync", "--json"],
+        &["sync", "--verbose"],
+        &["scope", "list"],
+        &["scope", "list", "--json"],
+        &["doctor"],
+        &["doctor", "--json"],
+        &["scope", "remote", "user", &url],
+        &[
+            "scope",
+            "add",
+            "team/x",
+            "--remote",
+            &url.replace("/mem.git", "/nope.git"),
+        ],
+    ] {
+        record(run(&d, &cfg, args));
+    }
+    // Failures, with their underlying messages.
+    let wrong = url.replace("/mem.git", "/missing.git");
+    record(run(&d, &cfg, &["scope", "remote", "user", &wrong]));
+    record(run(&d, &cfg, &["sync", "--verbose"]));
+    record(run(&d, &cfg, &["sync", "--json", "--verbose"]));
+    let no_ca = d.env.home.path().join("empty-gitconfig");
+    std::fs::write(&no_ca, "").unwrap();
+    record(run(&d, &no_ca, &["scope", "remote", "user", &url]));
+    record(run(&d, &no_ca, &["sync", "--verbose"]));
+    assert!(
+        seen.contains("https://127.0.0.1:"),
+        "the URL is shown: {seen}"
+    );
+    assert!(!seen.contains(secret), "password printed:\n{seen}");
+
+    // Nothing on disk holds it but the 0600 credentials file.
+    let mut holders = Vec::new();
+    for entry in walk(d.env.home.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        if bytes.windows(secret.len()).any(|w| w == secret.as_bytes()) {
+            holders.push(entry);
+        }
+    }
+    let creds = d.env.home.path().join("credentials.yaml");
+    assert_eq!(holders, vec![creds.clone()]);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // Nor does the server's copy of the history.
+    let remote = server.dir.path().join("repos/mem.git");
+    for entry in walk(&remote) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{entry:?}"
+        );
+    }
+    let log = git(&remote, &["log", "--format=%B%an%ae", "main"]);
+    assert!(!log.contains(secret));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn git_daemon_syncs_two_devices_and_names_its_failures() {
+    let daemon = match GitDaemon::start() {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let url = daemon.create_repo("mem");
+    let (a, a_cfg) = device_with_config("a", "");
+    let (b, b_cfg) = device_with_config("b", "");
+    ok(&a, &a_cfg, &["init", "--remote", &url]);
+    a.save_id(&["saved on a, over git://"]);
+    ok(&a, &a_cfg, &["sync"]);
+    ok(&b, &b_cfg, &["init", "--remote", &url]);
+    b.save_id(&["saved on b"]);
+    ok(&b, &b_cfg, &["sync"]);
+    ok(&a, &a_cfg, &["sync"]);
+    assert_eq!(a.all_ids().len(), 2);
+    assert_eq!(a.all_ids(), b.all_ids());
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_r, ok_url) = bare_remote(dir.path(), "ok");
+    ok(
+        &a,
+        &a_cfg,
+        &["scope", "add", "team/ok", "--remote", &ok_url],
+    );
+    fails_alone(
+        &a,
+        &a_cfg,
+        &daemon.url("missing"),
+        "repository not exported",
+    );
+    let closed = crate::common::servers::free_port();
+    fails_alone(
+        &a,
+        &a_cfg,
+        &format!("git://127.0.0.1:{closed}/mem.git"),
+        "the host refused the connection",
+    );
+}
