@@ -468,6 +468,7 @@ fn bench_size(bin: &Path, n: usize) {
         .map(|_| other.run(&["sync", "--scope", "team/bench"]).0)
         .collect();
     report("mem sync with nothing to do", &mut samples);
+    bench_https_sync(&b, &recs);
 
     if Command::new("rg").arg("--version").output().is_ok() {
         let md = b.home.path().join("md");
@@ -581,6 +582,91 @@ fn bench_encrypted(b: &Bench, jsonl: &Path) {
     report("mem search (encrypted)", &mut samples);
     let (t, _) = b.run(&["scope", "rekey", "user"]);
     println!("  scope rekey (incl. index)    {:8.2} s", t.as_secs_f64());
+}
+
+#[allow(dead_code)]
+#[path = "../tests/common/servers.rs"]
+mod servers;
+
+/// The same sync figures over https: Apache with `git http-backend`, TLS
+/// and basic auth on 127.0.0.1 (as the tests start it). Skipped, saying
+/// why, where Apache cannot start.
+fn bench_https_sync(b: &Bench, recs: &[Rec]) {
+    let server = match servers::Apache::start() {
+        Ok(s) => s,
+        Err(why) => {
+            println!("  (https sync skipped: {why})");
+            return;
+        }
+    };
+    server.create_repo("bench");
+    let gitconfig = b.home.path().join("https-gitconfig");
+    std::fs::write(
+        &gitconfig,
+        format!("[http]\n\tsslCAInfo = {}\n", server.ca().display()),
+    )
+    .unwrap();
+    let with = |bench: &Bench, args: &[&str]| -> Duration {
+        let started = Instant::now();
+        let out = bench
+            .cmd()
+            .env("GIT_CONFIG_GLOBAL", &gitconfig)
+            .env_remove("GIT_SSL_CAINFO")
+            .stdin(Stdio::null())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mem {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        started.elapsed()
+    };
+    let url = server.url(Some(servers::WRITER), "bench");
+    with(b, &["scope", "remote", "local", &url]);
+    let t = with(b, &["sync", "--scope", "local"]);
+    println!(
+        "  https: first push of the scope  {:8.1} s",
+        t.as_secs_f64()
+    );
+    let other = Bench {
+        bin: b.bin.clone(),
+        home: tempfile::tempdir().unwrap(),
+        cwd: tempfile::tempdir().unwrap(),
+    };
+    with(&other, &["init"]);
+    let t = with(&other, &["scope", "add", "team/bench", "--remote", &url]);
+    with(&other, &["list", "--scope", "team/bench", "-n", "1"]);
+    println!(
+        "  https: clone on a second device {:7.1} s",
+        t.as_secs_f64()
+    );
+    let fresh = b.home.path().join("fresh-https.jsonl");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&fresh).unwrap());
+        for i in 0..1000 {
+            writeln!(f, "{}", serde_json::json!({"title": format!("https note {i}"), "body": format!("https observation {i}: {}", recs[i % recs.len()].body)})).unwrap();
+        }
+    }
+    b.run(&[
+        "import",
+        "--from",
+        "jsonl",
+        fresh.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    with(b, &["sync", "--scope", "local"]);
+    let t = with(&other, &["sync", "--scope", "team/bench"]);
+    println!(
+        "  https: sync pulling 1,000 new   {:8.2} s (target 3 s)",
+        t.as_secs_f64()
+    );
+    let mut samples: Vec<Duration> = (0..10)
+        .map(|_| with(&other, &["sync", "--scope", "team/bench"]))
+        .collect();
+    report("mem sync over https, nothing to do", &mut samples);
 }
 
 fn main() {

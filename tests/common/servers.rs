@@ -1,4 +1,5 @@
-//! Real git servers on 127.0.0.1 for the transport tests: Apache running
+//! Real git servers on 127.0.0.1 for the transport tests (and the
+//! benchmark, which includes this file): Apache running
 //! `git http-backend` over TLS with basic auth (a throwaway CA made with
 //! `openssl`), and `git daemon` with receive-pack. Each `start` says why
 //! when the server cannot run here; callers print that and skip.
@@ -7,7 +8,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::git;
+/// Run `git` in `dir` with a neutral config, panicking on failure.
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?} failed");
+}
 
 /// A free TCP port on 127.0.0.1 (free when asked; good enough for tests).
 pub fn free_port() -> u16 {
