@@ -289,6 +289,21 @@ fn a_password_in_a_url_never_appears_in_output_logs_or_repositories() {
     }
     let log = git(&remote, &["log", "--format=%B%an%ae", "main"]);
     assert!(!log.contains(secret));
+
+    // A password an older mem wrote into the scope's config moves out of
+    // it at the next sync.
+    std::fs::remove_file(&creds).unwrap();
+    let repo = d.env.scope_repo("user");
+    git(&repo, &["config", "remote.origin.url", &url]);
+    let out = run(&d, &cfg, &["sync"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = std::fs::read_to_string(repo.join("config")).unwrap();
+    assert!(!config.contains(secret), "{config}");
+    assert!(std::fs::read_to_string(&creds).unwrap().contains(secret));
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -156,13 +156,20 @@ impl Mem {
     /// # Errors
     /// [`MemError`] when the scope or the credentials file cannot be read.
     pub fn remote(&self, scope: &ScopeName) -> Result<Option<RemoteUrl>, MemError> {
-        let Some(url) = self.repo(scope)?.remote_url() else {
+        let repo = self.repo(scope)?;
+        let Some(raw) = repo.remote_url() else {
             return Ok(None);
         };
+        let url = RemoteUrl::from_config(&raw);
+        if url.account().is_some() {
+            // Written by an older mem: move the password out of the
+            // scope's repository.
+            self.store_account(scope, &url)?;
+            repo.set_remote_url(url.expose())?;
+            return Ok(Some(url));
+        }
         let store = Credentials::load(&self.paths.credentials_file())?;
-        Ok(Some(
-            RemoteUrl::from_config(&url).with_account(store.get(scope.as_str())),
-        ))
+        Ok(Some(url.with_account(store.get(scope.as_str()))))
     }
 
     /// Sync `only` (every scope with a remote when empty), then bring the

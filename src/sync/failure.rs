@@ -212,3 +212,51 @@ pub fn detail(err: &(dyn StdError + 'static)) -> String {
     }
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_messages_map_to_causes() {
+        for (stderr, cause) in [
+            ("Host key verification failed.\nfatal: Could not read from remote repository.", Cause::HostKey),
+            ("git@h: Permission denied (publickey).", Cause::Authentication),
+            ("fatal: Authentication failed for 'https://h/r/'", Cause::Authentication),
+            ("fatal: unable to access 'https://h/r/': The requested URL returned error: 403", Cause::PermissionDenied),
+            ("FATAL: W any mem alice DENIED by fallthru", Cause::PermissionDenied),
+            ("fatal: repository 'https://h/r/' not found", Cause::NotFound),
+            ("ssh: Could not resolve hostname h: Name or service not known", Cause::HostNotFound),
+            ("ssh: connect to host 127.0.0.1 port 1: Connection refused", Cause::ConnectionRefused),
+            ("fatal: unable to access 'https://h/': SSL certificate problem: unable to get local issuer certificate", Cause::Certificate),
+            ("something else entirely", Cause::Other),
+        ] {
+            assert_eq!(Cause::from_program_stderr(stderr), cause, "{stderr}");
+        }
+    }
+
+    #[test]
+    fn every_advice_names_what_to_do() {
+        for cause in [
+            Cause::Authentication,
+            Cause::NotFound,
+            Cause::HostNotFound,
+            Cause::ConnectionRefused,
+            Cause::TimedOut,
+            Cause::Certificate,
+            Cause::HostKey,
+            Cause::PermissionDenied,
+            Cause::HookRejected("pre-receive hook declined".into()),
+            Cause::PushOverHttp,
+            Cause::ServerSaid("access denied".into()),
+            Cause::Other,
+        ] {
+            let advice = cause.advice("team/x");
+            assert!(
+                advice.contains(": ") || advice.starts_with("run "),
+                "{advice}"
+            );
+            assert!(!advice.contains('\n'), "{advice}");
+        }
+    }
+}

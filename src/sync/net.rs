@@ -225,15 +225,20 @@ fn collect(file: &gix::config::File, out: &mut Vec<(String, String)>) {
             if !wanted {
                 continue;
             }
+            // `[http] sslVerify` alone means true, where an empty value
+            // (`sslVerify =`) means false: keep the difference.
+            let implicit = matches!(body.value_implicit(&key), Some(None));
             let values = body.values(&key);
-            if values.is_empty() {
-                // `[http] sslVerify` alone means true.
-                if let Some(None) = body.value_implicit(&key) {
-                    out.push((format!("{prefix}.{key}"), "true".into()));
-                }
+            if values.is_empty() && implicit {
+                out.push((format!("{prefix}.{key}"), "true".into()));
             }
             for v in values {
-                out.push((format!("{prefix}.{key}"), v.to_string()));
+                let v = if v.is_empty() && implicit {
+                    "true".to_owned()
+                } else {
+                    v.to_string()
+                };
+                out.push((format!("{prefix}.{key}"), v));
             }
             seen.push(lower);
         }
