@@ -195,6 +195,47 @@ fn each_https_failure_has_its_sentence_and_other_scopes_still_sync() {
         &server.url(Some(WRITER), "mem"),
         "TLS certificate is not trusted",
     );
+    // A server that accepts the connection and then says nothing: the
+    // connection times out (2 s here; 30 s unless the user sets
+    // `gitoxide.http.connectTimeout`).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let slow_cfg = d.env.home.path().join("slow-gitconfig");
+    std::fs::write(
+        &slow_cfg,
+        format!(
+            "{}[gitoxide \"http\"]\n\tconnectTimeout = 2000\n",
+            ca_config(&server)
+        ),
+    )
+    .unwrap();
+    fails_alone(
+        &d,
+        &slow_cfg,
+        &format!("https://127.0.0.1:{silent_port}/git/mem.git"),
+        "the host did not answer in time",
+    );
+    drop(silent);
+    // A hook on the server refuses the push.
+    let hooked = server.create_repo("hooked");
+    let hook = hooked.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'memories are read-only today' >&2\nexit 1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let e = fails_alone(
+        &d,
+        &cfg,
+        &server.url(Some(WRITER), "hooked"),
+        "a hook on the server refused the push",
+    );
+    assert!(e.starts_with("cannot push to"), "{e}");
+    let out = run(&d, &cfg, &["sync", "--verbose"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("memories are read-only today"), "{stderr}");
     // A password over plain http is refused before anything is sent.
     let out = run(
         &d,

@@ -66,7 +66,40 @@ impl Network {
             interactive,
         };
         network.batch_ssh();
+        network.bounded_waits();
         network
+    }
+
+    /// A server that accepts the connection and then says nothing must not
+    /// hold a sync (or cron, or a hook) for ever: unless the user chose
+    /// otherwise, a connection (TCP and TLS) gets 30 s, and a transfer that
+    /// moves less than 1 byte/s for 60 s is given up (git's
+    /// `http.lowSpeedLimit`/`lowSpeedTime`, honoured by git and gix).
+    fn bounded_waits(&mut self) {
+        let has = |k: &str| {
+            self.settings
+                .iter()
+                .any(|(key, _)| key.eq_ignore_ascii_case(k))
+                || std::env::var_os(match k {
+                    "http.lowSpeedLimit" => "GIT_HTTP_LOW_SPEED_LIMIT",
+                    "http.lowSpeedTime" => "GIT_HTTP_LOW_SPEED_TIME",
+                    _ => "MEM_UNSET",
+                })
+                .is_some()
+        };
+        let mut defaults = Vec::new();
+        if !has("http.lowSpeedLimit") && !has("http.lowSpeedTime") {
+            defaults.push(("http.lowSpeedLimit", "1"));
+            defaults.push(("http.lowSpeedTime", "60"));
+        }
+        if !has("gitoxide.http.connectTimeout") {
+            defaults.push(("gitoxide.http.connectTimeout", "30000"));
+        }
+        // Defaults go first: whatever the user set later wins anyway.
+        let defaults = defaults
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        self.settings.splice(0..0, defaults);
     }
 
     /// Whether a person may be asked for a password.
@@ -212,6 +245,13 @@ fn collect(file: &gix::config::File, out: &mut Vec<(String, String)>) {
             Some(sub) => format!("{name}.{sub}"),
             None => name.clone(),
         };
+        // gitoxide's own http settings (`gitoxide.http.connectTimeout`)
+        // concern the network too.
+        let whole = whole
+            || (name == "gitoxide"
+                && header
+                    .subsection_name()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(b"http")));
         let body = section.body();
         let mut seen = Vec::<String>::new();
         for key in body.value_names() {
