@@ -191,5 +191,15 @@ pub fn count_objects(git_dir: &std::path::Path) -> Result<ObjectCounts, GitCliEr
 /// As [`run`].
 pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
     let dir = git_dir.to_string_lossy();
-    run(&["--git-dir", &dir, "gc", "--quiet"]).map(|_| ())
+    // Refs stay loose: packing them locks `refs/heads/main`, which mem's
+    // writers take over when they find it unheld (see `ScopeRepo::move_ref`).
+    run(&[
+        "--git-dir",
+        &dir,
+        "-c",
+        "gc.packRefs=false",
+        "gc",
+        "--quiet",
+    ])
+    .map(|_| ())
 }

@@ -13,6 +13,7 @@ mod test_convergence;
 mod test_crypto;
 mod test_edit_delete;
 mod test_export_import;
+mod test_faults;
 mod test_gc;
 mod test_generated;
 mod test_get_list_log;

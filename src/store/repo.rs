@@ -447,12 +447,17 @@ impl ScopeRepo {
         // committer would read the time-zone database on every save.
         let mut time_buf = gix::date::parse::TimeBuf::default();
         let committer = commit.committer.to_ref(&mut time_buf);
+        let guard = self.ref_guard();
         match self.repo.edit_references_as([edit], Some(committer)) {
             Ok(_) => Ok(CommitOutcome::Committed(commit_id)),
             Err(e) => {
                 // A mismatch and a held lock both mean another writer is
-                // active; anything else (permissions, disk) is an error.
-                if self.head()? != expected_head || is_lock_error(&e) {
+                // active (or died holding it: taken over for the next
+                // attempt); anything else (permissions, disk) is an error.
+                if is_lock_error(&e) {
+                    self.clear_stale_lock(MAIN_REF, guard.is_some());
+                    Ok(CommitOutcome::Moved)
+                } else if self.head()? != expected_head {
                     Ok(CommitOutcome::Moved)
                 } else {
                     Err(git_err("cannot move refs/heads/main", e))
@@ -514,13 +519,20 @@ impl ScopeRepo {
             time: gix::date::Time::default(),
         };
         let mut time_buf = gix::date::parse::TimeBuf::default();
+        // Every mem process moves refs under this advisory lock, which the
+        // kernel releases when its holder dies: holding it, any ref `.lock`
+        // file found is the remains of a writer killed mid-update.
+        let guard = self.ref_guard();
         match self
             .repo
             .edit_references_as([edit], Some(sig.to_ref(&mut time_buf)))
         {
             Ok(_) => Ok(true),
             Err(e) => {
-                if self.ref_target(name)? != expected || is_lock_error(&e) {
+                if is_lock_error(&e) {
+                    self.clear_stale_lock(name, guard.is_some());
+                    Ok(false)
+                } else if self.ref_target(name)? != expected {
                     Ok(false)
                 } else {
                     Err(git_err(&format!("cannot move {name}"), e))
@@ -714,6 +726,59 @@ impl ScopeRepo {
 
 /// Whether a ref edit failed because another writer holds the ref's lock
 /// (gix says so only in the error's sources).
+/// How old a ref's `.lock` file must be before it is taken for the
+/// remains of a writer that died (kill -9, power loss): a live writer holds
+/// it for the few milliseconds between creating it and renaming it over
+/// the ref.
+pub const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl ScopeRepo {
+    /// The advisory lock (`flock`) on `mem-refs.lock` that every mem ref
+    /// update holds for its few milliseconds; `None` where it cannot be
+    /// had (a read-only store), and the age rule alone then applies.
+    fn ref_guard(&self) -> Option<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.join("mem-refs.lock"))
+            .ok()?;
+        file.lock().ok()?;
+        Some(file)
+    }
+
+    /// Remove `<name>.lock` left by a writer that died, so the caller's
+    /// next attempt can take the ref: at once when `guarded` (no other mem
+    /// process can be inside an update), else once it is older than
+    /// [`STALE_LOCK`]. Errors are ignored: the next attempt reports what
+    /// is wrong.
+    fn clear_stale_lock(&self, name: &str, guarded: bool) {
+        let lock = self.path.join(format!("{name}.lock"));
+        let stale = guarded
+            || std::fs::metadata(&lock)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= STALE_LOCK);
+        if stale {
+            let _ = std::fs::remove_file(&lock);
+        }
+    }
+
+    /// A ref lock older than [`STALE_LOCK`] (left by a writer that died),
+    /// if `name` has one.
+    pub fn stale_lock(&self, name: &str) -> Option<PathBuf> {
+        let lock = self.path.join(format!("{name}.lock"));
+        let age = std::fs::metadata(&lock)
+            .ok()?
+            .modified()
+            .ok()?
+            .elapsed()
+            .ok()?;
+        (age >= STALE_LOCK).then_some(lock)
+    }
+}
+
 fn is_lock_error(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = cause {

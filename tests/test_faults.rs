@@ -1,0 +1,56 @@
+//! Faults stay where they happen and heal: a writer killed mid-save does
+//! not jam its scope.
+
+use std::time::{Duration, Instant};
+
+use crate::common::TestEnv;
+
+#[test]
+fn a_ref_lock_left_by_a_dead_writer_does_not_block_the_next_save() {
+    let env = TestEnv::new();
+    env.save("first", &["--scope", "local"]);
+    // What a writer killed between taking the lock and renaming it leaves.
+    let lock = env.scope_repo("local").join("refs/heads/main.lock");
+    std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
+    let started = Instant::now();
+    env.save("second, after the crash", &["--scope", "local"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!lock.exists());
+    assert_eq!(env.ids(&["list", "--scope", "local"]).len(), 2);
+}
+
+#[test]
+fn saves_killed_at_random_points_never_jam_the_scope() {
+    let env = TestEnv::new();
+    env.save("before the kills", &["--scope", "local"]);
+    let mut saved_after = 0;
+    for i in 0..25u64 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"))
+            .env_clear()
+            .envs(env.vars())
+            .current_dir(env.cwd.path())
+            .args(["save", &format!("killed save {i}"), "--scope", "local"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread the kills over a save's whole run (a few milliseconds).
+        std::thread::sleep(Duration::from_micros((i * 7919) % 12_000));
+        let _ = child.kill();
+        let _ = child.wait();
+        let started = Instant::now();
+        env.save(&format!("the save after kill {i}"), &["--scope", "local"]);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "save after kill {i} took {:?}",
+            started.elapsed()
+        );
+        saved_after += 1;
+    }
+    let live = env.ids(&["list", "--scope", "local", "-n", "1000"]);
+    assert!(live.len() > saved_after, "{}", live.len());
+}
