@@ -17,6 +17,7 @@ mod test_gc;
 mod test_generated;
 mod test_get_list_log;
 mod test_hook;
+mod test_hostile;
 mod test_importers;
 mod test_index;
 mod test_init;
