@@ -402,6 +402,52 @@ fn members_adding_and_removing_devices_need_no_manual_step() {
     assert!(titles(&t.a).contains(&"bob after dave left".to_owned()));
 }
 
+#[test]
+fn two_members_changing_the_list_at_once_are_joined() {
+    let t = team();
+    let (x, y) = (Keyholder::new(), Keyholder::new());
+    t.a.ok(&[
+        "scope",
+        "recipients",
+        SCOPE,
+        "add",
+        &x.recipient,
+        "--name",
+        "x",
+    ]);
+    t.b.ok(&[
+        "scope",
+        "recipients",
+        SCOPE,
+        "add",
+        &y.recipient,
+        "--name",
+        "y",
+    ]);
+    sync_ok(&t.a);
+    // Bob's device merges both changes, each checked, under a fresh key.
+    sync_ok(&t.b);
+    sync_ok(&t.a);
+    for d in [&t.a, &t.b] {
+        let list = d.ok(&["scope", "recipients", SCOPE, "list"]);
+        assert!(
+            list.contains(&x.recipient) && list.contains(&y.recipient),
+            "{list}"
+        );
+    }
+    let before = paths_at(&t.remote);
+    t.a.save_id(&["for everyone the members added", "--scope", SCOPE]);
+    sync_ok(&t.a);
+    let new: Vec<String> = paths_at(&t.remote)
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    let sealed = blob(&t.remote, "main", &new[0]);
+    assert!(x.can_read(&sealed) && y.can_read(&sealed));
+    assert!(!t.host.can_read(&sealed));
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     /// A member adds a new device's key (and it is a reader from then on).

@@ -4,7 +4,8 @@
 //! content file the move removed is judged by what it held:
 //!
 //! - an observation: fine when another file still holds its id (a rekey
-//!   moved it) or it had a tombstone here (gc drops deleted ones);
+//!   moved it), or it had a tombstone here or one was written in the commits
+//!   the sync brought (gc drops deleted ones);
 //! - a tombstone: fine when another tombstone of the id remains, when the
 //!   observation went with it (gc), or — in an encrypted scope — when a new
 //!   ciphertext of the observation came with its removal (a reader restored
@@ -107,12 +108,28 @@ impl Mem {
         self.fresh.retain(|s| s != scope);
         self.index_for(std::slice::from_ref(scope))?;
         let mut keep = Vec::new();
+        let mut tombstoned: Option<BTreeSet<String>> = None;
         for r in removed {
+            if let Some(Held::Observation(id)) = &r.held {
+                let index = self.open_index()?;
+                let explained = r.deleted || index.contains(scope.as_str(), id)?;
+                if !explained {
+                    if tombstoned.is_none() {
+                        tombstoned = Some(self.tombstones_between(repo, before, after)?);
+                    }
+                    if !tombstoned.as_ref().is_some_and(|t| t.contains(id)) {
+                        keep.push(FileChange::Upsert {
+                            path: r.path.clone(),
+                            bytes: repo.read_blob(r.blob)?,
+                        });
+                    }
+                }
+                continue;
+            }
             let index = self.open_index()?;
             let fine = match &r.held {
-                None => true,
+                None | Some(Held::Observation(_)) => true,
                 Some(Held::Record { resolved }) => *resolved,
-                Some(Held::Observation(id)) => r.deleted || index.contains(scope.as_str(), id)?,
                 Some(Held::Tombstone(id)) => {
                     !index.tombstones(scope.as_str(), id)?.is_empty()
                         || !index.contains(scope.as_str(), id)?
@@ -147,6 +164,45 @@ impl Mem {
             }
         }
         Err(MemError::Contention(scope.to_string()))
+    }
+}
+
+impl Mem {
+    /// The ids the commits between `before` and `after` wrote tombstones
+    /// for: a device that was away while a member deleted an observation
+    /// and a later `mem gc` dropped it sees the deletion in the history. In
+    /// an encrypted scope a tombstone names an id the host never saw, so the
+    /// host cannot write one; in a plaintext scope it could.
+    fn tombstones_between(
+        &mut self,
+        repo: &ScopeRepo,
+        before: ObjectId,
+        after: ObjectId,
+    ) -> Result<BTreeSet<String>, MemError> {
+        let mut ids = BTreeSet::new();
+        for (commit, parent) in repo.commits_only_in(after, before)? {
+            for change in repo.diff(parent, commit)? {
+                let TreeChange::Written { path, blob } = change else {
+                    continue;
+                };
+                if !crate::index::is_tombstone_path(&path) {
+                    continue;
+                }
+                let bytes = repo.read_blob(blob)?;
+                let plain = if crypto::is_encrypted_path(&path) {
+                    match self.identity().map(|i| i.decrypt(&bytes)) {
+                        Ok(Ok(p)) => p,
+                        _ => continue,
+                    }
+                } else {
+                    bytes
+                };
+                if let Ok(t) = crate::store::Tombstone::parse(&plain) {
+                    ids.insert(t.id);
+                }
+            }
+        }
+        Ok(ids)
     }
 }
 

@@ -533,26 +533,30 @@ impl Mem {
             return Ok(false);
         }
         let mut sides = Vec::new();
+        let mut lists = Vec::new();
         for (i, parent) in parents.iter().enumerate() {
             let side = head_meta(repo, *parent)?;
-            let against = if first_contact && i == 1 {
-                Trust {
-                    format: 1,
-                    scope: scope.to_string(),
-                    ..Trust::default()
-                }
-            } else {
-                trust.clone()
-            };
-            let verified = match check(scope, &against, &side, Some(identity)) {
-                Check::Same => trust.clone(),
-                Check::Adopt(t) => t,
-                _ => return Ok(false),
-            };
-            let Some(keys) = trusted_keys(&verified) else {
+            // On first contact the remote's side has nothing to descend from.
+            let against = (!(first_contact && i == 1)).then_some(trust);
+            let Some((version, keys)) = verified_side(scope, against, &side, identity) else {
                 return Ok(false);
             };
-            sides.push((verified.version, keys));
+            sides.push((version, keys));
+            lists.push(side.list.render());
+        }
+        // The head's list must be exactly the set merge of the two checked
+        // lists (whoever made the merge commit): only lines a member wrote.
+        let base = match repo.merge_base(parents[0], parents[1])? {
+            Some(b) => head_list(repo, b)?.render(),
+            None => String::new(),
+        };
+        let expected = Recipients::parse(&crate::sync::merge::merge_lines(
+            Some(&base),
+            &lists[0],
+            &lists[1],
+        ));
+        if !same_list(&expected, &meta.list) {
+            return Ok(false);
         }
         let version = sides[0].0.max(sides[1].0) + 1;
         let keys = sides[0].1.joined(&sides[1].1)?;
@@ -622,6 +626,30 @@ impl Mem {
         }
         Ok(())
     }
+}
+
+/// The version and keys of one side of a merge when its list carries a
+/// valid MAC under a key chain that descends from the trusted one (any
+/// chain when `trust` is `None`) at a version not older than the trusted
+/// one. Two members changing the list at once both make the next version.
+fn verified_side(
+    scope: &ScopeName,
+    trust: Option<&Trust>,
+    side: &HeadMeta,
+    identity: &Identity,
+) -> Option<(u64, ScopeKeys)> {
+    let mac = side.mac.as_ref()?;
+    let keys = ScopeKeys::open(identity, side.sealed_keys.as_ref()?).ok()?;
+    if !keys.verify(scope.as_str(), mac.version, &side.list, &mac.mac) {
+        return None;
+    }
+    if let Some(trust) = trust {
+        let known = trusted_keys(trust)?;
+        if !keys.descends_from(known.current()) || mac.version < trust.version {
+            return None;
+        }
+    }
+    Some((mac.version, keys))
 }
 
 /// The sentence for files the remote removed without a tombstone.

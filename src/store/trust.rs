@@ -132,4 +132,30 @@ impl ScopeRepo {
             .map_err(|e| StoreError::Git(format!("cannot read commit {commit}: {e}")))?;
         Ok(c.parent_ids().map(|p| p.detach()).collect())
     }
+
+    /// The commits reachable from `a` but not from `b`, each with its first
+    /// parent (`None` for a root).
+    ///
+    /// # Errors
+    /// [`StoreError::Git`] when the history cannot be walked.
+    pub fn commits_only_in(
+        &self,
+        a: ObjectId,
+        b: ObjectId,
+    ) -> Result<Vec<(ObjectId, Option<ObjectId>)>, StoreError> {
+        let fail =
+            |e: &dyn std::fmt::Display| StoreError::Git(format!("cannot walk the history: {e}"));
+        let walk = self
+            .gix()
+            .rev_walk([a])
+            .with_hidden([b])
+            .all()
+            .map_err(|e| fail(&e))?;
+        let mut out = Vec::new();
+        for info in walk {
+            let info = info.map_err(|e| fail(&e))?;
+            out.push((info.id, info.parent_ids().next().map(|p| p.detach())));
+        }
+        Ok(out)
+    }
 }
