@@ -291,7 +291,7 @@ impl Mem {
                 "the recipients of scope '{scope}' are the ones this device verified: there is nothing to accept"
             )));
         }
-        let mut list = super::trust::head_list(&repo, head)?;
+        let mut list = super::verify::head_list(&repo, head)?;
         if list.entries.is_empty() {
             list = self.recipients(scope_name)?.1;
         }
@@ -477,7 +477,7 @@ impl Mem {
             let crate::store::CommitOutcome::Committed(commit) = outcome else {
                 continue;
             };
-            let seen = super::trust::head_meta(&repo, commit)?.seen_key();
+            let seen = super::verify::head_meta(&repo, commit)?.seen_key();
             repo.record_trust(&crate::store::Trust {
                 encrypted: true,
                 version,

@@ -15,6 +15,7 @@ mod gc;
 mod removals;
 mod scopes;
 mod trust;
+mod verify;
 mod write;
 
 pub use conflicts::Resolve;
