@@ -363,3 +363,140 @@ pub(super) fn removed_refusal(scope: &ScopeName, count: usize) -> RemoteRefusal 
         dropped: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        me: Identity,
+        other: Identity,
+        scope: ScopeName,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let me = Identity::generate(&dir.path().join("me"), "now").unwrap();
+        let other = Identity::generate(&dir.path().join("other"), "now").unwrap();
+        Fixture {
+            _dir: dir,
+            me,
+            other,
+            scope: ScopeName::parse("team/x").unwrap(),
+        }
+    }
+
+    fn list(ids: &[&Identity]) -> Recipients {
+        Recipients::parse(
+            &ids.iter()
+                .map(|i| format!("{}\n", i.recipient()))
+                .collect::<String>(),
+        )
+    }
+
+    /// The metadata a member writes: `list` at `version`, MAC'd for `scope`.
+    fn meta(scope: &str, keys: &ScopeKeys, version: u64, list: &Recipients) -> HeadMeta {
+        HeadMeta {
+            seen: String::new(),
+            encrypted: true,
+            list: list.clone(),
+            mac: Some(RecipientsMac {
+                version,
+                mac: keys.mac(scope, version, list),
+            }),
+            sealed_keys: Some(keys.seal(list).unwrap()),
+        }
+    }
+
+    fn trust(keys: Option<&ScopeKeys>, version: u64, list: &Recipients) -> Trust {
+        Trust {
+            format: 1,
+            scope: "team/x".into(),
+            encrypted: true,
+            version,
+            keys: keys.map(|k| k.to_hex_list()).unwrap_or_default(),
+            recipients: list.render(),
+            ..Trust::default()
+        }
+    }
+
+    fn kind(c: Check) -> &'static str {
+        match c {
+            Check::Same => "same",
+            Check::Adopt(_) => "adopt",
+            Check::Refuse(r) => match r.kind {
+                RefusalKind::UnverifiedRecipients => "unverified",
+                RefusalKind::ReplayedRecipients => "replay",
+                RefusalKind::EncryptionTurnedOff => "downgrade",
+                RefusalKind::RemovedWithoutTombstone => "removed",
+            },
+        }
+    }
+
+    #[test]
+    fn members_changes_are_adopted_and_everything_else_refused() {
+        let f = fixture();
+        let (one, two) = (list(&[&f.me]), list(&[&f.me, &f.other]));
+        let k1 = ScopeKeys::generate().unwrap();
+        let k2 = k1.extended().unwrap();
+        let t = trust(Some(&k1), 2, &one);
+        let me = Some(&f.me);
+        // A member adds a reader (same key, next version): adopted.
+        assert_eq!(
+            kind(check(&f.scope, &t, &meta("team/x", &k1, 3, &two), me)),
+            "adopt"
+        );
+        // The same after a rekey: the chain holds the trusted key.
+        assert_eq!(
+            kind(check(&f.scope, &t, &meta("team/x", &k2, 3, &two), me)),
+            "adopt"
+        );
+        // Nothing new.
+        assert_eq!(
+            kind(check(&f.scope, &t, &meta("team/x", &k1, 2, &one), me)),
+            "same"
+        );
+        // A MAC made for another scope.
+        assert_eq!(
+            kind(check(&f.scope, &t, &meta("team/y", &k1, 3, &two), me)),
+            "unverified"
+        );
+        // A key of the host's own, encrypted to the recipients.
+        let forged = ScopeKeys::generate().unwrap();
+        assert_eq!(
+            kind(check(&f.scope, &t, &meta("team/x", &forged, 9, &two), me)),
+            "unverified"
+        );
+        // A list with no MAC at all.
+        let mut bare = meta("team/x", &k1, 3, &two);
+        bare.mac = None;
+        assert_eq!(kind(check(&f.scope, &t, &bare, me)), "unverified");
+        // An older list of this very chain.
+        let newer = trust(Some(&k2), 4, &one);
+        assert_eq!(
+            kind(check(&f.scope, &newer, &meta("team/x", &k1, 3, &two), me)),
+            "replay"
+        );
+        // Encryption turned off.
+        let mut off = meta("team/x", &k1, 2, &one);
+        off.encrypted = false;
+        assert_eq!(kind(check(&f.scope, &t, &off, me)), "downgrade");
+        // First sight: trusted as far as it can be verified.
+        let blank = Trust::default();
+        assert_eq!(
+            kind(check(&f.scope, &blank, &meta("team/x", &k1, 1, &two), me)),
+            "adopt"
+        );
+        // A list known before scope keys: the first key is not taken silently.
+        let legacy = trust(None, 0, &one);
+        assert_eq!(
+            kind(check(&f.scope, &legacy, &meta("team/x", &k1, 1, &two), me)),
+            "unverified"
+        );
+        assert_eq!(
+            kind(check(&f.scope, &legacy, &meta("team/x", &k1, 1, &one), me)),
+            "same"
+        );
+    }
+}
