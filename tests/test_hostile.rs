@@ -403,6 +403,31 @@ fn members_adding_and_removing_devices_need_no_manual_step() {
 }
 
 #[test]
+fn a_plaintext_scope_keeps_what_its_host_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, url) = bare_remote(dir.path(), "open");
+    let a = TestEnv::device("laptop");
+    a.ok(&["init"]);
+    a.ok(&["scope", "add", "team/open", "--remote", &url]);
+    let id = a.save_id(&["a plaintext note", "--scope", "team/open"]);
+    sync_ok(&a);
+    let obs: Vec<String> = paths_at(&remote)
+        .into_iter()
+        .filter(|p| p.starts_with("obs/"))
+        .collect();
+    host_commit(&remote, &[], &[&obs[0]]);
+    sync_refuses(
+        &a,
+        "1 file(s) of scope 'team/open' were removed by the remote without a tombstone",
+    );
+    assert!(a.ok(&["get", &id]).contains("a plaintext note"));
+    assert!(paths_at(&remote).contains(&obs[0]));
+    // A member's deletion still goes through.
+    a.ok(&["delete", &id]);
+    sync_ok(&a);
+}
+
+#[test]
 fn two_members_changing_the_list_at_once_are_joined() {
     let t = team();
     let (x, y) = (Keyholder::new(), Keyholder::new());
