@@ -302,6 +302,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('accept', 'accept', [CompletionResultType]::ParameterValue, 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -319,6 +320,12 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mem;scope;recipients;accept' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mem;scope;recipients;rm' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -328,6 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;scope;recipients;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('accept', 'accept', [CompletionResultType]::ParameterValue, 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -336,6 +344,9 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;scope;recipients;help;add' {
+            break
+        }
+        'mem;scope;recipients;help;accept' {
             break
         }
         'mem;scope;recipients;help;rm' {
@@ -372,6 +383,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;scope;help;recipients' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('accept', 'accept', [CompletionResultType]::ParameterValue, 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
             break
         }
@@ -379,6 +391,9 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;scope;help;recipients;add' {
+            break
+        }
+        'mem;scope;help;recipients;accept' {
             break
         }
         'mem;scope;help;recipients;rm' {
@@ -603,6 +618,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;help;scope;recipients' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients with their names')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it')
+            [CompletionResult]::new('accept', 'accept', [CompletionResultType]::ParameterValue, 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held')
             break
         }
@@ -610,6 +626,9 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;scope;recipients;add' {
+            break
+        }
+        'mem;help;scope;recipients;accept' {
             break
         }
         'mem;help;scope;recipients;rm' {

@@ -223,6 +223,9 @@ _mem() {
             mem__subcmd__help__subcmd__scope,remote)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__remote"
                 ;;
+            mem__subcmd__help__subcmd__scope__subcmd__recipients,accept)
+                cmd="mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__accept"
+                ;;
             mem__subcmd__help__subcmd__scope__subcmd__recipients,add)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__add"
                 ;;
@@ -310,6 +313,9 @@ _mem() {
             mem__subcmd__scope__subcmd__help,remote)
                 cmd="mem__subcmd__scope__subcmd__help__subcmd__remote"
                 ;;
+            mem__subcmd__scope__subcmd__help__subcmd__recipients,accept)
+                cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__accept"
+                ;;
             mem__subcmd__scope__subcmd__help__subcmd__recipients,add)
                 cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__add"
                 ;;
@@ -318,6 +324,9 @@ _mem() {
                 ;;
             mem__subcmd__scope__subcmd__help__subcmd__recipients,rm)
                 cmd="mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__rm"
+                ;;
+            mem__subcmd__scope__subcmd__recipients,accept)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__accept"
                 ;;
             mem__subcmd__scope__subcmd__recipients,add)
                 cmd="mem__subcmd__scope__subcmd__recipients__subcmd__add"
@@ -330,6 +339,9 @@ _mem() {
                 ;;
             mem__subcmd__scope__subcmd__recipients,rm)
                 cmd="mem__subcmd__scope__subcmd__recipients__subcmd__rm"
+                ;;
+            mem__subcmd__scope__subcmd__recipients__subcmd__help,accept)
+                cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__accept"
                 ;;
             mem__subcmd__scope__subcmd__recipients__subcmd__help,add)
                 cmd="mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__add"
@@ -1108,8 +1120,22 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__scope__subcmd__recipients)
-            opts="list add rm"
+            opts="list add accept rm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__scope__subcmd__recipients__subcmd__accept)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1790,8 +1816,22 @@ _mem() {
             return 0
             ;;
         mem__subcmd__scope__subcmd__help__subcmd__recipients)
-            opts="list add rm"
+            opts="list add accept rm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__help__subcmd__recipients__subcmd__accept)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1888,8 +1928,22 @@ _mem() {
             return 0
             ;;
         mem__subcmd__scope__subcmd__recipients)
-            opts="-h --help list add rm help"
+            opts="-h --help list add accept rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__accept)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1920,8 +1974,22 @@ _mem() {
             return 0
             ;;
         mem__subcmd__scope__subcmd__recipients__subcmd__help)
-            opts="list add rm help"
+            opts="list add accept rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__scope__subcmd__recipients__subcmd__help__subcmd__accept)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

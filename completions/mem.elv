@@ -269,6 +269,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --help 'Print help'
             cand list 'List the recipients with their names'
             cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand accept 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key'
             cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -283,6 +284,11 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mem;scope;recipients;accept'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mem;scope;recipients;rm'= {
             cand --json 'Print the result as JSON'
             cand -h 'Print help'
@@ -291,12 +297,15 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;scope;recipients;help'= {
             cand list 'List the recipients with their names'
             cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand accept 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key'
             cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mem;scope;recipients;help;list'= {
         }
         &'mem;scope;recipients;help;add'= {
+        }
+        &'mem;scope;recipients;help;accept'= {
         }
         &'mem;scope;recipients;help;rm'= {
         }
@@ -325,11 +334,14 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;scope;help;recipients'= {
             cand list 'List the recipients with their names'
             cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand accept 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key'
             cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
         }
         &'mem;scope;help;recipients;list'= {
         }
         &'mem;scope;help;recipients;add'= {
+        }
+        &'mem;scope;help;recipients;accept'= {
         }
         &'mem;scope;help;recipients;rm'= {
         }
@@ -506,11 +518,14 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;scope;recipients'= {
             cand list 'List the recipients with their names'
             cand add 'Add a recipient (an `age1…` key from `mem key show`, or an SSH public key) and re-encrypt the scope to it'
+            cand accept 'Accept the recipient list the remote holds, when `mem sync` refused it but you made that change yourself on another device: the scope is re-encrypted to it under a fresh scope key'
             cand rm 'Remove a recipient (by key or name) and re-encrypt the scope without it. It can still read the old history: rotate secrets it held'
         }
         &'mem;help;scope;recipients;list'= {
         }
         &'mem;help;scope;recipients;add'= {
+        }
+        &'mem;help;scope;recipients;accept'= {
         }
         &'mem;help;scope;recipients;rm'= {
         }

@@ -8,11 +8,15 @@
 //! binary format, encrypted to every recipient of the scope at once; their
 //! names in a scope tree are opaque ([`opaque_name`]).
 
+mod scope_key;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
 use sha2::Digest;
+
+pub use scope_key::{Key, RecipientsMac, ScopeKeys};
 
 /// Errors of identities, recipients and decryption.
 #[derive(Debug, thiserror::Error)]

@@ -18,6 +18,7 @@ mod test_gc;
 mod test_generated;
 mod test_get_list_log;
 mod test_hook;
+mod test_hostile;
 mod test_https;
 mod test_importers;
 mod test_index;

@@ -185,11 +185,14 @@ fn a_removed_recipient_cannot_read_what_comes_after() {
     assert!(removed.contains("to 1 recipient(s)"), "{removed}");
     a.save_id(&["after bob left", "--scope", "team/core"]);
     sync(&a);
-    let out = sync(&b);
+    // Bob's device cannot tell a member's removal from the host's: it says
+    // so, and exits 5 (see test_hostile).
+    let out = b.mem().args(["sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("cannot be decrypted"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr.contains("cannot be decrypted") && stderr.contains("no longer holds this device"),
+        "{stderr}"
     );
     assert!(!titles(&b).contains(&"after bob left".to_owned()));
     // Removing the last recipient, or this device's own, is refused.
@@ -399,6 +402,9 @@ fn a_plaintext_user_scope_is_converted_and_can_start_afresh() {
         )],
         &[".kioku/recipients"],
     );
+    // ...which has no trust record either: a device that knows the scope as
+    // encrypted would never write plaintext into it (see test_hostile).
+    std::fs::remove_file(a.env.scope_repo("user").join("mem-trust.yaml")).unwrap();
     let id = a.save_id(&[&format!("old plaintext {CANARY}")]);
     sync(&a);
     assert!(everything_in(&remote).contains(CANARY));

@@ -34,7 +34,12 @@ fn init_creates_config_and_scopes_once() {
         if encrypted {
             assert_eq!(
                 env.tree_paths(scope),
-                vec![".kioku/recipients", ".kioku/scope.yaml"]
+                vec![
+                    ".kioku/recipients",
+                    ".kioku/recipients.mac",
+                    ".kioku/scope-key.age",
+                    ".kioku/scope.yaml"
+                ]
             );
             let list = git(&repo, &["show", "main:.kioku/recipients"]);
             assert!(

@@ -46,6 +46,10 @@ struct ScopeReport {
     /// Commits fetched from the remote that are not merged here.
     behind: Option<usize>,
     unresolved_conflicts: usize,
+    /// What the remote changed that this device refused (recipients it could
+    /// not verify, an older list, encryption turned off, files removed
+    /// without a tombstone at the last sync).
+    refused: Vec<kioku_mesh::memory::RemoteRefusal>,
 }
 
 #[derive(Serialize)]
@@ -188,7 +192,34 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
     for scope in mem.scopes().to_vec() {
         let repo = mem.repo(&scope)?;
         let head = repo.head()?.map(|h| h.to_string());
-        let encrypted = mem.scope_meta(&scope).ok().map(|m| m.encrypted);
+        // What this device knows, not what the tree says (a remote may lie).
+        let encrypted = mem.is_encrypted(&scope).ok();
+        let refused = mem.remote_refusals(&scope)?;
+        for r in &refused {
+            use kioku_mesh::memory::RefusalKind as K;
+            let diff = |what: &str, list: &[kioku_mesh::crypto::RecipientEntry]| {
+                list.iter()
+                    .map(|e| format!("{what} {} {}", e.key, e.name))
+                    .collect::<Vec<_>>()
+            };
+            let mut lines = diff("+", &r.added);
+            lines.extend(diff("-", &r.dropped));
+            let problem = if lines.is_empty() {
+                r.message.clone()
+            } else {
+                format!("{} [{}]", r.message, lines.join("; "))
+            };
+            let fix = match r.kind {
+                K::UnverifiedRecipients | K::ReplayedRecipients => format!(
+                    "only if you made that change yourself: mem scope recipients {scope} accept"
+                ),
+                K::EncryptionTurnedOff => format!("mem scope rekey {scope}"),
+                K::RemovedWithoutTombstone => {
+                    "nothing here: they were restored and `mem sync` pushes them back; check who can write to the remote".into()
+                }
+            };
+            problems.push(Problem { problem, fix });
+        }
         if scope.as_str() == "user" && encrypted == Some(false) {
             problems.push(Problem {
                 problem: "scope 'user' is not encrypted (it was made before mem encrypted it)"
@@ -256,6 +287,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             ahead,
             behind,
             unresolved_conflicts: 0,
+            refused,
             name: scope.to_string(),
             path: repo.path().display().to_string(),
             index_lag: indexed != head,

@@ -119,6 +119,11 @@ pub struct UsageError(pub String);
 #[error("{0}")]
 pub struct ConflictsPending(pub String);
 
+/// The command ran, but refused a change a remote made (exit code 5).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RemoteRefused(pub String);
+
 fn run(ui: &mut Ui, cli: Cli) -> anyhow::Result<()> {
     if let Command::GenerateDocs(args) = &cli.command {
         return generate::run(ui, args);
@@ -165,7 +170,7 @@ fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// Exit code for an error: 2 usage, 3 conflicts, 4 not found, else 1.
+/// Exit code for an error: 2 usage, 3 conflicts, 4 not found, 5 a remote's change refused, else 1.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if cause.is::<UsageError>() {
@@ -173,6 +178,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if cause.is::<ConflictsPending>() {
             return 3;
+        }
+        if cause.is::<RemoteRefused>() {
+            return 5;
         }
         match cause.downcast_ref::<MemError>() {
             Some(MemError::NotFound(_)) => return 4,

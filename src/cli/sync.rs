@@ -12,7 +12,10 @@ use super::{flush_notices, Ctx, Ui};
 /// observations; nothing is overwritten), update the index, push. When the
 /// push is refused because the remote moved, it fetches and merges again. A
 /// scope whose remote cannot be reached is reported and skipped; the others
-/// still sync. Exits 1 when any scope failed. Needs `git` on PATH.
+/// still sync. The remote is not trusted: a recipient list no member made,
+/// encryption turned off, or files removed without a tombstone are refused
+/// and reported on every sync. Exits 1 when any scope failed, 5 when a
+/// change from the remote was refused, 3 while merge records are unresolved. Needs `git` on PATH.
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     /// Only this scope (repeatable).
@@ -82,11 +85,26 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
             }
         }
     }
+    // Said on every sync, --quiet included, until resolved.
+    if !args.json {
+        for r in &results {
+            for refusal in &r.refused {
+                ui.warn(&refusal.message);
+            }
+        }
+    }
     if failed > 0 {
         anyhow::bail!(
             "{failed} of {} scopes did not sync (see above)",
             results.len()
         );
+    }
+    let refused: usize = results.iter().map(|r| r.refused.len()).sum();
+    if refused > 0 {
+        return Err(super::RemoteRefused(format!(
+            "{refused} change(s) from the remote were refused (see above and `mem doctor`)"
+        ))
+        .into());
     }
     let open: usize = results.iter().map(|r| r.unresolved_conflicts).sum();
     if open > 0 {

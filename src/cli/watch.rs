@@ -66,6 +66,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
                         (_, Some(e)) => ui.warn(&format!("{}: not synced: {e}", r.scope)),
                         _ => {}
                     }
+                    for refusal in &r.refused {
+                        ui.warn(&refusal.message);
+                    }
                 }
                 out
             }

@@ -12,10 +12,12 @@
 
 mod context;
 mod gc;
+mod held;
 mod query;
 mod writer;
 
 pub use gc::GcPlan;
+pub use held::Held;
 
 use std::path::{Path, PathBuf};
 

@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::{Mem, MemError, Notice};
 use crate::crypto::{self, Identity, RecipientEntry, Recipients};
 use crate::store::{
-    FileChange, ScopeMeta, ScopeName, ScopeRepo, StoreError, RECIPIENTS_PATH, SCOPE_META_PATH,
+    FileChange, ScopeMeta, ScopeName, ScopeRepo, StoreError, RECIPIENTS_MAC_PATH, RECIPIENTS_PATH,
+    SCOPE_KEY_PATH, SCOPE_META_PATH,
 };
 use crate::{gitcli, index, time};
 
@@ -247,18 +248,60 @@ impl Mem {
         })
     }
 
-    /// The recipients of `name` at its head (empty for a plaintext scope).
+    /// The recipients of `name` this device verified and encrypts to
+    /// (empty for a plaintext scope). What the head's `.kioku/recipients`
+    /// says counts only once verified (see [`super::trust`]).
     ///
     /// # Errors
     /// [`MemError`] for an unknown scope or an unreadable repository.
-    pub fn recipients(&self, name: &str) -> Result<(ScopeName, Recipients), MemError> {
+    pub fn recipients(&mut self, name: &str) -> Result<(ScopeName, Recipients), MemError> {
         let scope = self.scope(name)?;
-        let repo = self.repo(&scope)?;
-        let list = match repo.head()? {
-            Some(head) => encryption_at(&repo, head)?.unwrap_or_default(),
-            None => Recipients::default(),
+        let state = self.recipients_state(name)?;
+        let list = if state.encrypted {
+            Recipients {
+                entries: state.recipients,
+            }
+        } else {
+            Recipients::default()
         };
         Ok((scope, list))
+    }
+
+    /// Take the recipient list the head holds as this scope's, after the
+    /// user says they made that change elsewhere (`mem scope recipients
+    /// NAME accept`): the scope is re-encrypted to it under a fresh scope
+    /// key, in one commit, and encrypted again if the remote had turned
+    /// encryption off.
+    ///
+    /// # Errors
+    /// [`MemError::Invalid`] when there is nothing to accept or the list
+    /// would lock this device out; as [`Mem::rekey`] otherwise.
+    pub fn accept_recipients(&mut self, scope_name: &str) -> Result<RekeyOutcome, MemError> {
+        let scope = self.scope(scope_name)?;
+        let repo = self.repo(&scope)?;
+        let head = repo
+            .head()?
+            .ok_or_else(|| StoreError::Git(format!("scope '{scope}' is empty")))?;
+        let refused = self.remote_refusals(&scope)?;
+        if refused
+            .iter()
+            .all(|r| r.kind == super::trust::RefusalKind::RemovedWithoutTombstone)
+        {
+            return Err(MemError::Invalid(format!(
+                "the recipients of scope '{scope}' are the ones this device verified: there is nothing to accept"
+            )));
+        }
+        let mut list = super::verify::head_list(&repo, head)?;
+        if list.entries.is_empty() {
+            list = self.recipients(scope_name)?.1;
+        }
+        let own = self.identity()?.recipient();
+        if !list.contains(&own) {
+            return Err(MemError::Invalid(format!(
+                "the remote's recipient list of scope '{scope}' does not hold this device, so accepting it would lock this device out: add this device first with `mem scope recipients {scope} add {own}`"
+            )));
+        }
+        self.rekey_to(&scope, list, false, true)
     }
 
     /// Add recipient `key` (named `name`) to scope `scope_name` and
@@ -287,7 +330,7 @@ impl Mem {
             key,
             name: name.unwrap_or_default().to_owned(),
         });
-        self.rekey_to(&scope, list, false)
+        self.rekey_to(&scope, list, false, false)
     }
 
     /// Remove recipient `key` from `scope_name` and re-encrypt the scope
@@ -323,7 +366,7 @@ impl Mem {
                 "removing '{key}' would lock this device out of scope '{scope}' (it is this device's identity): remove it from another device"
             )));
         }
-        self.rekey_to(&scope, list, false)
+        self.rekey_to(&scope, list, false, true)
     }
 
     /// Re-encrypt every file of `scope_name` to its recipients in one
@@ -345,17 +388,21 @@ impl Mem {
             }
             list = self.own_recipients()?;
         }
-        self.rekey_to(&scope, list, fresh)
+        self.rekey_to(&scope, list, fresh, true)
     }
 
     /// Write `list` as the recipients of `scope` and re-encrypt every file
     /// to it: one commit moved compare-and-swap, so an interrupted rekey
-    /// leaves the previous commit as it was.
+    /// leaves the previous commit as it was. The list's version grows by
+    /// one and its MAC is made with the scope key — a fresh one appended to
+    /// the chain when `new_key` (a removal, a rekey: what a removed member
+    /// knew authenticates nothing after it) or when there was none.
     fn rekey_to(
         &mut self,
         scope: &ScopeName,
         list: Recipients,
         fresh: bool,
+        new_key: bool,
     ) -> Result<RekeyOutcome, MemError> {
         self.identity()?;
         let repo = self.repo(scope)?;
@@ -364,7 +411,18 @@ impl Mem {
             let head = repo
                 .head()?
                 .ok_or_else(|| StoreError::Git(format!("scope '{scope}' is empty")))?;
-            let converted = encryption_at(&repo, head)?.is_none();
+            let trust = self.trust_of(scope, &repo, Some(head))?;
+            let converted = !trust.encrypted;
+            let keys = match crypto::ScopeKeys::from_hex_list(&trust.keys) {
+                Some(keys) if new_key => keys.extended()?,
+                Some(keys) => keys,
+                None => crypto::ScopeKeys::generate()?,
+            };
+            let version = trust.version + 1;
+            let mac = crypto::RecipientsMac {
+                version,
+                mac: keys.mac(scope.as_str(), version, &list),
+            };
             let identity = self.identity.as_ref().expect("loaded above");
             let mut files: std::collections::BTreeMap<String, gix::ObjectId> =
                 repo.files(head, &[""])?.into_iter().collect();
@@ -403,6 +461,11 @@ impl Mem {
                 RECIPIENTS_PATH.into(),
                 repo.write_blob(list.render().as_bytes())?,
             );
+            files.insert(SCOPE_KEY_PATH.into(), repo.write_blob(&keys.seal(&list)?)?);
+            files.insert(
+                RECIPIENTS_MAC_PATH.into(),
+                repo.write_blob(mac.render().as_bytes())?,
+            );
             let tree = repo.write_tree_of(head, &files)?;
             crate::sync::failpoint("rekey-before-commit");
             let message = format!("mem: rekey ({} recipient(s))", list.entries.len());
@@ -414,6 +477,15 @@ impl Mem {
             let crate::store::CommitOutcome::Committed(commit) = outcome else {
                 continue;
             };
+            let seen = super::verify::head_meta(&repo, commit)?.seen_key();
+            repo.record_trust(&crate::store::Trust {
+                encrypted: true,
+                version,
+                keys: keys.to_hex_list(),
+                recipients: list.render(),
+                seen: Some(seen),
+                ..trust
+            })?;
             if unreadable > 0 {
                 self.notices.push(Notice::Warning(format!(
                     "{unreadable} file(s) of scope '{scope}' cannot be decrypted by this device and were left as they were (still readable only by their earlier recipients): rekey again from a device that can read them"

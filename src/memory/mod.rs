@@ -12,7 +12,10 @@ mod conflicts;
 mod context;
 mod encryption;
 mod gc;
+mod removals;
 mod scopes;
+mod trust;
+mod verify;
 mod write;
 
 pub use conflicts::Resolve;
@@ -20,6 +23,7 @@ pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use scopes::{ScopeInfo, SyncResult};
+pub use trust::{RecipientsState, RefusalKind, RemoteRefusal};
 
 pub use write::{BatchOutcome, DeleteOutcome, Draft, SaveOutcome, SaveStatus};
 

@@ -16,6 +16,7 @@ impl SyncResult {
             outcome: None,
             new_conflicts: Vec::new(),
             unresolved_conflicts: 0,
+            refused: Vec::new(),
             error: Some(e.to_string()),
             detail: e.detail(),
         }
@@ -47,6 +48,8 @@ pub struct SyncResult {
     pub new_conflicts: Vec<String>,
     /// Unresolved merge records in the scope after the sync.
     pub unresolved_conflicts: usize,
+    /// What the remote changed that this device refused, one sentence each.
+    pub refused: Vec<super::RemoteRefusal>,
     /// Why it did not, when it failed: one sentence.
     pub error: Option<String>,
     /// The underlying message behind `error` (redacted), when there is one.
@@ -128,6 +131,17 @@ impl Mem {
             }
         }
         self.scopes = store::list_scopes(&scopes_dir)?;
+        if remote.is_some() {
+            // First contact: trust what was cloned only as far as this
+            // device can verify it (see `super::trust`).
+            let repo = self.repo(&scope)?;
+            let (refused, _) = self.verify_head(&scope, &repo, true)?;
+            self.notices.extend(
+                refused
+                    .into_iter()
+                    .map(|r| super::Notice::Warning(r.message)),
+            );
+        }
         Ok(scope)
     }
 
@@ -204,7 +218,43 @@ impl Mem {
                 ));
                 continue;
             };
+            // The index and the trust record in step with this device's own
+            // head before anything the remote wrote arrives.
+            self.fresh.retain(|s| s != &scope);
+            self.index_for(std::slice::from_ref(&scope))?;
+            let before = repo.head()?;
+            let first_contact = repo.ref_target(store::TRACKING_REF)?.is_none();
+            let encrypted = self.trust_of(&scope, &repo, before)?.encrypted;
             let mut outcome = sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network);
+            let mut refused = Vec::new();
+            if outcome.is_ok() {
+                let mut committed = false;
+                // A device the head's list leaves out cannot read what a
+                // rekey moved, so it cannot judge removals; members can.
+                let judge = !encrypted || self.in_head_list(&repo)?;
+                if let Some(before) =
+                    before.filter(|b| judge && repo.head().ok().flatten() != Some(*b))
+                {
+                    let kept =
+                        self.keep_unauthenticated_removals(&scope, &repo, before, encrypted)?;
+                    self.record_removed(&scope, &repo, kept)?;
+                    if kept > 0 {
+                        refused.push(super::trust::removed_refusal(&scope, kept));
+                        committed = true;
+                    }
+                }
+                let (unverified, joined) = self.verify_head(&scope, &repo, first_contact)?;
+                refused.extend(unverified);
+                if committed || joined {
+                    // Share what this device wrote back at once.
+                    if let (Ok(first), Ok(second)) = (
+                        &mut outcome,
+                        sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network),
+                    ) {
+                        first.pushed |= second.pushed;
+                    }
+                }
+            }
             self.fresh.retain(|s| s != &scope);
             self.index_for(std::slice::from_ref(&scope))?;
             let mut new_conflicts = Vec::new();
@@ -238,6 +288,7 @@ impl Mem {
                     outcome: Some(o),
                     new_conflicts,
                     unresolved_conflicts: unresolved,
+                    refused,
                     error: None,
                     detail: None,
                 },
@@ -246,6 +297,7 @@ impl Mem {
                     outcome: None,
                     new_conflicts,
                     unresolved_conflicts: unresolved,
+                    refused,
                     error: Some(e.to_string()),
                     detail: e.detail(),
                 },

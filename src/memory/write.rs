@@ -200,7 +200,7 @@ impl Mem {
         if obs.title.is_empty() {
             obs.title = default_title(&obs.body);
         }
-        let encrypted = self.scope_meta(scope)?.encrypted;
+        let encrypted = self.is_encrypted(scope)?;
         if !allow_secrets {
             let all = format!(
                 "{}\n{}\n{}",
@@ -256,10 +256,19 @@ impl Mem {
                 if tombs.is_empty() {
                     (SaveStatus::Unchanged, Vec::new())
                 } else {
-                    let changes = tombs
+                    let mut changes: Vec<FileChange> = tombs
                         .into_iter()
                         .map(|path| FileChange::Remove { path })
                         .collect();
+                    if encrypted {
+                        // A fresh ciphertext of the observation proves to
+                        // other devices that a reader removed the tombstone
+                        // (`super::removals`): the host cannot make one.
+                        changes.push(FileChange::Upsert {
+                            path: path.clone(),
+                            bytes: obs.render().into_bytes(),
+                        });
+                    }
                     (SaveStatus::Restored, changes)
                 }
             } else {
@@ -436,11 +445,8 @@ impl Mem {
             let Some((mut changes, mut message)) = build(index, parent)? else {
                 return Ok(None);
             };
-            if let Some(recipients) = parent
-                .map(|p| super::encryption::encryption_at(&repo, p))
-                .transpose()?
-                .flatten()
-            {
+            // The verified list, never the tree's (see `super::trust`).
+            if let Some(recipients) = self.write_recipients(scope, &repo, parent)? {
                 self.check_can_read(scope, &recipients)?;
                 (changes, message) = super::encryption::seal(&recipients, changes)?;
             }

@@ -8,6 +8,7 @@
 mod observation;
 mod record;
 mod repo;
+mod trust;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ pub use record::{conflict_id, ConflictKind, MergeRecord, Resolution};
 pub use repo::{
     CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, TreeChange, MAIN_REF, TRACKING_REF,
 };
+pub use trust::{Trust, TRUST_FILE};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,9 @@ pub enum StoreError {
     /// The scope name is not `local`, `user` or `team/<id>`.
     #[error("'{0}' is not a scope name: use local, user or team/<id> (letters, digits, '.', '_' and '-')")]
     BadScopeName(String),
+    /// A scope key could not be made or sealed.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     /// No such scope on this device.
     #[error("there is no scope '{name}' here (scopes: {known}): create it with `mem scope add {name}` or pick one of these")]
     UnknownScope {
@@ -132,6 +137,14 @@ pub const SCOPE_META_PATH: &str = ".kioku/scope.yaml";
 
 /// Path of an encrypted scope's recipient list (see [`crate::crypto::Recipients`]).
 pub const RECIPIENTS_PATH: &str = ".kioku/recipients";
+
+/// Path of an encrypted scope's key chain, age-encrypted to its recipients
+/// (see [`crate::crypto::ScopeKeys`]).
+pub const SCOPE_KEY_PATH: &str = ".kioku/scope-key.age";
+
+/// Path of the MAC that authenticates the recipient list (see
+/// [`crate::crypto::RecipientsMac`]).
+pub const RECIPIENTS_MAC_PATH: &str = ".kioku/recipients.mac";
 
 impl ScopeMeta {
     /// The metadata of scope `name` in format 1.
@@ -250,9 +263,11 @@ pub fn build_scope<E: From<StoreError>>(
 }
 
 /// Make the first commit of a new scope: `.kioku/scope.yaml`, and for an
-/// encrypted scope (`recipients` given) `.kioku/recipients`. Every device
-/// writes the same metadata bytes for the same scope, so two first commits
-/// merge without a clash (recipient lists merge as sets).
+/// encrypted scope (`recipients` given) `.kioku/recipients` with a fresh
+/// scope key and the list's MAC (version 1). This device's trust record is
+/// written with it. Two devices that create the same scope each make their
+/// own key; the first sync that joins them makes one chain of both (see
+/// README, "Encrypted scopes").
 ///
 /// # Errors
 /// [`StoreError`] when the repository cannot be written.
@@ -267,11 +282,36 @@ pub fn init_scope_tree(
         path: SCOPE_META_PATH.into(),
         bytes: meta.render().into_bytes(),
     }];
+    let mut trust = Trust {
+        format: 1,
+        scope: scope.to_string(),
+        ..Trust::default()
+    };
     if let Some(r) = recipients {
+        let keys = crate::crypto::ScopeKeys::generate()?;
+        let mac = crate::crypto::RecipientsMac {
+            version: 1,
+            mac: keys.mac(scope.as_str(), 1, r),
+        };
         files.push(FileChange::Upsert {
             path: RECIPIENTS_PATH.into(),
             bytes: r.render().into_bytes(),
         });
+        files.push(FileChange::Upsert {
+            path: SCOPE_KEY_PATH.into(),
+            bytes: keys.seal(r)?,
+        });
+        files.push(FileChange::Upsert {
+            path: RECIPIENTS_MAC_PATH.into(),
+            bytes: mac.render().into_bytes(),
+        });
+        trust = Trust {
+            encrypted: true,
+            version: 1,
+            keys: keys.to_hex_list(),
+            recipients: r.render(),
+            ..trust
+        };
     }
     repo.commit(
         None,
@@ -279,5 +319,5 @@ pub fn init_scope_tree(
         &format!("mem: create scope {scope}"),
         signature,
     )?;
-    Ok(())
+    repo.record_trust(&trust)
 }

@@ -271,3 +271,73 @@ impl Device {
         self.list_ids(&["--all"])
     }
 }
+
+/// Someone with an age identity of their own made by `mem key init` in a
+/// throwaway `MEM_HOME`: the git host in the hostile-remote tests, or a
+/// member-to-be whose key is added and removed.
+pub struct Keyholder {
+    pub env: TestEnv,
+    pub recipient: String,
+}
+
+impl Keyholder {
+    pub fn new() -> Self {
+        let env = TestEnv::new();
+        env.ok(&["key", "init"]);
+        let recipient = env.ok(&["key", "show"]).trim().to_owned();
+        Keyholder { env, recipient }
+    }
+
+    /// Whether this identity decrypts `bytes` (an age file).
+    pub fn can_read(&self, bytes: &[u8]) -> bool {
+        let identity =
+            kioku_mesh::crypto::Identity::load(&self.env.home.path().join("identity.txt")).unwrap();
+        identity.decrypt(bytes).is_ok()
+    }
+}
+
+/// The bytes of `path` at `rev` in the repository `repo` (binary-safe).
+pub fn blob(repo: &Path, rev: &str, path: &str) -> Vec<u8> {
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo)
+        .args(["cat-file", "blob", &format!("{rev}:{path}")])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "no {rev}:{path} in {}",
+        repo.display()
+    );
+    out.stdout
+}
+
+/// Paths in the tree of `main` in the bare repository `repo`.
+pub fn paths_at(repo: &Path) -> Vec<String> {
+    git(repo, &["ls-tree", "-r", "--name-only", "main"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A hostile git host: a commit written straight into the bare `remote`
+/// with plain git — clone, write `files`, remove `remove`, commit, push —
+/// with no mem involved and none of the members' keys.
+pub fn host_commit(remote: &Path, files: &[(&str, Vec<u8>)], remove: &[&str]) {
+    let work = tempfile::tempdir().unwrap();
+    git(work.path(), &["clone", "-q", remote.to_str().unwrap(), "w"]);
+    let w = work.path().join("w");
+    for (path, content) in files {
+        let p = w.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        git(&w, &["add", path]);
+    }
+    for path in remove {
+        git(&w, &["rm", "-q", path]);
+    }
+    git(&w, &["commit", "-q", "--allow-empty", "-m", "mem: 1 saved"]);
+    git(&w, &["push", "-q", "origin", "HEAD:main"]);
+}

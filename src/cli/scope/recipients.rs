@@ -1,4 +1,4 @@
-//! `mem scope recipients` and `mem scope rekey`.
+//! `mem scope recipients` (list, add, rm, accept) and `mem scope rekey`.
 
 use clap::{Args, Subcommand};
 use kioku_mesh::memory::RekeyOutcome;
@@ -6,7 +6,7 @@ use kioku_mesh::Mem;
 
 use super::super::{flush_notices, Ui};
 
-/// `mem scope recipients NAME (list | add KEY | rm KEY)`.
+/// `mem scope recipients NAME (list | add KEY | rm KEY | accept)`.
 #[derive(Args, Debug)]
 pub struct RecipientsArgs {
     /// The scope name, e.g. user or team/acme.
@@ -31,6 +31,14 @@ enum Action {
         /// Who or which device it is, kept beside the key.
         #[arg(long)]
         name: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept the recipient list the remote holds, when `mem sync` refused
+    /// it but you made that change yourself on another device: the scope is
+    /// re-encrypted to it under a fresh scope key.
+    Accept {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -65,12 +73,19 @@ pub struct RekeyArgs {
 pub fn recipients(ui: &mut Ui, mem: &mut Mem, args: RecipientsArgs) -> anyhow::Result<()> {
     match args.action {
         Action::List { json } => {
+            let state = mem.recipients_state(&args.name)?;
             let (scope, list) = mem.recipients(&args.name)?;
             if json {
                 return ui.json(&list.entries);
             }
             if list.entries.is_empty() {
                 ui.line(format!("scope {scope} is not encrypted"))?;
+            } else {
+                ui.line(format!(
+                    "# version {}, scope key {} (the same on every member's device)",
+                    state.version,
+                    state.key_fingerprint.as_deref().unwrap_or("not made yet")
+                ))?;
             }
             for e in &list.entries {
                 if e.name.is_empty() {
@@ -83,6 +98,10 @@ pub fn recipients(ui: &mut Ui, mem: &mut Mem, args: RecipientsArgs) -> anyhow::R
         }
         Action::Add { key, name, json } => {
             let outcome = mem.add_recipient(&args.name, &key, name.as_deref())?;
+            report(ui, mem, &outcome, json)
+        }
+        Action::Accept { json } => {
+            let outcome = mem.accept_recipients(&args.name)?;
             report(ui, mem, &outcome, json)
         }
         Action::Rm { key, json } => {
