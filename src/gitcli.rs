@@ -121,6 +121,15 @@ fn push(mut cmd: Command, url: &str, lease: Option<&str>) -> Result<PushOutcome,
             // the remote moved; anything else (`[remote rejected] (hook
             // declined)`, `[remote failure]`) is the server's decision.
             _ if summary.starts_with("[rejected]") => PushOutcome::Rejected(summary.to_owned()),
+            // Another push updated the remote's ref at the same moment
+            // (receive-pack's "failed to update ref", "failed to lock"):
+            // fetch, merge and try again like any other race.
+            _ if summary.contains("failed to update ref")
+                || summary.contains("failed to lock")
+                || summary.contains("cannot lock ref") =>
+            {
+                PushOutcome::Rejected(summary.to_owned())
+            }
             _ => PushOutcome::Refused {
                 reason: summary
                     .split_once('(')

@@ -411,7 +411,8 @@ pub fn sync_scope(
         sides: None,
     };
     for attempt in 0..MAX_PUSH_ATTEMPTS {
-        if let Some(theirs) = fetch(repo, scope, url, network)? {
+        let fetched = fetch(repo, scope, url, network)?;
+        if let Some(theirs) = fetched {
             report.fetched = true;
             failpoint("after-fetch");
             let (kind, clashes, sides) =
@@ -430,7 +431,9 @@ pub fn sync_scope(
         let Some(head) = repo.head()? else {
             return Ok(report);
         };
-        if repo.ref_target(TRACKING_REF)? == Some(head) {
+        // An empty remote (new, or the scope was pointed at another one)
+        // needs the push whatever this device pushed before.
+        if fetched.is_some() && repo.ref_target(TRACKING_REF)? == Some(head) {
             return Ok(report);
         }
         let push_failed = |cause: Cause, output: &str| {
