@@ -433,3 +433,53 @@ mod properties {
         }
     }
 }
+
+/// `text` safe to write to a terminal: every control character but newline
+/// and tab — C0 (ESC, BEL, BS, NUL, CR, …), DEL and C1 (U+0080–U+009F) — is
+/// shown as text (`\x1b`), so a memory synced from someone else cannot
+/// move the cursor, retitle the window or ring the bell. Escape sequences
+/// listed in `own` (the caller's colour codes) pass through where they
+/// start.
+pub fn escape_controls<'a>(text: &'a str, own: &[&str]) -> std::borrow::Cow<'a, str> {
+    let is_control =
+        |c: char| (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c);
+    if !text.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' {
+            if let Some(seq) = own.iter().find(|s| rest.starts_with(**s)) {
+                out.push_str(seq);
+                rest = &rest[seq.len()..];
+                continue;
+            }
+        }
+        if is_control(c) {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    use super::escape_controls;
+
+    #[test]
+    fn controls_are_shown_not_obeyed() {
+        assert_eq!(escape_controls("plain\ttext\n", &[]), "plain\ttext\n");
+        assert_eq!(
+            escape_controls("a\x1b]0;pwned\x07b\x00c\x08\r\u{9b}", &[]),
+            "a\\x1b]0;pwned\\x07b\\x00c\\x08\\x0d\\x9b"
+        );
+        assert_eq!(
+            escape_controls("\x1b[2mid\x1b[0m \x1b[31mevil", &["\x1b[2m", "\x1b[0m"]),
+            "\x1b[2mid\x1b[0m \\x1b[31mevil"
+        );
+    }
+}

@@ -54,3 +54,45 @@ fn saves_killed_at_random_points_never_jam_the_scope() {
     let live = env.ids(&["list", "--scope", "local", "-n", "1000"]);
     assert!(live.len() > saved_after, "{}", live.len());
 }
+
+#[test]
+fn control_characters_in_a_synced_memory_never_reach_the_terminal_raw() {
+    let env = TestEnv::new();
+    env.save("an ordinary memory", &["--scope", "local"]);
+    // A teammate's memory arriving by sync: YAML escapes put ESC, BEL, BS,
+    // NUL and CR into its fields.
+    let evil = "---\nkind: \"note\\e[31m\"\ntitle: \"wave \\e]0;pwned\\a\\e[2J hello \\0 \\b\\r bye\"\ntags: [\"t\\e[1m\"]\ncreated: 2026-11-20T08:00:00Z\nauthor: \"mallory\\e[8m\"\n---\nbody \u{1b}[5mblink\u{7} wave\n";
+    env.commit_externally("local", &[("obs/2026/11/20/evil.md", evil)], &[]);
+    let id = env
+        .json(&["search", "wave", "--all-projects", "--json"])
+        .as_array()
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for args in [
+        vec!["list", "--all-projects"],
+        vec!["search", "wave", "--all-projects"],
+        vec!["get", &id],
+        vec!["log", &id],
+    ] {
+        let out = env.output(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let raw: Vec<u8> = bytes
+                .iter()
+                .copied()
+                .filter(|b| (*b < 0x20 && *b != b'\n' && *b != b'\t') || *b == 0x7f)
+                .collect();
+            assert!(raw.is_empty(), "{args:?} {stream} wrote {raw:?}");
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("wave"), "{args:?}: {text}");
+    }
+    let shown = String::from_utf8(env.output(&["get", &id]).stdout).unwrap();
+    assert!(shown.contains("body \\x1b[5mblink\\x07 wave"), "{shown}");
+}

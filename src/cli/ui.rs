@@ -34,6 +34,13 @@ const YELLOW: &str = "\x1b[33m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
+/// Every user-supplied string reaches the terminal through here: control
+/// characters (a teammate's memory may hold any) are shown as text; only
+/// this module's own colour codes pass.
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    kioku_mesh::text::escape_controls(text, &[BOLD_RED, YELLOW, DIM, RESET])
+}
+
 impl Ui {
     /// Detect terminals and `NO_COLOR`.
     pub fn new() -> Self {
@@ -46,9 +53,10 @@ impl Ui {
         }
     }
 
-    /// Write one line of data to stdout.
+    /// Write one line of data to stdout, control characters shown as text
+    /// (see [`safe`]).
     pub fn line(&mut self, text: impl AsRef<str>) -> Result<(), StdoutClosed> {
-        writeln!(self.out, "{}", text.as_ref()).map_err(StdoutClosed)
+        writeln!(self.out, "{}", safe(text.as_ref())).map_err(StdoutClosed)
     }
 
     /// Write `value` as pretty JSON to stdout.
@@ -67,25 +75,25 @@ impl Ui {
     pub fn warn(&mut self, msg: &str) {
         let _ = self.out.flush();
         if self.stderr_color {
-            eprintln!("{YELLOW}warning:{RESET} {msg}");
+            eprintln!("{YELLOW}warning:{RESET} {}", safe(msg));
         } else {
-            eprintln!("warning: {msg}");
+            eprintln!("warning: {}", safe(msg));
         }
     }
 
     /// A notice on stderr.
     pub fn note(&mut self, msg: &str) {
         let _ = self.out.flush();
-        eprintln!("note: {msg}");
+        eprintln!("note: {}", safe(msg));
     }
 
     /// An error on stderr.
     pub fn error(&mut self, msg: &str) {
         let _ = self.out.flush();
         if self.stderr_color {
-            eprintln!("{BOLD_RED}error:{RESET} {msg}");
+            eprintln!("{BOLD_RED}error:{RESET} {}", safe(msg));
         } else {
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", safe(msg));
         }
     }
 
