@@ -75,12 +75,14 @@ fn two_devices_converge_over_https_with_url_and_helper_credentials() {
         ),
     )
     .unwrap();
+    // … and reaches the server through `url.<base>.insteadOf`.
     let (b, b_cfg) = device_with_config(
         "b",
         &format!(
-            "{}[credential]\n\thelper = store --file={}\n",
+            "{}[credential]\n\thelper = store --file={}\n[url \"https://127.0.0.1:{}/git/\"]\n\tinsteadOf = memhost:\n",
             ca_config(&server),
-            store.display()
+            store.display(),
+            server.port
         ),
     );
     let with_password = server.url(Some(WRITER), "mem");
@@ -94,7 +96,7 @@ fn two_devices_converge_over_https_with_url_and_helper_credentials() {
     assert_ne!(git(&remote, &["rev-list", "--count", "main"]).trim(), "0");
 
     // The second device clones, then both save before syncing.
-    ok(&b, &b_cfg, &["init", "--remote", &plain]);
+    ok(&b, &b_cfg, &["init", "--remote", "memhost:mem.git"]);
     assert_eq!(b.all_ids(), a.all_ids(), "b cloned what a pushed");
     for (n, (d, cfg)) in [(&a, &a_cfg), (&b, &b_cfg)].into_iter().enumerate() {
         for i in 0..3 {

@@ -113,13 +113,18 @@ fn three_devices_sync_over_ssh() {
         sshd.key.display()
     );
     let devices: Vec<_> = ["a", "b", "c"].iter().map(|n| TestEnv::device(n)).collect();
+    // Devices a and b name ssh in the environment, c in its git config
+    // (`core.sshCommand`): fetch and push read both.
+    let c_config = devices[2].env.home.path().join("gitconfig");
+    std::fs::write(&c_config, format!("[core]\n\tsshCommand = {ssh}\n")).unwrap();
     let run = |d: &crate::common::Device, args: &[&str]| -> String {
-        let out = d
-            .mem()
-            .env("GIT_SSH_COMMAND", &ssh)
-            .args(args)
-            .output()
-            .unwrap();
+        let mut cmd = d.mem();
+        if d.name == "c" {
+            cmd.env("GIT_CONFIG_GLOBAL", &c_config);
+        } else {
+            cmd.env("GIT_SSH_COMMAND", &ssh);
+        }
+        let out = cmd.args(args).output().unwrap();
         assert!(
             out.status.success(),
             "[{}] mem {args:?}: {}",
