@@ -27,6 +27,10 @@ pub struct WatchArgs {
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: WatchArgs) -> anyhow::Result<()> {
+    // A watcher runs unattended, even in a terminal pane: its syncs must
+    // never stop to ask for a password (git's own switch, which
+    // `sync::Network` reads too). Set before any thread starts.
+    std::env::set_var("GIT_TERMINAL_PROMPT", "0");
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
