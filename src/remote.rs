@@ -66,6 +66,12 @@ pub enum UrlError {
         /// The URL, redacted.
         url: String,
     },
+    /// A local path that holds no git repository.
+    #[error("there is no git repository at {path}: create one with `git init --bare {path}`, or give a URL such as https://host/owner/memories.git")]
+    NoLocalRepository {
+        /// The path, made absolute.
+        path: String,
+    },
     /// Anything else gix's URL parser refused.
     #[error("the remote URL {url} is not a git URL ({reason}): use https://, ssh://, git@host:path, git://, file:// or a path")]
     Malformed {
@@ -112,7 +118,23 @@ impl RemoteUrl {
     /// [`UrlError`] saying which part is wrong.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
         let url = url.trim();
-        check(url)?;
+        if check(url)? == Transport::File
+            && !url.starts_with("file://")
+            && !std::path::Path::new(url).is_absolute()
+        {
+            // A relative path is kept absolute (cron and hooks run
+            // elsewhere), and must name a repository already: free text
+            // (a mistyped URL) would otherwise pass as a path. An absolute
+            // path may be missing for now (a drive not mounted): sync
+            // reports it then.
+            let path = std::path::absolute(url).unwrap_or_else(|_| url.into());
+            if !path.join("HEAD").exists() && !path.join(".git").exists() {
+                return Err(UrlError::NoLocalRepository {
+                    path: path.display().to_string(),
+                });
+            }
+            return Ok(Self::from_config(&path.display().to_string()));
+        }
         Ok(Self::from_config(url))
     }
 
@@ -450,8 +472,6 @@ mod tests {
             ("ssh://u@h:22/r.git", Transport::Ssh),
             ("git@github.com:me/mem.git", Transport::Ssh),
             ("git://127.0.0.1:9418/r.git", Transport::Git),
-            ("file:///srv/r.git", Transport::File),
-            ("/srv/r.git", Transport::File),
         ] {
             assert_eq!(
                 RemoteUrl::parse(url).unwrap().transport().unwrap(),
@@ -472,6 +492,17 @@ mod tests {
         assert!(matches!(e, UrlError::PasswordOverHttp { .. }));
         assert!(!e.to_string().contains("pw"), "{e}");
         assert!(RemoteUrl::parse("http://u@h/r").is_ok());
+        assert!(RemoteUrl::parse("/not/mounted/now.git").is_ok());
+        assert!(matches!(
+            RemoteUrl::parse("not a url"),
+            Err(UrlError::NoLocalRepository { .. })
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        let local = RemoteUrl::parse(dir.path().to_str().unwrap()).unwrap();
+        assert_eq!(local.transport(), Ok(Transport::File));
+        let file = format!("file://{}", dir.path().display());
+        assert_eq!(RemoteUrl::parse(&file).unwrap().expose(), file);
     }
 
     #[test]

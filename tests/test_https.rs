@@ -119,7 +119,10 @@ fn two_devices_converge_over_https_with_url_and_helper_credentials() {
     let out = run(&c, &c_cfg, &["sync"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("the server refused the credentials"), "{err}");
+    assert!(
+        err.contains("the server wants credentials and none were found"),
+        "{err}"
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
@@ -149,6 +152,16 @@ fn fails_alone(d: &Device, cfg: &Path, url: &str, expect: &str) -> String {
     let out = run(d, cfg, &["sync"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("user: {error}")), "{stderr}");
+    // And `mem doctor` names it as a problem until a sync works.
+    let out = run(d, cfg, &["doctor", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doctor: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = doctor["problems"].to_string();
+    assert!(
+        problems.contains("the last sync of scope 'user' failed"),
+        "{problems}"
+    );
+    assert!(problems.contains(expect), "{problems}");
     error
 }
 
@@ -251,13 +264,31 @@ fn each_https_failure_has_its_sentence_and_other_scopes_still_sync() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("over plain http"));
-    // And the working URL syncs again afterwards.
+    // And the working URL syncs again afterwards; doctor is content.
     ok(
         &d,
         &cfg,
         &["scope", "remote", "user", &server.url(Some(WRITER), "mem")],
     );
     ok(&d, &cfg, &["sync"]);
+    let doctor = String::from_utf8(run(&d, &cfg, &["doctor", "--json"]).stdout).unwrap();
+    assert!(!doctor.contains("the last sync of scope"), "{doctor}");
+
+    // A clone that fails leaves no password behind and says to run the
+    // command again (there is no scope yet to point elsewhere).
+    let (fresh, fresh_cfg) = device_with_config("fresh", &ca_config(&server));
+    let out = run(&fresh, &fresh_cfg, &["init", "--remote", &wrong]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refused the credentials"), "{stderr}");
+    assert!(stderr.contains("run the command again"), "{stderr}");
+    assert!(!fresh.env.home.path().join("credentials.yaml").exists());
+    ok(
+        &fresh,
+        &fresh_cfg,
+        &["init", "--remote", &server.url(Some(WRITER), "mem")],
+    );
+    assert!(fresh.env.home.path().join("credentials.yaml").exists());
 }
 
 #[test]

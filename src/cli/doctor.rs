@@ -41,6 +41,8 @@ struct ScopeReport {
     index_lag: bool,
     remote: Option<kioku_mesh::remote::RemoteUrl>,
     last_sync: Option<String>,
+    /// Why the last sync failed, when it did (cleared by one that works).
+    last_sync_error: Option<String>,
     /// Commits on this device the remote (as last fetched) does not have.
     ahead: Option<usize>,
     /// Commits fetched from the remote that are not merged here.
@@ -284,6 +286,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
         scopes.push(ScopeReport {
             remote,
             last_sync: repo.last_sync(),
+            last_sync_error: repo.sync_error(),
             ahead,
             behind,
             unresolved_conflicts: 0,
@@ -299,6 +302,15 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
             plaintext_files,
             indexed,
         });
+    }
+
+    for s in &scopes {
+        if let Some(e) = &s.last_sync_error {
+            problems.push(Problem {
+                problem: format!("the last sync of scope '{}' failed: {e}", s.name),
+                fix: format!("mem sync --scope {} --verbose", s.name),
+            });
+        }
     }
 
     let mut health = "ok".to_owned();

@@ -46,13 +46,24 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
     };
     let mut results = Vec::new();
     for scope in &targets {
-        let spinner = ui.spinner(args.json || args.quiet, &format!("syncing {scope}"));
+        // On a terminal git or a credential helper may ask for a password:
+        // a spinner would draw over the prompt.
+        let may_prompt = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        let spinner = ui.spinner(
+            args.json || args.quiet || may_prompt,
+            &format!("syncing {scope}"),
+        );
         let result = mem.sync(std::slice::from_ref(scope));
         spinner.finish_and_clear();
         flush_notices(ui, &mut mem);
         results.extend(result?);
     }
-    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    // A scope another sync is busy with is being synced: not a failure
+    // (two cron runs overlapping say so, and exit 0).
+    let failed = results
+        .iter()
+        .filter(|r| r.error.is_some() && !r.busy)
+        .count();
     if args.json {
         ui.json(&results)?;
     } else {

@@ -19,6 +19,7 @@ impl SyncResult {
             refused: Vec::new(),
             error: Some(e.to_string()),
             detail: e.detail(),
+            busy: matches!(e, SyncError::Busy(_)),
         }
     }
 }
@@ -55,6 +56,9 @@ pub struct SyncResult {
     /// The underlying message behind `error` (redacted), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Whether `error` only says another sync of the scope is running.
+    #[serde(skip)]
+    pub busy: bool,
 }
 
 impl Mem {
@@ -112,13 +116,14 @@ impl Mem {
             }
             Some(url) => {
                 let url = RemoteUrl::parse(url)?;
-                self.store_account(&scope, &url)?;
                 let network = Network::from_environment();
                 store::build_scope(&scopes_dir, &scope, |tmp| -> Result<(), MemError> {
                     tmp.set_remote_url(url.expose())?;
                     // Re-open to see the remote just written.
                     let repo = ScopeRepo::open(tmp.path())?;
-                    match sync::fetch(&repo, scope.as_str(), &url, &network).map_err(sync_error)? {
+                    let fetched = sync::fetch(&repo, scope.as_str(), &url, &network)
+                        .map_err(|e| sync_error(e.while_cloning()))?;
+                    match fetched {
                         Some(tip) => {
                             repo.move_ref(store::MAIN_REF, None, tip, "mem: clone")?;
                         }
@@ -128,6 +133,8 @@ impl Mem {
                     }
                     Ok(())
                 })?;
+                // Only a URL that worked is remembered with its password.
+                self.store_account(&scope, &url)?;
             }
         }
         self.scopes = store::list_scopes(&scopes_dir)?;
@@ -279,8 +286,13 @@ impl Mem {
                 .iter()
                 .filter(|c| c.scope == scope.as_str())
                 .count();
-            if outcome.is_ok() {
-                repo.record_sync(&crate::time::format(crate::time::now()))?;
+            match &outcome {
+                Ok(_) => {
+                    repo.record_sync(&crate::time::format(crate::time::now()))?;
+                    repo.record_sync_error(None)?;
+                }
+                Err(SyncError::Busy(_)) => {}
+                Err(e) => repo.record_sync_error(Some(&e.to_string()))?,
             }
             results.push(match outcome {
                 Ok(o) => SyncResult {
@@ -291,6 +303,7 @@ impl Mem {
                     refused,
                     error: None,
                     detail: None,
+                    busy: false,
                 },
                 Err(e) => SyncResult {
                     scope: scope.to_string(),
@@ -298,6 +311,7 @@ impl Mem {
                     new_conflicts,
                     unresolved_conflicts: unresolved,
                     refused,
+                    busy: matches!(e, SyncError::Busy(_)),
                     error: Some(e.to_string()),
                     detail: e.detail(),
                 },

@@ -23,6 +23,8 @@ pub const MAIN_REF: &str = "refs/heads/main";
 pub const TRACKING_REF: &str = "refs/remotes/origin/main";
 /// The file in a scope's repository directory holding its last successful sync time.
 pub const LAST_SYNC_FILE: &str = "mem-last-sync";
+/// The file in a scope's repository directory holding why its last sync failed.
+pub const SYNC_ERROR_FILE: &str = "mem-sync-error";
 
 /// A change to one file of a scope's tree.
 #[derive(Debug, Clone)]
@@ -607,6 +609,33 @@ impl ScopeRepo {
     pub fn record_sync(&self, when: &str) -> Result<(), StoreError> {
         let path = self.path().join(LAST_SYNC_FILE);
         std::fs::write(&path, format!("{when}\n")).map_err(|e| StoreError::io(&path, e))
+    }
+
+    /// Record why the last sync failed (one sentence, no secrets), or
+    /// clear it after a sync that worked (`mem-sync-error` in the
+    /// repository directory): `mem doctor` shows it.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when the file cannot be written.
+    pub fn record_sync_error(&self, error: Option<&str>) -> Result<(), StoreError> {
+        let path = self.path().join(SYNC_ERROR_FILE);
+        match error {
+            Some(e) => {
+                std::fs::write(&path, format!("{e}\n")).map_err(|e| StoreError::io(&path, e))
+            }
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::io(&path, e)),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// Why the last sync failed, when it did.
+    pub fn sync_error(&self) -> Option<String> {
+        std::fs::read_to_string(self.path().join(SYNC_ERROR_FILE))
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
     }
 
     /// The URL of the scope's remote (`remote.origin.url`), if set.

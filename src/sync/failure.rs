@@ -14,8 +14,10 @@ use crate::remote::Transport;
 /// What went wrong reaching a remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cause {
-    /// The server refused the credentials, or wanted some and none were found.
+    /// The server refused the credentials.
     Authentication,
+    /// The server wants credentials and none were found.
+    NoCredentials,
     /// No repository at that path (HTTP 404, "does not appear to be a git repository").
     NotFound,
     /// The host name does not resolve.
@@ -49,6 +51,9 @@ impl Cause {
         match self {
             Cause::Authentication => format!(
                 "the server refused the credentials: fix the user name and password or token in the URL (`mem scope remote {scope} URL`) or in your git credential helper"
+            ),
+            Cause::NoCredentials => format!(
+                "the server wants credentials and none were found: put a token in the URL (`mem scope remote {scope} https://USER:TOKEN@HOST/PATH`) or set up a git credential helper that answers without a prompt"
             ),
             Cause::NotFound => format!(
                 "there is no repository at that path: create it on the server, or correct the URL with `mem scope remote {scope} URL`"
@@ -239,6 +244,7 @@ mod tests {
     fn every_advice_names_what_to_do() {
         for cause in [
             Cause::Authentication,
+            Cause::NoCredentials,
             Cause::NotFound,
             Cause::HostNotFound,
             Cause::ConnectionRefused,

@@ -86,7 +86,7 @@ pub enum Direction {
 /// Reaching a scope's remote failed: one sentence naming the remote
 /// (redacted), the cause and what to do.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {} {url}: {}", match .direction { Direction::Fetch => "fetch from", Direction::Push => "push to" }, .cause.advice(scope))]
+#[error("cannot {} {url}: {}", match .direction { Direction::Fetch => "fetch from", Direction::Push => "push to" }, self.advice())]
 pub struct RemoteFailure {
     /// Fetch or push.
     pub direction: Direction,
@@ -101,9 +101,36 @@ pub struct RemoteFailure {
     pub source: Option<gix::Error>,
     /// What git printed for a push (redacted).
     pub output: String,
+    /// Met while cloning a new scope.
+    pub cloning: bool,
+}
+
+impl RemoteFailure {
+    /// What to do: the cause's advice, for a scope that exists or, while
+    /// cloning, for the command to run again.
+    fn advice(&self) -> String {
+        let advice = self.cause.advice(&self.scope);
+        if self.cloning {
+            advice.replace(
+                &format!("`mem scope remote {} URL`", self.scope),
+                "and run the command again with the corrected URL",
+            )
+        } else {
+            advice
+        }
+    }
 }
 
 impl SyncError {
+    /// This error as met while cloning a new scope (there is no scope yet
+    /// to point elsewhere: the advice says to run the command again).
+    pub fn while_cloning(mut self) -> Self {
+        if let SyncError::Remote(f) = &mut self {
+            f.cloning = true;
+        }
+        self
+    }
+
     /// The underlying message (gix's error chain or git's output),
     /// redacted, for `--verbose`; `None` when the sentence says it all.
     pub fn detail(&self) -> Option<String> {
@@ -265,6 +292,7 @@ fn fetch_with_gix(
             cause: Cause::classify(&e, url.transport().unwrap_or(Transport::File)),
             source: Some(e),
             output: String::new(),
+            cloning: false,
         }))
     };
     let net_repo = network.open_for_fetch(repo.path()).map_err(fail)?;
@@ -280,7 +308,24 @@ fn fetch_with_gix(
         .connect(gix::remote::Direction::Fetch)
         .map_err(fail)?;
     let configured = connection.configured_credentials_for_current_url();
-    let connection = connection.with_credentials(Network::credentials(url, configured));
+    let offered = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let connection = connection.with_credentials(Network::credentials(
+        url,
+        configured,
+        std::sync::Arc::clone(&offered),
+    ));
+    // A refusal when nothing was offered means none were found.
+    let fail = |e: gix::Error| match fail(e) {
+        SyncError::Remote(mut f)
+            if f.cause == Cause::Authentication
+                && matches!(url.transport(), Ok(Transport::Https | Transport::Http))
+                && !offered.load(std::sync::atomic::Ordering::Relaxed) =>
+        {
+            f.cause = Cause::NoCredentials;
+            SyncError::Remote(f)
+        }
+        other => other,
+    };
     // A new, empty remote (or one without `main`) advertises no `main`:
     // there is nothing to fetch yet (`tip` below is `None`).
     let prepared = connection
@@ -444,6 +489,7 @@ pub fn sync_scope(
                 cause,
                 source: None,
                 output: redact_text(output),
+                cloning: false,
             }))
         };
         if transport == Transport::Http {

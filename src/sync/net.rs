@@ -206,19 +206,25 @@ impl Network {
     /// fails; no helper is asked in its stead, as with `git push`);
     /// otherwise `configured` (the credential helpers, then a prompt when
     /// interactive) answers.
+    ///
+    /// `offered` is set when any credentials were handed to the server, so
+    /// a refusal can tell "wrong credentials" from "none found".
     pub fn credentials<'a>(
         url: &RemoteUrl,
         mut configured: impl FnMut(
                 gix::credentials::helper::Action,
             ) -> gix::Result<Option<gix::credentials::protocol::Outcome>>
             + 'a,
+        offered: std::sync::Arc<std::sync::atomic::AtomicBool>,
     ) -> impl FnMut(
         gix::credentials::helper::Action,
     ) -> gix::Result<Option<gix::credentials::protocol::Outcome>>
            + 'a {
+        use std::sync::atomic::Ordering;
         let embedded = url.account().cloned();
         move |action| match (&embedded, action) {
             (Some(account), gix::credentials::helper::Action::Get(ctx)) => {
+                offered.store(true, Ordering::Relaxed);
                 Ok(Some(gix::credentials::protocol::Outcome {
                     identity: gix::sec::identity::Account {
                         username: account.username.clone(),
@@ -230,7 +236,14 @@ impl Network {
             }
             // Nothing to store or erase for credentials the URL carries.
             (Some(_), _) => Ok(None),
-            (None, action) => configured(action),
+            (None, action) => {
+                let is_get = matches!(action, gix::credentials::helper::Action::Get(_));
+                let outcome = configured(action);
+                if is_get && matches!(outcome, Ok(Some(_))) {
+                    offered.store(true, Ordering::Relaxed);
+                }
+                outcome
+            }
         }
     }
 }

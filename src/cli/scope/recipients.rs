@@ -78,8 +78,12 @@ pub fn recipients(ui: &mut Ui, mem: &mut Mem, args: RecipientsArgs) -> anyhow::R
             if json {
                 return ui.json(&list.entries);
             }
-            if list.entries.is_empty() {
+            if !state.encrypted {
                 ui.line(format!("scope {scope} is not encrypted"))?;
+            } else if list.entries.is_empty() {
+                ui.line(format!(
+                    "scope {scope} is encrypted, but this device has not verified its recipients yet: a member adds this device (`mem key show` gives its recipient), then `mem sync`"
+                ))?;
             } else {
                 ui.line(format!(
                     "# version {}, scope key {} (the same on every member's device)",
