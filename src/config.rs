@@ -243,7 +243,17 @@ impl Config {
         }
 
         if let Some(path) = find_project_file(cwd) {
-            if let Some(map) = load_yaml(&path)? {
+            // A project file comes with a cloned repository: a broken one
+            // is the repository's problem and must not lock the user (or
+            // their agents' hooks) out. It is ignored with a warning.
+            let project_map = match load_yaml(&path) {
+                Ok(map) => map,
+                Err(e) => {
+                    cfg.warnings.push(format!("{e}; until then it is ignored"));
+                    None
+                }
+            };
+            if let Some(map) = project_map {
                 let src = Source::Project(path.clone());
                 for (k, v) in &map {
                     let key = k.as_str().unwrap_or_default();

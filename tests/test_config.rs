@@ -148,3 +148,33 @@ fn doctor_on_a_healthy_store() {
     );
     assert_eq!(v["index"]["mode"], "600");
 }
+
+#[test]
+fn a_malformed_project_file_is_ignored_with_a_warning() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    std::fs::write(
+        env.cwd.path().join(".kioku-mesh.yaml"),
+        "default_scope: [unclosed\n  bad: : yaml\n",
+    )
+    .unwrap();
+    let out = env.output(&["save", "saved beside a broken project file"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(".kioku-mesh.yaml") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ignored"), "{stderr}");
+    let found = env.ok(&["search", "broken", "--all-projects"]);
+    assert!(
+        found.contains("saved beside a broken project file"),
+        "{found}"
+    );
+    let out = env.output(&["doctor"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".kioku-mesh.yaml"));
+}
