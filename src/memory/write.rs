@@ -454,7 +454,14 @@ impl Mem {
             match repo.commit(parent, &changes, &message, &signature)? {
                 CommitOutcome::Committed(id) => {
                     self.fresh.retain(|s| s != scope);
-                    self.index_for(std::slice::from_ref(scope))?;
+                    // The commit is the save: an index that cannot follow
+                    // now (a full disk) catches up on a later command, and
+                    // the save is reported as what it is — done.
+                    if let Err(e) = self.index_for(std::slice::from_ref(scope)) {
+                        self.notices.push(super::Notice::Warning(format!(
+                            "saved in scope '{scope}', but the search index could not be updated ({e}); it catches up on a later command once that is fixed"
+                        )));
+                    }
                     return Ok(Some(id.to_string()));
                 }
                 CommitOutcome::Moved => backoff(attempt),
