@@ -185,6 +185,14 @@ impl RemoteUrl {
     pub fn account(&self) -> Option<&Account> {
         self.account.as_ref()
     }
+
+    /// The account, when the transport can use it (https; http refuses
+    /// one): ssh and git:// never see a password.
+    pub fn http_account(&self) -> Option<&Account> {
+        self.account
+            .as_ref()
+            .filter(|_| matches!(self.transport(), Ok(Transport::Https | Transport::Http)))
+    }
 }
 
 /// `url` without its `user:password@` part: for http(s) the whole user
@@ -342,9 +350,17 @@ fn check(url: &str) -> Result<Transport, UrlError> {
             });
         }
     }
+    // gix's message quotes the input: only its first clause is kept, and
+    // the input shown is redacted.
     let parsed = gix::url::parse(gix::bstr::BStr::new(url)).map_err(|e| UrlError::Malformed {
         url: redact(url),
-        reason: redact_text(&e.to_string()),
+        reason: e
+            .to_string()
+            .split([',', ':'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
     })?;
     let transport = match parsed.scheme {
         gix::url::Scheme::File => Transport::File,
@@ -399,10 +415,24 @@ pub fn redact(url: &str) -> String {
     };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
+    let at = authority.rfind('@').or_else(|| {
+        // A password written with a raw '/' (base64 tokens have them):
+        // `user:ab/cd@host/…`. Better to hide too much than too little.
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        authority
+            .contains(':')
+            .then(|| rest[..end].find('@'))
+            .flatten()
+    });
+    let Some(at) = at else {
         return url.to_owned();
     };
-    let (userinfo, host) = (&authority[..at], &authority[at + 1..]);
+    let userinfo = &rest[..at];
+    let host = match rest[at + 1..].find('/') {
+        Some(slash) => &rest[at + 1..at + 1 + slash],
+        None => &rest[at + 1..],
+    };
+    let authority_end = at + 1 + host.len();
     let scheme_lower = scheme.to_ascii_lowercase();
     let kept = if scheme_lower == "http" || scheme_lower == "https" {
         String::new()
@@ -451,6 +481,9 @@ mod tests {
             "https://github.com/a/b"
         );
         assert_eq!(redact("ssh://git:pw@host/x"), "ssh://git@host/x");
+        assert_eq!(redact("https://u:ab/cd@h/r"), "https://h/r");
+        assert_eq!(redact("https://h:8443/r.git"), "https://h:8443/r.git");
+        assert_eq!(redact("https://h/path@x"), "https://h/path@x");
         assert_eq!(redact("ssh://git@host/x"), "ssh://git@host/x");
         assert_eq!(redact("git@host:x.git"), "git@host:x.git");
         assert_eq!(redact("/srv/x.git"), "/srv/x.git");
@@ -493,6 +526,10 @@ mod tests {
         assert!(!e.to_string().contains("pw"), "{e}");
         assert!(RemoteUrl::parse("http://u@h/r").is_ok());
         assert!(RemoteUrl::parse("/not/mounted/now.git").is_ok());
+        match RemoteUrl::parse("https://u:s3cr/et@h/r") {
+            Err(e) => assert!(!e.to_string().contains("s3cr"), "{e}"),
+            Ok(url) => assert!(!format!("{url} {url:?} {}", url.expose()).contains("s3cr")),
+        }
         assert!(matches!(
             RemoteUrl::parse("not a url"),
             Err(UrlError::NoLocalRepository { .. })

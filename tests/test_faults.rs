@@ -15,7 +15,7 @@ fn a_ref_lock_left_by_a_dead_writer_does_not_block_the_next_save() {
     let started = Instant::now();
     env.save("second, after the crash", &["--scope", "local"]);
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );

@@ -15,7 +15,7 @@ fn apache() -> Option<Apache> {
     match Apache::start() {
         Ok(a) => Some(a),
         Err(why) => {
-            eprintln!("skipped: {why}");
+            crate::common::servers::skip(&why);
             None
         }
     }
@@ -182,6 +182,30 @@ fn each_https_failure_has_its_sentence_and_other_scopes_still_sync() {
         WRITER.0
     );
     fails_alone(&d, &cfg, &wrong, "the server refused the credentials");
+    // … also when a credential helper holds the right one: a password in
+    // the URL is used as it is, by fetch and push alike.
+    let store = d.env.home.path().join("git-credentials");
+    std::fs::write(
+        &store,
+        format!("https://{}:{}@127.0.0.1:{port}\n", WRITER.0, WRITER.1),
+    )
+    .unwrap();
+    let helper_cfg = d.env.home.path().join("helper-gitconfig");
+    std::fs::write(
+        &helper_cfg,
+        format!(
+            "{}[credential]\n\thelper = store --file={}\n",
+            ca_config(&server),
+            store.display()
+        ),
+    )
+    .unwrap();
+    fails_alone(
+        &d,
+        &helper_cfg,
+        &wrong,
+        "the server refused the credentials",
+    );
     let missing = server.url(Some(WRITER), "no-such-repo");
     fails_alone(&d, &cfg, &missing, "there is no repository at that path");
     fails_alone(
@@ -402,7 +426,7 @@ fn git_daemon_syncs_two_devices_and_names_its_failures() {
     let daemon = match GitDaemon::start() {
         Ok(d) => d,
         Err(why) => {
-            eprintln!("skipped: {why}");
+            crate::common::servers::skip(&why);
             return;
         }
     };

@@ -87,7 +87,7 @@ fn three_devices_sync_over_ssh() {
     let sshd = match start(dir.path()) {
         Ok(s) => s,
         Err(why) => {
-            eprintln!("skipped: {why}");
+            crate::common::servers::skip(&why);
             return;
         }
     };
@@ -158,7 +158,7 @@ fn ssh_failures_name_their_cause_and_other_scopes_still_sync() {
     let sshd = match start(dir.path()) {
         Ok(s) => s,
         Err(why) => {
-            eprintln!("skipped: {why}");
+            crate::common::servers::skip(&why);
             return;
         }
     };

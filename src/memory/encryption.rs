@@ -532,7 +532,7 @@ impl Mem {
             return Ok(false);
         };
         let head = repo.head()?.expect("just committed");
-        let git = crate::sync::Network::from_environment().git(repo.path(), url.account());
+        let git = crate::sync::Network::from_environment().git(repo.path(), url.http_account());
         match gitcli::replace_main(git, url.expose(), &tracking.to_string()) {
             Ok(gitcli::PushOutcome::Updated | gitcli::PushOutcome::UpToDate) => {
                 repo.move_ref(

@@ -101,7 +101,11 @@ impl Mem {
         for scope in self.scopes.clone() {
             let repo = scope.repo_path(&self.paths.scopes_dir());
             let before = gitcli::count_objects(&repo)?;
+            // `git gc` locks refs (reflog expiry): hold mem's ref guard so
+            // no save takes its lock for a dead writer's.
+            let guard = self.repo(&scope)?.ref_guard();
             gitcli::gc(&repo)?;
+            drop(guard);
             let after = gitcli::count_objects(&repo)?;
             out.push(ScopeGc {
                 scope: scope.to_string(),

@@ -173,11 +173,12 @@ impl Cause {
         if has("Host key verification failed")
             || has("HOST IDENTIFICATION HAS CHANGED")
             || has("No ED25519 host key is known")
-            || has("host key for")
         {
             Cause::HostKey
+        } else if has("could not read Username") || has("could not read Password") {
+            // git wanted to prompt and was not allowed to: nothing offered.
+            Cause::NoCredentials
         } else if has("Authentication failed")
-            || has("could not read Username")
             || has("Permission denied (publickey")
             || has("Permission denied, please try")
         {
@@ -185,9 +186,8 @@ impl Cause {
         } else if has("returned error: 403") || has("Permission denied") || has("DENIED") {
             Cause::PermissionDenied
         } else if has("returned error: 404")
-            || has("not found")
+            || (has("repository") && has("not found"))
             || has("does not appear to be a git repository")
-            || has("No such file or directory")
         {
             Cause::NotFound
         } else if has("Could not resolve host") || has("Could not resolve hostname") {
@@ -228,6 +228,8 @@ mod tests {
             ("Host key verification failed.\nfatal: Could not read from remote repository.", Cause::HostKey),
             ("git@h: Permission denied (publickey).", Cause::Authentication),
             ("fatal: Authentication failed for 'https://h/r/'", Cause::Authentication),
+            ("fatal: could not read Username for 'https://h': terminal prompts disabled", Cause::NoCredentials),
+            ("Warning: Permanently added the ED25519 host key for IP address '1.2.3.4' to the list of known hosts.\nfatal: could not read from remote", Cause::Other),
             ("fatal: unable to access 'https://h/r/': The requested URL returned error: 403", Cause::PermissionDenied),
             ("FATAL: W any mem alice DENIED by fallthru", Cause::PermissionDenied),
             ("fatal: repository 'https://h/r/' not found", Cause::NotFound),

@@ -269,7 +269,7 @@ pub fn fetch(
             // denied", "resolve hostname", …); anything else (an unknown
             // host key) ends as an early end of file. `git ls-remote`
             // with the same settings prints what ssh said.
-            let output = gitcli::probe(network.git(repo.path(), url.account()), url.expose());
+            let output = gitcli::probe(network.git(repo.path(), url.http_account()), url.expose());
             failure.cause = Cause::from_program_stderr(&output);
             failure.output = redact_text(&output);
             Err(SyncError::Remote(failure))
@@ -341,6 +341,8 @@ fn fetch_with_gix(
         // A new, empty remote (or one without `main`): nothing to fetch yet.
         return Ok(None);
     }
+    // gix moves the tracking ref itself; saves never touch that ref (and
+    // two syncs of a scope never run at once), so no ref guard is needed.
     prepared
         .receive(gix::progress::Discard, &AtomicBool::new(false))
         .map_err(fail)?;
@@ -445,6 +447,16 @@ pub fn sync_scope(
         scope: scope.to_owned(),
         source,
     })?;
+    if transport == Transport::Http && url.account().is_some() {
+        // A password stored for an http:// remote (an older mem took it
+        // from the URL) would travel unencrypted.
+        return Err(SyncError::BadUrl {
+            scope: scope.to_owned(),
+            source: UrlError::PasswordOverHttp {
+                url: url.to_string(),
+            },
+        });
+    }
     let _lock = SyncLock::acquire(repo.path(), scope)?;
     let first_contact = repo.ref_target(TRACKING_REF)?.is_none();
     let mut report = ScopeSync {
@@ -496,7 +508,7 @@ pub fn sync_scope(
             return Err(push_failed(Cause::PushOverHttp, ""));
         }
         failpoint("before-push");
-        match gitcli::push_main(network.git(repo.path(), url.account()), url.expose()) {
+        match gitcli::push_main(network.git(repo.path(), url.http_account()), url.expose()) {
             Ok(PushOutcome::Updated) => {
                 failpoint("after-push");
                 report.pushed = true;

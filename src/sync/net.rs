@@ -32,7 +32,7 @@ const KEYS: [(&str, &str); 3] = [
 ];
 
 /// The settings for reaching remotes, read once per sync.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Network {
     /// `(key, value)` in the order git would apply them, e.g.
     /// `("credential.https://host.helper", "store")`.
@@ -40,6 +40,20 @@ pub struct Network {
     /// Whether a person can answer a prompt (stdin and stderr are terminals
     /// and `GIT_TERMINAL_PROMPT` is not `0`).
     interactive: bool,
+}
+
+impl std::fmt::Debug for Network {
+    // Values may hold secrets (an `http.extraHeader` bearer token, a
+    // proxy password): only the keys are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field(
+                "keys",
+                &self.settings.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("interactive", &self.interactive)
+            .finish()
+    }
 }
 
 impl Network {
@@ -50,7 +64,7 @@ impl Network {
     pub fn from_environment() -> Self {
         let mut settings = Vec::new();
         let files = [
-            gix::config::File::from_globals().ok(),
+            global_files(),
             gix::config::File::from_environment_overrides().ok(),
         ];
         for file in files.iter().flatten() {
@@ -121,21 +135,29 @@ impl Network {
                 .any(|(k, _)| k.eq_ignore_ascii_case("core.sshcommand"));
         if !self.interactive && !own_ssh {
             self.settings
-                .push(("core.sshCommand".into(), "ssh -o BatchMode=yes".into()));
+                .push((
+                    "core.sshCommand".into(),
+                    "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4"
+                        .into(),
+                ));
         }
     }
 
     /// The settings as `key=value` overrides for `gix::open::Options`.
     fn overrides(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .settings
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let mut out: Vec<String> = self.effective().map(|(k, v)| format!("{k}={v}")).collect();
         if !self.interactive {
             out.push("gitoxide.credentials.terminalPrompt=false".into());
         }
         out
+    }
+
+    /// The settings to apply: without a terminal, no askpass program (it
+    /// would open a window nobody answers).
+    fn effective(&self) -> impl Iterator<Item = &(String, String)> {
+        self.settings
+            .iter()
+            .filter(|(k, _)| self.interactive || !k.eq_ignore_ascii_case("core.askpass"))
     }
 
     /// Open the repository at `git_dir` for a fetch: isolated like every
@@ -179,7 +201,15 @@ impl Network {
                 cmd.env_remove(&name);
             }
         }
-        let mut settings = self.settings.clone();
+        let mut settings: Vec<(String, String)> = self.effective().cloned().collect();
+        if !self.interactive {
+            // git asks GIT_ASKPASS, core.askPass and SSH_ASKPASS before it
+            // looks at GIT_TERMINAL_PROMPT: none may open a window here.
+            cmd.env_remove("GIT_ASKPASS")
+                .env_remove("SSH_ASKPASS")
+                .env("SSH_ASKPASS_REQUIRE", "never");
+            settings.push(("credential.interactive".into(), "false".into()));
+        }
         if let Some(account) = account {
             // An empty helper clears the list; then ours answers `get` only.
             settings.push(("credential.helper".into(), String::new()));
@@ -246,6 +276,41 @@ impl Network {
             }
         }
     }
+}
+
+/// The system's and the user's git config files, each read once (with
+/// `GIT_CONFIG_GLOBAL` set, git's two user-level sources name the same
+/// file; reading it twice would double every multi-valued key), includes
+/// followed as `gix::config::File::from_globals` does.
+fn global_files() -> Option<gix::config::File> {
+    use gix::config::source::Kind;
+    let mut seen = Vec::new();
+    let metas = [Kind::GitInstallation, Kind::System, Kind::Global]
+        .iter()
+        .flat_map(|kind| kind.sources())
+        .filter_map(|source| {
+            let path = source
+                .storage_location(&mut gix::path::env::var)
+                .filter(|p| p.is_file())?;
+            if seen.contains(&path) {
+                return None;
+            }
+            seen.push(path.clone());
+            Some(gix::config::file::Metadata {
+                path: Some(path),
+                source: *source,
+                level: 0,
+                trust: gix::sec::Trust::Full,
+            })
+        });
+    let home = gix::path::env::home_dir();
+    let options = gix::config::file::init::Options {
+        includes: gix::config::file::includes::Options::follow_without_conditional(home.as_deref()),
+        ..Default::default()
+    };
+    gix::config::File::from_paths_metadata(metas, options)
+        .ok()
+        .flatten()
 }
 
 /// Append the network settings of `file` to `out`, in file order.

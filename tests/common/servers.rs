@@ -21,6 +21,17 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(ok, "git {args:?} failed");
 }
 
+/// A test that needs a server it cannot start skips, saying why — unless
+/// `MEM_REQUIRE_SERVERS` is set (`.ci/run` sets it), where a skip would
+/// hide a broken install: then it fails.
+pub fn skip(why: &str) {
+    assert!(
+        std::env::var_os("MEM_REQUIRE_SERVERS").is_none(),
+        "a required server cannot start: {why}"
+    );
+    eprintln!("skipped: {why}");
+}
+
 /// A free TCP port on 127.0.0.1 (free when asked; good enough for tests).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
