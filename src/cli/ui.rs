@@ -34,11 +34,39 @@ const YELLOW: &str = "\x1b[33m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
-/// Every user-supplied string reaches the terminal through here: control
-/// characters (a teammate's memory may hold any) are shown as text; only
-/// this module's own colour codes pass.
-fn safe(text: &str) -> std::borrow::Cow<'_, str> {
-    kioku_mesh::text::escape_controls(text, &[BOLD_RED, YELLOW, DIM, RESET])
+/// Colour in the strings [`Ui::dim`] and [`Ui::highlight`] hand back is
+/// marked with these private-use characters, not escape sequences, so that
+/// [`safe`] can escape every control character of the text around it and
+/// only then turn the marks into colour.
+const MARKS: [(char, &str); 3] = [
+    ('\u{F8F0}', BOLD_RED),
+    ('\u{F8F1}', DIM),
+    ('\u{F8F2}', RESET),
+];
+
+/// Every string reaches the terminal through here: control characters (a
+/// teammate's memory, a server's message may hold any) are shown as text;
+/// then this module's own colour marks become colour. With `one_line`, a
+/// newline is shown as text too (a warning cannot forge a second line).
+fn safe(text: &str, one_line: bool) -> String {
+    let mut out = kioku_mesh::text::escape_controls(text, &[]).into_owned();
+    if one_line {
+        out = out.replace('\n', "\\n");
+    }
+    if out.contains(|c| MARKS.iter().any(|(m, _)| *m == c)) {
+        for (mark, code) in MARKS {
+            out = out.replace(mark, code);
+        }
+    }
+    out
+}
+
+fn mark(code: &str) -> char {
+    MARKS
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(m, _)| *m)
+        .expect("a colour with a mark")
 }
 
 impl Ui {
@@ -56,7 +84,7 @@ impl Ui {
     /// Write one line of data to stdout, control characters shown as text
     /// (see [`safe`]).
     pub fn line(&mut self, text: impl AsRef<str>) -> Result<(), StdoutClosed> {
-        writeln!(self.out, "{}", safe(text.as_ref())).map_err(StdoutClosed)
+        writeln!(self.out, "{}", safe(text.as_ref(), false)).map_err(StdoutClosed)
     }
 
     /// Write `value` as pretty JSON to stdout.
@@ -75,25 +103,25 @@ impl Ui {
     pub fn warn(&mut self, msg: &str) {
         let _ = self.out.flush();
         if self.stderr_color {
-            eprintln!("{YELLOW}warning:{RESET} {}", safe(msg));
+            eprintln!("{YELLOW}warning:{RESET} {}", safe(msg, true));
         } else {
-            eprintln!("warning: {}", safe(msg));
+            eprintln!("warning: {}", safe(msg, true));
         }
     }
 
     /// A notice on stderr.
     pub fn note(&mut self, msg: &str) {
         let _ = self.out.flush();
-        eprintln!("note: {}", safe(msg));
+        eprintln!("note: {}", safe(msg, true));
     }
 
     /// An error on stderr.
     pub fn error(&mut self, msg: &str) {
         let _ = self.out.flush();
         if self.stderr_color {
-            eprintln!("{BOLD_RED}error:{RESET} {}", safe(msg));
+            eprintln!("{BOLD_RED}error:{RESET} {}", safe(msg, true));
         } else {
-            eprintln!("error: {}", safe(msg));
+            eprintln!("error: {}", safe(msg, true));
         }
     }
 
@@ -109,9 +137,9 @@ impl Ui {
                 continue;
             }
             out.push_str(&text[at..start]);
-            out.push_str(BOLD_RED);
+            out.push(mark(BOLD_RED));
             out.push_str(&text[start..end]);
-            out.push_str(RESET);
+            out.push(mark(RESET));
             at = end;
         }
         out.push_str(&text[at..]);
@@ -121,7 +149,7 @@ impl Ui {
     /// `text` dimmed when colour is on.
     pub fn dim(&self, text: &str) -> String {
         if self.color {
-            format!("{DIM}{text}{RESET}")
+            format!("{}{text}{}", mark(DIM), mark(RESET))
         } else {
             text.to_owned()
         }
@@ -153,5 +181,33 @@ impl Ui {
         );
         bar.set_message(message.to_owned());
         bar
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_uis_own_colour_reaches_the_terminal() {
+        let ui = Ui {
+            color: true,
+            stderr_color: true,
+            progress: false,
+            out: std::io::BufWriter::new(std::io::stdout()),
+        };
+        // A title that carries the very codes the Ui uses, and a newline.
+        let line = format!("{} \x1b[2mfake\x1b[0m\x07", ui.dim("3f9a2c"));
+        assert_eq!(
+            safe(&line, false),
+            format!("{DIM}3f9a2c{RESET} \\x1b[2mfake\\x1b[0m\\x07")
+        );
+        let hit = ui.highlight("find me", &[(5, 7)]);
+        assert_eq!(safe(&hit, false), format!("find {BOLD_RED}me{RESET}"));
+        assert_eq!(
+            safe("server said\nerror: forged", true),
+            "server said\\nerror: forged"
+        );
+        assert_eq!(safe("two\nlines", false), "two\nlines");
     }
 }
