@@ -62,8 +62,17 @@ fn ca_config(server: &Apache) -> String {
 fn two_devices_converge_over_https_with_url_and_helper_credentials() {
     let Some(server) = apache() else { return };
     let remote = server.create_repo("mem");
-    // Device a: the password in the URL, the CA from its git config.
-    let (a, a_cfg) = device_with_config("a", &ca_config(&server));
+    // Device a: the password in the URL, the CA from its git config, for
+    // this server only (`http.<url>.sslCAInfo`: gix reads only plain keys,
+    // mem resolves the URL-scoped ones for it).
+    let (a, a_cfg) = device_with_config(
+        "a",
+        &format!(
+            "[http \"https://127.0.0.1:{}\"]\n\tsslCAInfo = {}\n",
+            server.port,
+            server.ca().display()
+        ),
+    );
     // Device b: no password in the URL; git's `store` helper has it.
     let creds = tempfile::tempdir().unwrap();
     let store = creds.path().join("git-credentials");

@@ -295,7 +295,9 @@ fn fetch_with_gix(
             cloning: false,
         }))
     };
-    let net_repo = network.open_for_fetch(repo.path()).map_err(fail)?;
+    let net_repo = network
+        .open_for_fetch(repo.path(), url.expose())
+        .map_err(fail)?;
     let remote = net_repo
         .remote_at(url.expose())
         .map_err(fail)?

@@ -144,8 +144,14 @@ impl Network {
     }
 
     /// The settings as `key=value` overrides for `gix::open::Options`.
-    fn overrides(&self) -> Vec<String> {
+    fn overrides(&self, url: &str) -> Vec<String> {
         let mut out: Vec<String> = self.effective().map(|(k, v)| format!("{k}={v}")).collect();
+        // gix 0.90 reads only the plain `http.*` keys: the URL-scoped ones
+        // (`[http "https://corp"] sslCAInfo`) that match this remote are
+        // resolved here, as git does, and given after the plain ones.
+        for (k, v) in http_for_url(&self.settings, url) {
+            out.push(format!("{k}={v}"));
+        }
         if !self.interactive {
             out.push("gitoxide.credentials.terminalPrompt=false".into());
         }
@@ -166,7 +172,11 @@ impl Network {
     ///
     /// # Errors
     /// gix's, when the repository cannot be opened.
-    pub fn open_for_fetch(&self, git_dir: &std::path::Path) -> gix::Result<gix::Repository> {
+    pub fn open_for_fetch(
+        &self,
+        git_dir: &std::path::Path,
+        url: &str,
+    ) -> gix::Result<gix::Repository> {
         use gix::sec::Permission::Allow;
         let mut permissions = gix::open::Permissions::isolated();
         permissions.env.http_transport = Allow;
@@ -176,7 +186,7 @@ impl Network {
         permissions.env.xdg_config_home = Allow;
         let options = gix::open::Options::isolated()
             .permissions(permissions)
-            .cli_overrides(self.overrides());
+            .cli_overrides(self.overrides(url));
         gix::open_opts(git_dir, options)
     }
 
@@ -278,6 +288,57 @@ impl Network {
     }
 }
 
+/// The `http.<url>.<key>` settings whose `<url>` matches `url`, as plain
+/// `http.<key>` settings, least specific first (git-config(1),
+/// `http.<url>.*`: scheme, host — `*.` matching one label — port, path
+/// prefix at a `/`, and user name must match; the longest path wins).
+fn http_for_url(settings: &[(String, String)], url: &str) -> Vec<(String, String)> {
+    let Ok(target) = gix::url::parse(gix::bstr::BStr::new(url)) else {
+        return Vec::new();
+    };
+    let mut matched: Vec<(usize, String, String)> = Vec::new();
+    for (key, value) in settings {
+        let Some(rest) = key
+            .strip_prefix("http.")
+            .or_else(|| key.strip_prefix("HTTP."))
+        else {
+            continue;
+        };
+        let Some((pattern, name)) = rest.rsplit_once('.') else {
+            continue;
+        };
+        let Ok(pattern) = gix::url::parse(gix::bstr::BStr::new(pattern)) else {
+            continue;
+        };
+        let host_matches = match (pattern.host(), target.host()) {
+            (Some(p), Some(t)) => {
+                let (p, t) = (p.to_ascii_lowercase(), t.to_ascii_lowercase());
+                p == t
+                    || p.strip_prefix("*.").is_some_and(|suffix| {
+                        t.split_once('.').is_some_and(|(_, rest)| rest == suffix)
+                    })
+            }
+            _ => false,
+        };
+        let path = pattern.path.to_string();
+        let path = path.trim_end_matches('/');
+        let target_path = target.path.to_string();
+        let path_matches =
+            path.is_empty() || target_path == path || target_path.starts_with(&format!("{path}/"));
+        let user_matches = pattern.user().is_none() || pattern.user() == target.user();
+        if pattern.scheme == target.scheme
+            && host_matches
+            && pattern.port_or_default() == target.port_or_default()
+            && path_matches
+            && user_matches
+        {
+            matched.push((path.len(), format!("http.{name}"), value.clone()));
+        }
+    }
+    matched.sort_by_key(|(specificity, _, _)| *specificity);
+    matched.into_iter().map(|(_, k, v)| (k, v)).collect()
+}
+
 /// The system's and the user's git config files, each read once (with
 /// `GIT_CONFIG_GLOBAL` set, git's two user-level sources name the same
 /// file; reading it twice would double every multi-valued key), includes
@@ -366,6 +427,34 @@ fn collect(file: &gix::config::File, out: &mut Vec<(String, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_scoped_http_settings_resolve_like_git() {
+        let settings: Vec<(String, String)> = [
+            ("http.sslCAInfo", "/plain.pem"),
+            ("http.https://corp.example.sslCAInfo", "/corp.pem"),
+            ("http.https://corp.example/team.sslCAInfo", "/team.pem"),
+            ("http.https://*.example.proxy", "http://proxy:3128"),
+            ("http.https://other.example.sslCAInfo", "/other.pem"),
+            ("http.https://corp.example:8443.sslVerify", "false"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let got = http_for_url(&settings, "https://corp.example/team/mem.git");
+        let got: Vec<String> = got.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            got,
+            [
+                "http.sslCAInfo=/corp.pem",
+                "http.proxy=http://proxy:3128",
+                "http.sslCAInfo=/team.pem"
+            ]
+        );
+        assert!(http_for_url(&settings, "https://corp.example/teamx/m.git")
+            .iter()
+            .all(|(_, v)| v != "/team.pem"));
+    }
 
     #[test]
     fn only_network_keys_are_taken_in_order() {
