@@ -20,13 +20,41 @@ pub enum GitCliError {
     },
 }
 
+/// Variables that point git at another repository's parts (git's
+/// `local_repo_env`): set when mem runs from inside a git hook (the
+/// pre-push hook), they must not reach the git run on a scope.
+const REPOSITORY_VARIABLES: [&str; 12] = [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "GIT_GRAFT_FILE",
+    "GIT_SHALLOW_FILE",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_NO_REPLACE_OBJECTS",
+];
+
+/// A `git` command with none of [`REPOSITORY_VARIABLES`] inherited: every
+/// git run on a scope starts here.
+pub fn git() -> Command {
+    let mut cmd = Command::new("git");
+    for var in REPOSITORY_VARIABLES {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// Run `git` with `args` and return its stdout.
 ///
 /// # Errors
 /// [`GitCliError::Missing`] when git cannot be started, [`GitCliError::Failed`]
 /// when it exits non-zero.
 pub fn run(args: &[&str]) -> Result<String, GitCliError> {
-    let output = Command::new("git")
+    let output = git()
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()

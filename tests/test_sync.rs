@@ -332,3 +332,32 @@ fn scope_metadata_lists_merge_as_sets() {
         merged
     );
 }
+
+#[test]
+fn a_sync_run_from_inside_another_repositorys_git_hook_syncs_the_scope() {
+    // A git hook runs with GIT_DIR (and sometimes GIT_OBJECT_DIRECTORY)
+    // naming the project's repository: none of it may reach the scope's git.
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, url) = crate::common::bare_remote(dir.path(), "user");
+    let project = dir.path().join("project");
+    git(dir.path(), &["init", "-q", project.to_str().unwrap()]);
+    let a = TestEnv::device("a");
+    a.ok(&["init", "--remote", &url]);
+    a.save_id(&["saved from inside a hook"]);
+    let out = a
+        .mem()
+        .env("GIT_DIR", project.join(".git"))
+        .env("GIT_OBJECT_DIRECTORY", project.join(".git/objects"))
+        .env("GIT_INDEX_FILE", project.join(".git/index"))
+        .args(["sync"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pushed = git(&remote, &["rev-list", "--count", "main"]);
+    assert_ne!(pushed.trim(), "0");
+    git(&remote, &["fsck", "--strict", "--no-dangling"]);
+}

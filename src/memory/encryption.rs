@@ -546,9 +546,17 @@ impl Mem {
                 )));
                 Ok(true)
             }
+            Err(gitcli::GitCliError::Failed { stderr, .. }) => {
+                // Not a race: the remote could not be reached or refused us.
+                let cause = crate::sync::Cause::from_program_stderr(&stderr);
+                self.notices.push(Notice::Warning(format!(
+                    "the new history of scope '{scope}' was not pushed to {url}: {}; then run the rekey again",
+                    cause.advice(scope.as_str())
+                )));
+                Ok(false)
+            }
             Ok(gitcli::PushOutcome::Rejected(why))
-            | Ok(gitcli::PushOutcome::Refused { reason: why, .. })
-            | Err(gitcli::GitCliError::Failed { stderr: why, .. }) => {
+            | Ok(gitcli::PushOutcome::Refused { reason: why, .. }) => {
                 let why = crate::remote::redact_text(&why);
                 self.notices.push(Notice::Warning(format!(
                     "the new history of scope '{scope}' was not pushed to {url} ({why}): the remote moved since the last sync; sync the other devices' work first, then run the rekey again"

@@ -197,7 +197,7 @@ impl Network {
     /// [`Network::credentials`]), read from the git process's environment
     /// so the password never appears in a command line.
     pub fn git(&self, git_dir: &std::path::Path, account: Option<&Account>) -> Command {
-        let mut cmd = Command::new("git");
+        let mut cmd = crate::gitcli::git();
         cmd.arg("--git-dir").arg(git_dir);
         cmd.env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
