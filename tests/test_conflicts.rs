@@ -197,6 +197,36 @@ fn delete_on_one_side_edit_on_the_other() {
 }
 
 #[test]
+fn a_merge_that_keeps_the_version_markers_is_titled_by_its_text() {
+    let (_tmp, a, b) = pair();
+    save(&a, &["cache for 5 minutes", "--key", "cache"]);
+    sync_all(&a, &b);
+    save(&a, &["cache for 10 minutes", "--key", "cache"]);
+    save(&b, &["cache per user", "--key", "cache"]);
+    sync_all(&a, &b);
+    let id = open_conflicts(&a)[0]["id"].as_str().unwrap().to_owned();
+    // A merge command that echoes what it got, separators and all.
+    a.ok(&[
+        "conflicts",
+        "resolve",
+        &id[..10],
+        "--merge-command",
+        "printf -- '---\\n'; cat",
+    ]);
+    let live = json(&a, &["list", "--json"]);
+    let live = live.as_array().unwrap();
+    assert_eq!(live.len(), 1, "{live:?}");
+    let title = live[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("cache "), "{title}");
+    let got = a.ok(&["get", live[0]["id"].as_str().unwrap()]);
+    assert!(!got.contains("<!-- version"), "{got}");
+    assert!(
+        got.contains("cache for 10 minutes") && got.contains("cache per user"),
+        "{got}"
+    );
+}
+
+#[test]
 fn resolving_by_editing_a_merge_of_both() {
     let (_tmp, a, b) = pair();
     let base = save(&a, &["retry 3 times", "--key", "retry"]);

@@ -96,3 +96,74 @@ fn control_characters_in_a_synced_memory_never_reach_the_terminal_raw() {
     let shown = String::from_utf8(env.output(&["get", &id]).stdout).unwrap();
     assert!(shown.contains("body \\x1b[5mblink\\x07 wave"), "{shown}");
 }
+
+#[test]
+fn privacy_rules_hold_for_every_field_and_every_path() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    // `<private>` spans leave tags, key and files too.
+    let id = env.save(
+        "a body",
+        &[
+            "--scope",
+            "local",
+            "--tag",
+            "ok<private>hidden-tag</private>",
+            "--key",
+            "topic<private>hidden-key</private>",
+            "--file",
+            "src/<private>hidden</private>main.rs",
+        ],
+    );
+    let got = env.ok(&["get", &id]);
+    assert!(
+        !got.contains("hidden") && !got.contains("<private>"),
+        "{got}"
+    );
+    // A secret in any field is refused for a plaintext scope.
+    let aws = "AKIAABCDEFGHIJKLMNOP";
+    for flag in ["--tag", "--key", "--file", "--title"] {
+        let err = env.fails(&["save", "a body", "--scope", "local", flag, aws], 1);
+        assert!(err.contains("secret"), "{flag}: {err}");
+    }
+    // The same rules on import, for every field.
+    let ghp = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+    for line in [
+        serde_json::json!({"body": "b", "title": format!("title {aws}")}),
+        serde_json::json!({"body": "b", "summary": format!("summary {ghp}")}),
+        serde_json::json!({"body": "b", "tags": [aws]}),
+    ] {
+        let file = env.home.path().join("in.jsonl");
+        std::fs::write(&file, format!("{line}\n")).unwrap();
+        let err = env.fails(
+            &[
+                "import",
+                "--from",
+                "jsonl",
+                file.to_str().unwrap(),
+                "--scope",
+                "local",
+            ],
+            2,
+        );
+        assert!(err.contains("secret"), "{line}: {err}");
+    }
+    let file = env.home.path().join("private.jsonl");
+    std::fs::write(
+        &file,
+        "{\"body\": \"b\", \"title\": \"t <private>x1</private>\", \"tags\": [\"<private>x2</private>t\"], \"key\": \"k<private>x3</private>\"}\n",
+    )
+    .unwrap();
+    env.ok(&[
+        "import",
+        "--from",
+        "jsonl",
+        file.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    let all = env.ok(&["export", "--format", "jsonl"]);
+    for hidden in ["x1", "x2", "x3", "<private>"] {
+        assert!(!all.contains(hidden), "{hidden}: {all}");
+    }
+}

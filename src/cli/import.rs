@@ -189,24 +189,22 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
     let default_scope = mem.scope(&mem.config().default_scope.value.clone())?;
     let mut by_scope: BTreeMap<String, Vec<_>> = BTreeMap::new();
     for (mut obs, scope, label) in read.records {
-        obs.body = kioku_mesh::text::strip_private(&obs.body);
+        kioku_mesh::memory::gate::clean(&mut obs);
         let target = match (&forced, scope) {
             (Some(f), _) => f.clone(),
             (None, Some(s)) => mem.scope(&s).unwrap_or_else(|_| default_scope.clone()),
             (None, None) => default_scope.clone(),
         };
         if !args.allow_secrets {
-            if let Some(m) = kioku_mesh::text::find_secrets(&obs.body).first() {
+            if let Some(kind) = kioku_mesh::memory::gate::find_secret(&obs) {
                 if !mem.scope_meta(&target)?.encrypted {
                     return Err(UsageError(format!(
-                        "{label}: the text looks like it contains a secret ({}); scope '{target}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets",
-                        m.kind
+                        "{label}: the text looks like it contains a secret ({kind}); scope '{target}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets"
                     ))
                     .into());
                 }
                 ui.warn(&format!(
-                    "{label}: the text looks like it contains a secret ({}); it is imported encrypted into scope '{target}', readable by every recipient of the scope",
-                    m.kind
+                    "{label}: the text looks like it contains a secret ({kind}); it is imported encrypted into scope '{target}', readable by every recipient of the scope"
                 ));
             }
         }

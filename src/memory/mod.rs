@@ -11,6 +11,7 @@ use std::path::Path;
 mod conflicts;
 mod context;
 mod encryption;
+pub mod gate;
 mod gc;
 mod removals;
 mod scopes;
@@ -462,10 +463,6 @@ pub fn default_title(body: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or_default();
     clip(line, 80)
-}
-
-fn single_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `s` cut to at most `max` characters, with `…` when cut.

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{clip, default_title, single_line, Mem, MemError, MAX_COMMIT_ATTEMPTS};
+use super::{clip, default_title, Mem, MemError, MAX_COMMIT_ATTEMPTS};
 use crate::index::Index;
 use crate::store::{
     self, short_id, CommitOutcome, FileChange, Observation, ScopeName, Tombstone, MAX_BODY_BYTES,
@@ -184,12 +184,7 @@ impl Mem {
         mut obs: Observation,
         allow_secrets: bool,
     ) -> Result<SaveOutcome, MemError> {
-        obs.title = single_line(&text::strip_private(&obs.title));
-        obs.summary = obs
-            .summary
-            .map(|s| single_line(&text::strip_private(&s)))
-            .filter(|s| !s.is_empty());
-        obs.body = text::strip_private(&obs.body);
+        super::gate::clean(&mut obs);
         obs.normalize();
         if obs.body.is_empty() {
             return Err(MemError::Empty(" (or only <private> content)"));
@@ -202,22 +197,15 @@ impl Mem {
         }
         let encrypted = self.is_encrypted(scope)?;
         if !allow_secrets {
-            let all = format!(
-                "{}\n{}\n{}",
-                obs.title,
-                obs.summary.as_deref().unwrap_or_default(),
-                obs.body
-            );
-            if let Some(m) = text::find_secrets(&all).first() {
+            if let Some(kind) = super::gate::find_secret(&obs) {
                 if !encrypted {
                     return Err(MemError::Secret {
-                        kind: m.kind,
+                        kind,
                         scope: scope.to_string(),
                     });
                 }
                 self.notices.push(super::Notice::Warning(format!(
-                    "the text looks like it contains a secret ({}); it is saved encrypted in scope '{scope}', readable by every recipient of the scope",
-                    m.kind
+                    "the text looks like it contains a secret ({kind}); it is saved encrypted in scope '{scope}', readable by every recipient of the scope"
                 )));
             }
         }
@@ -327,6 +315,10 @@ impl Mem {
         batch: usize,
         mut progress: impl FnMut(usize),
     ) -> Result<BatchOutcome, MemError> {
+        let mut observations = observations;
+        for obs in &mut observations {
+            super::gate::clean(obs);
+        }
         let mut out = BatchOutcome::default();
         let mut done = 0;
         for chunk in observations.chunks(batch.max(1)) {

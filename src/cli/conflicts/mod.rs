@@ -221,8 +221,20 @@ fn new_observation(
         obs.tags.extend(r.obs.tags.iter().cloned());
         obs.files.extend(r.obs.files.iter().cloned());
     }
-    obs.body = kioku_mesh::text::strip_private(&body);
-    obs.title = kioku_mesh::memory::default_title(&obs.body);
+    // What the editor or the merge command left of the markers
+    // `merged_text` wrote is not memory: version comments and separator
+    // lines go, and the title comes from the first line with words.
+    obs.body = body
+        .lines()
+        .filter(|l| !(l.trim_start().starts_with("<!-- version ") && l.trim_end().ends_with("-->")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let titled: Vec<&str> = obs
+        .body
+        .lines()
+        .skip_while(|l| !l.chars().any(char::is_alphanumeric))
+        .collect();
+    obs.title = kioku_mesh::memory::default_title(&titled.join("\n"));
     obs.summary = None;
     obs.supersedes.clear();
     obs.created = kioku_mesh::time::now();
