@@ -78,16 +78,16 @@ fn invalid_utf8_on_stdin() {
 fn unknown_or_malformed_scope() {
     let env = TestEnv::new();
     env.ok(&["init"]);
-    let stderr = env.fails(&["save", "x", "--scope", "team/acme"], 1);
+    let stderr = env.fails(&["save", "x", "--scope", "team/acme"], 2);
     one_sentence(&stderr);
     assert!(
         stderr.contains("no scope 'team/acme'") && stderr.contains("local, user"),
         "{stderr}"
     );
-    let stderr = env.fails(&["save", "x", "--scope", "../etc"], 1);
+    let stderr = env.fails(&["save", "x", "--scope", "../etc"], 2);
     one_sentence(&stderr);
     assert!(stderr.contains("not a scope name"), "{stderr}");
-    let stderr = env.fails(&["search", "x", "--scope", "nope"], 1);
+    let stderr = env.fails(&["search", "x", "--scope", "nope"], 2);
     one_sentence(&stderr);
     assert!(!env.home.path().join("scopes/team").exists());
 }
@@ -140,7 +140,7 @@ fn bad_flag_values_are_usage_errors() {
     env.fails(&["save", "x", "--importance", "9"], 2);
     env.fails(&["save"], 2);
     env.fails(&["export", "--format", "pdf"], 2);
-    let stderr = env.fails(&["save", "x", "--kind", "banana"], 1);
+    let stderr = env.fails(&["save", "x", "--kind", "banana"], 2);
     one_sentence(&stderr);
     assert!(
         stderr.contains("is not a kind") && stderr.contains("decision"),

@@ -133,7 +133,7 @@ fn delete_only_from_one_scope() {
     let v = env.json(&["list", "--scope", "user", "--json"]);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert!(env.ids(&["list", "--scope", "local"]).is_empty());
-    let stderr = env.fails(&["delete", &id, "--scope", "team/nope"], 1);
+    let stderr = env.fails(&["delete", &id, "--scope", "team/nope"], 2);
     assert!(stderr.contains("no scope 'team/nope'"), "{stderr}");
 }
 

@@ -178,7 +178,7 @@ fn a_scope_without_remote_and_bad_names() {
         .args(["scope", "add", "team/../x"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let out = a
         .mem()
         .args([

@@ -183,8 +183,16 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             return 5;
         }
         match cause.downcast_ref::<MemError>() {
-            Some(MemError::NotFound(_)) => return 4,
-            Some(MemError::Url(_)) => return 2,
+            Some(MemError::NotFound(_) | MemError::NoConflict(_)) => return 4,
+            // A value the command line got wrong: usage.
+            Some(
+                MemError::Url(_)
+                | MemError::BadKind(_)
+                | MemError::Store(
+                    kioku_mesh::store::StoreError::BadScopeName(_)
+                    | kioku_mesh::store::StoreError::UnknownScope { .. },
+                ),
+            ) => return 2,
             _ => {}
         }
     }

@@ -98,7 +98,7 @@ impl Mem {
     /// The merge record whose id starts with `prefix`.
     ///
     /// # Errors
-    /// [`MemError::NotFound`] or [`MemError::Ambiguous`].
+    /// [`MemError::NoConflict`] or [`MemError::Ambiguous`].
     pub fn conflict(&mut self, prefix: &str) -> Result<ConflictRow, MemError> {
         let p = prefix.trim().to_ascii_lowercase();
         let mut found: Vec<ConflictRow> = self
@@ -108,7 +108,7 @@ impl Mem {
             .collect();
         found.dedup_by(|a, b| a.id == b.id);
         match found.len() {
-            0 => Err(MemError::NotFound(prefix.to_owned())),
+            0 => Err(MemError::NoConflict(prefix.to_owned())),
             1 => Ok(found.remove(0)),
             _ => Err(MemError::Ambiguous {
                 prefix: prefix.to_owned(),

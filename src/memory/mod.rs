@@ -51,6 +51,12 @@ pub enum MemError {
         "no observation has an id starting with '{0}': check it with `mem list` or `mem search`"
     )]
     NotFound(String),
+    /// No merge record has this id or prefix.
+    #[error("no merge record has an id starting with '{0}': see `mem conflicts list --all`")]
+    NoConflict(String),
+    /// A kind that is not one of the known kinds (where one must be).
+    #[error("'{0}' is not a kind: use one of {kinds}", kinds = crate::store::KINDS.join(", "))]
+    BadKind(String),
     /// Several observations match the prefix.
     #[error("the id prefix '{prefix}' matches several observations ({}): give more characters", ids.join(", "))]
     Ambiguous {

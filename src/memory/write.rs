@@ -109,10 +109,7 @@ impl Mem {
             .unwrap_or_else(|| self.config.default_scope.value.clone());
         let kind = draft.kind.unwrap_or_else(|| "note".into());
         if !store::KINDS.contains(&kind.as_str()) {
-            return Err(MemError::Invalid(format!(
-                "'{kind}' is not a kind: use one of {}",
-                store::KINDS.join(", ")
-            )));
+            return Err(MemError::BadKind(kind));
         }
         let importance = draft.importance.unwrap_or(3);
         if !(1..=5).contains(&importance) {
