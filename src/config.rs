@@ -160,6 +160,26 @@ pub fn find_project_file(cwd: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Who saves, when no config says: `$USER`, then `$LOGNAME`, then git's
+/// `user.name` (cron and some containers set neither variable), then
+/// `unknown`; and where it came from.
+fn detect_user() -> (String, &'static str) {
+    for var in ["USER", "LOGNAME"] {
+        if let Some(u) = std::env::var(var).ok().filter(|u| !u.trim().is_empty()) {
+            return (u, if var == "USER" { "$USER" } else { "$LOGNAME" });
+        }
+    }
+    let git_name = gix::config::File::from_globals()
+        .ok()
+        .and_then(|f| f.string("user.name").map(|n| n.to_string()))
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    match git_name {
+        Some(n) => (n, "git config user.name"),
+        None => ("unknown".into(), "nothing: set user_id in config.yaml"),
+    }
+}
+
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
@@ -184,14 +204,11 @@ impl Config {
         known_scopes: &[ScopeName],
         flags: &Flags,
     ) -> Result<Self, ConfigError> {
-        let user = std::env::var("USER")
-            .ok()
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| "unknown".into());
+        let (user, user_source) = detect_user();
         let mut cfg = Config {
             user_id: Sourced {
                 value: user,
-                source: Source::Detected("$USER".into()),
+                source: Source::Detected(user_source.into()),
             },
             device: Sourced {
                 value: hostname(),

@@ -178,3 +178,24 @@ fn a_malformed_project_file_is_ignored_with_a_warning() {
     let out = env.output(&["doctor"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains(".kioku-mesh.yaml"));
 }
+
+#[test]
+fn without_user_or_logname_the_author_is_gits_user_name() {
+    let env = TestEnv::new();
+    let gitconfig = env.home.path().join("gitconfig");
+    std::fs::write(&gitconfig, "[user]\n\tname = Ada Lovelace\n").unwrap();
+    let out = env
+        .mem()
+        .env_remove("USER")
+        .env("GIT_CONFIG_GLOBAL", &gitconfig)
+        .args(["save", "who saved this", "--scope", "local", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = env.ok(&["list", "--scope", "local", "--json"]);
+    assert!(listed.contains("\"author\": \"Ada Lovelace\""), "{listed}");
+}
