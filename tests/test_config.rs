@@ -199,3 +199,28 @@ fn without_user_or_logname_the_author_is_gits_user_name() {
     let listed = env.ok(&["list", "--scope", "local", "--json"]);
     assert!(listed.contains("\"author\": \"Ada Lovelace\""), "{listed}");
 }
+
+#[test]
+fn doctor_runs_with_a_malformed_config_and_names_file_and_line() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let config = env.home.path().join("config.yaml");
+    std::fs::write(&config, "user_id: [broken\n").unwrap();
+    let err = env.fails(&["list"], 1);
+    assert!(
+        err.contains("config.yaml") && err.contains("line 2"),
+        "{err}"
+    );
+    let out = env.output(&["doctor", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = report["problems"].to_string();
+    assert!(
+        problems.contains("config.yaml") && problems.contains("line 2"),
+        "{problems}"
+    );
+    assert!(
+        !report["scopes"].as_array().unwrap().is_empty(),
+        "the rest is still checked"
+    );
+}

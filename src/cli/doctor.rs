@@ -96,9 +96,22 @@ struct IndexReport {
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
-    let mut mem = ctx.mem(ui, &Flags::default())?;
+    // Doctor always runs: a config.yaml that cannot be read is its first
+    // problem, and the rest is checked with the defaults.
+    let (mut mem, config_error) =
+        kioku_mesh::Mem::open_lenient(ctx.paths.clone(), &ctx.cwd, &Flags::default())?;
+    super::flush_notices(ui, &mut mem);
     let cfg = mem.config().clone();
     let mut problems = Vec::new();
+    if let Some(e) = config_error {
+        problems.push(Problem {
+            problem: e.to_string(),
+            fix: format!(
+                "correct {} (see .kioku-mesh.yaml.example for every setting), or remove it to use the defaults",
+                ctx.paths.config_file().display()
+            ),
+        });
+    }
     let settings = vec![
         Setting {
             name: "user_id",

@@ -147,13 +147,43 @@ impl Mem {
     pub fn open(paths: Paths, cwd: &Path, flags: &Flags) -> Result<Self, MemError> {
         let scopes = store::list_scopes(&paths.scopes_dir())?;
         let config = Config::load(&paths.config_file(), cwd, &scopes, flags)?;
+        Ok(Self::with_config(paths, scopes, config))
+    }
+
+    /// Like [`Mem::open`], but a `config.yaml` that cannot be loaded is set
+    /// aside: the defaults apply and its error comes back beside — for
+    /// `mem doctor`, which must run whatever the config says.
+    ///
+    /// # Errors
+    /// [`MemError::Store`] when the scopes cannot be listed.
+    pub fn open_lenient(
+        paths: Paths,
+        cwd: &Path,
+        flags: &Flags,
+    ) -> Result<(Self, Option<ConfigError>), MemError> {
+        let scopes = store::list_scopes(&paths.scopes_dir())?;
+        match Config::load(&paths.config_file(), cwd, &scopes, flags) {
+            Ok(config) => Ok((Self::with_config(paths, scopes, config), None)),
+            Err(e) => {
+                // A path beside config.yaml that is never there: defaults,
+                // with the identity still looked for beside config.yaml.
+                let aside = paths
+                    .config_dir()
+                    .join("config.yaml (set aside by mem doctor)");
+                let config = Config::load(&aside, cwd, &scopes, flags)?;
+                Ok((Self::with_config(paths, scopes, config), Some(e)))
+            }
+        }
+    }
+
+    fn with_config(paths: Paths, scopes: Vec<ScopeName>, config: Config) -> Self {
         let notices = config
             .warnings
             .iter()
             .cloned()
             .map(Notice::Warning)
             .collect();
-        Ok(Mem {
+        Mem {
             paths,
             config,
             scopes,
@@ -161,7 +191,7 @@ impl Mem {
             identity: None,
             fresh: Vec::new(),
             notices,
-        })
+        }
     }
 
     /// The directories in use.
