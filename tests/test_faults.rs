@@ -167,3 +167,70 @@ fn privacy_rules_hold_for_every_field_and_every_path() {
         assert!(!all.contains(hidden), "{hidden}: {all}");
     }
 }
+
+/// The loose object file of `oid` in the bare repository `repo`.
+fn loose(repo: &std::path::Path, oid: &str) -> std::path::PathBuf {
+    repo.join("objects").join(&oid[..2]).join(&oid[2..])
+}
+
+#[test]
+fn a_missing_object_or_bad_ref_in_one_scope_leaves_the_others_usable() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save("kept in user scope", &["--scope", "user"]);
+    let victim = env.save("lost blob in local scope", &["--scope", "local"]);
+    env.save("another local note", &["--scope", "local"]);
+    // A second device state: the index is rebuilt from nothing, so every
+    // blob is read again.
+    std::fs::remove_file(env.home.path().join("index.sqlite")).unwrap();
+    let repo = env.scope_repo("local");
+    let path = crate::common::git(&repo, &["ls-tree", "-r", "--name-only", "main"])
+        .lines()
+        .find(|p| p.contains(&victim[..12]) || p.ends_with(&format!("{victim}.md")))
+        .map(str::to_owned)
+        .expect("the victim's file");
+    let blob = crate::common::git(&repo, &["rev-parse", &format!("main:{path}")]);
+    std::fs::remove_file(loose(&repo, blob.trim())).unwrap();
+    for args in [
+        vec!["list", "--all-projects", "--json"],
+        vec!["search", "note", "--all-projects", "--json"],
+        vec!["stats", "--json"],
+    ] {
+        let out = env.output(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let listed = env.ok(&["list", "--all-projects"]);
+    assert!(
+        listed.contains("kept in user scope") && listed.contains("another local note"),
+        "{listed}"
+    );
+    let doctor = env.output(&["doctor", "--json"]);
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(report.contains(&path), "doctor names the file: {report}");
+
+    // A branch pointing at a commit that is not there: that scope is
+    // reported, the other works.
+    std::fs::write(
+        repo.join("refs/heads/main"),
+        "1111111111111111111111111111111111111111\n",
+    )
+    .unwrap();
+    let out = env.output(&["list", "--all-projects"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kept in user scope"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scope 'local' cannot be read"));
+    let saved = env.output(&["save", "still saving elsewhere", "--scope", "user"]);
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+}

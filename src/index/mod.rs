@@ -475,8 +475,7 @@ impl Index {
             };
             if writes.len() < PARALLEL_THRESHOLD {
                 for (path, blob) in writes {
-                    let bytes = repo.read_blob(blob)?;
-                    let parsed = read_file(&path, bytes, identity);
+                    let parsed = read_blob_file(repo, &path, blob, identity);
                     insert(path, parsed)?;
                 }
             } else {
@@ -488,8 +487,7 @@ impl Index {
                     let reader = threads.spawn(move || -> Result<(), StoreError> {
                         let repo = ScopeRepo::open(&repo_path)?;
                         for (path, blob) in writes {
-                            let bytes = repo.read_blob(blob)?;
-                            let parsed = read_file(&path, bytes, identity);
+                            let parsed = read_blob_file(&repo, &path, blob, identity);
                             if tx_files.send((path, parsed)).is_err() {
                                 break;
                             }
@@ -594,4 +592,21 @@ fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::R
         params![scope],
     )?;
     Ok(())
+}
+
+/// Read and parse one file of a scope's tree. A blob that cannot be read
+/// (missing or corrupt in the object database) makes that file broken —
+/// reported, the rest of the scope indexed — never the whole update.
+fn read_blob_file(
+    repo: &ScopeRepo,
+    path: &str,
+    blob: gix::ObjectId,
+    identity: Option<&crate::crypto::Identity>,
+) -> Result<Parsed, Skip> {
+    match repo.read_blob(blob) {
+        Ok(bytes) => read_file(path, bytes, identity),
+        Err(_) => Err(Skip::Broken(format!(
+            "its git object {blob} is missing or corrupt"
+        ))),
+    }
 }

@@ -339,6 +339,20 @@ impl Mem {
     /// # Errors
     /// [`MemError`] when a repository or the database fails.
     pub fn index_for(&mut self, scopes: &[ScopeName]) -> Result<&mut Index, MemError> {
+        self.index_scopes(scopes, true)
+    }
+
+    /// [`Mem::index_for`] for a write: a scope that cannot be read is an
+    /// error here (a write must build on what the scope holds).
+    pub(crate) fn index_for_write(&mut self, scope: &ScopeName) -> Result<&mut Index, MemError> {
+        self.index_scopes(std::slice::from_ref(scope), false)
+    }
+
+    fn index_scopes(
+        &mut self,
+        scopes: &[ScopeName],
+        contain: bool,
+    ) -> Result<&mut Index, MemError> {
         let wanted: Vec<ScopeName> = if scopes.is_empty() {
             self.scopes.clone()
         } else {
@@ -357,9 +371,19 @@ impl Mem {
             if self.fresh.contains(&scope) {
                 continue;
             }
-            let repo = ScopeRepo::open(&scope.repo_path(&scopes_dir))?;
-            let report = self.update_one(&scope, &repo)?;
-            notices.extend(update_notices(&report, self.identity.as_ref()));
+            // A fault stays in its scope: a repository that cannot be read
+            // (a missing commit, a broken ref) keeps what the index held
+            // of it, says so once, and the other scopes go on.
+            let updated = ScopeRepo::open(&scope.repo_path(&scopes_dir))
+                .map_err(MemError::from)
+                .and_then(|repo| self.update_one(&scope, &repo));
+            match updated {
+                Ok(report) => notices.extend(update_notices(&report, self.identity.as_ref())),
+                Err(MemError::Store(e)) if contain => notices.push(Notice::Warning(format!(
+                    "scope '{scope}' cannot be read ({e}); what the index held of it is shown as it was: run `mem doctor`"
+                ))),
+                Err(e) => return Err(e),
+            }
             self.fresh.push(scope);
         }
         self.notices.extend(notices);

@@ -427,7 +427,7 @@ impl Mem {
         let repo = self.repo(scope)?;
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             self.fresh.retain(|s| s != scope);
-            let index = self.index_for(std::slice::from_ref(scope))?;
+            let index = self.index_for_write(scope)?;
             let parent = index
                 .indexed_commit(scope.as_str())?
                 .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok());
