@@ -234,3 +234,28 @@ fn a_missing_object_or_bad_ref_in_one_scope_leaves_the_others_usable() {
         String::from_utf8_lossy(&saved.stderr)
     );
 }
+
+#[test]
+fn a_reindex_that_fails_keeps_the_index_that_worked() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save("kept in user scope", &["--scope", "user"]);
+    env.save("a local note", &["--scope", "local"]);
+    let json = env.ok(&["reindex", "--json"]);
+    assert!(json.contains("\"indexed\""), "{json}");
+    // Break one scope beyond reading: the rebuild cannot be whole.
+    let repo = env.scope_repo("local");
+    std::fs::write(
+        repo.join("refs/heads/main"),
+        "2222222222222222222222222222222222222222\n",
+    )
+    .unwrap();
+    env.fails(&["reindex"], 1);
+    assert!(!env.home.path().join("index.sqlite.rebuilding").exists());
+    // Nothing was destroyed: both scopes' memories are still found.
+    let listed = String::from_utf8(env.output(&["list", "--all-projects"]).stdout).unwrap();
+    assert!(
+        listed.contains("kept in user scope") && listed.contains("a local note"),
+        "{listed}"
+    );
+}

@@ -220,6 +220,37 @@ fn remove_db_files(path: &Path) -> Result<(), IndexError> {
 }
 
 impl Index {
+    /// Put the index built at `aside` (closed) in place of the one at
+    /// `live` (closed): the live database's `-wal`/`-shm` files go, then
+    /// `aside` is renamed over it — one rename, so a reader sees the old
+    /// index or the new one, never none.
+    ///
+    /// # Errors
+    /// [`IndexError::Io`] when a file cannot be removed or renamed.
+    pub fn swap_in(aside: &Path, live: &Path) -> Result<(), IndexError> {
+        for suffix in ["-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", live.display()));
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(IndexError::Io { path: p, error: e }),
+            }
+        }
+        std::fs::rename(aside, live).map_err(|e| IndexError::Io {
+            path: live.to_owned(),
+            error: e,
+        })?;
+        remove_db_files(aside)
+    }
+
+    /// Remove an index database and its `-wal`/`-shm` files, if present.
+    ///
+    /// # Errors
+    /// [`IndexError::Io`] when one cannot be removed.
+    pub fn remove(path: &Path) -> Result<(), IndexError> {
+        remove_db_files(path)
+    }
+
     /// Open the index at `path`, creating it (mode 0600: it holds decrypted
     /// text) when missing. A corrupt database or one of an older schema is
     /// deleted and recreated empty; the returned notice says so, and the next

@@ -6,7 +6,7 @@
 //! Nothing here prints: warnings and notices are collected and handed to the
 //! caller with [`Mem::take_notices`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod conflicts;
 mod context;
@@ -431,7 +431,32 @@ impl Mem {
     /// # Errors
     /// As [`Mem::index_for`].
     pub fn reindex(&mut self) -> Result<Vec<crate::index::UpdateReport>, MemError> {
-        self.open_index()?.clear()?;
+        // Built aside and swapped in at the end: the index that works now
+        // stays until the new one is whole.
+        let live = self.paths.index_file();
+        let aside = PathBuf::from(format!("{}.rebuilding", live.display()));
+        Index::remove(&aside)?;
+        let (fresh, _) = Index::open(&aside)?;
+        let previous = self.index.replace(fresh);
+        let built = self.rebuild_all();
+        // Close both before the swap (SQLite folds the WAL in on close).
+        self.index = None;
+        drop(previous);
+        match built {
+            Ok(reports) => {
+                Index::swap_in(&aside, &live)?;
+                self.fresh = self.scopes.clone();
+                Ok(reports)
+            }
+            Err(e) => {
+                let _ = Index::remove(&aside);
+                self.fresh.clear();
+                Err(e)
+            }
+        }
+    }
+
+    fn rebuild_all(&mut self) -> Result<Vec<crate::index::UpdateReport>, MemError> {
         let mut reports = Vec::new();
         for scope in self.scopes.clone() {
             let repo = self.repo(&scope)?;
@@ -442,7 +467,6 @@ impl Mem {
             self.notices.extend(sealed.collect::<Vec<_>>());
             reports.push(report);
         }
-        self.fresh = self.scopes.clone();
         Ok(reports)
     }
 
