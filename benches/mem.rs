@@ -443,21 +443,7 @@ fn bench_size(bin: &Path, n: usize) {
         t.as_secs_f64(),
         t2.as_secs_f64()
     );
-    let fresh = b.home.path().join("fresh.jsonl");
-    {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&fresh).unwrap());
-        for i in 0..1000 {
-            writeln!(f, "{}", serde_json::json!({"title": format!("fresh note {i}"), "body": format!("fresh observation {i}: {}", recs[i % recs.len()].body)})).unwrap();
-        }
-    }
-    b.run(&[
-        "import",
-        "--from",
-        "jsonl",
-        fresh.to_str().unwrap(),
-        "--scope",
-        "local",
-    ]);
+    import_fresh(&b, &recs, "fresh");
     b.run(&["sync", "--scope", "local"]);
     let (t, _) = other.run(&["sync", "--scope", "team/bench"]);
     println!(
@@ -584,6 +570,20 @@ fn bench_encrypted(b: &Bench, jsonl: &Path) {
     println!("  scope rekey (incl. index)    {:8.2} s", t.as_secs_f64());
 }
 
+/// Import 1,000 new observations (titled `{label} note N`) into `b`'s
+/// `local` scope in one commit: what the other device then pulls.
+fn import_fresh(b: &Bench, recs: &[Rec], label: &str) {
+    let fresh = b.home.path().join(format!("{label}.jsonl"));
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&fresh).unwrap());
+        for i in 0..1000 {
+            writeln!(f, "{}", serde_json::json!({"title": format!("{label} note {i}"), "body": format!("{label} observation {i}: {}", recs[i % recs.len()].body)})).unwrap();
+        }
+    }
+    let path = fresh.to_str().unwrap();
+    b.run(&["import", "--from", "jsonl", path, "--scope", "local"]);
+}
+
 #[allow(dead_code)]
 #[path = "../tests/common/servers.rs"]
 mod servers;
@@ -642,21 +642,7 @@ fn bench_https_sync(b: &Bench, recs: &[Rec]) {
         "  https: clone on a second device {:7.1} s",
         t.as_secs_f64()
     );
-    let fresh = b.home.path().join("fresh-https.jsonl");
-    {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&fresh).unwrap());
-        for i in 0..1000 {
-            writeln!(f, "{}", serde_json::json!({"title": format!("https note {i}"), "body": format!("https observation {i}: {}", recs[i % recs.len()].body)})).unwrap();
-        }
-    }
-    b.run(&[
-        "import",
-        "--from",
-        "jsonl",
-        fresh.to_str().unwrap(),
-        "--scope",
-        "local",
-    ]);
+    import_fresh(b, recs, "https");
     with(b, &["sync", "--scope", "local"]);
     let t = with(&other, &["sync", "--scope", "team/bench"]);
     println!(

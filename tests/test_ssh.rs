@@ -81,23 +81,23 @@ fn start(dir: &Path) -> Result<Sshd, String> {
     Err("sshd did not start listening within 5 s".into())
 }
 
-#[test]
-fn three_devices_sync_over_ssh() {
-    let dir = tempfile::tempdir().unwrap();
-    let sshd = match start(dir.path()) {
+/// sshd on 127.0.0.1 with an empty bare repository `remote.git` in `dir`,
+/// and its `ssh://` URL; `None` (having said why) where sshd cannot run.
+fn serve(dir: &Path) -> Option<(Sshd, PathBuf, String)> {
+    let sshd = match start(dir) {
         Ok(s) => s,
         Err(why) => {
             crate::common::servers::skip(&why);
-            return;
+            return None;
         }
     };
     let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
         .unwrap()
         .trim()
         .to_owned();
-    let remote = dir.path().join("remote.git");
+    let remote = dir.join("remote.git");
     git(
-        dir.path(),
+        dir,
         &[
             "init",
             "-q",
@@ -108,6 +108,15 @@ fn three_devices_sync_over_ssh() {
         ],
     );
     let url = format!("ssh://{user}@127.0.0.1:{}{}", sshd.port, remote.display());
+    Some((sshd, remote, url))
+}
+
+#[test]
+fn three_devices_sync_over_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((sshd, remote, url)) = serve(dir.path()) else {
+        return;
+    };
     let ssh = format!(
         "ssh -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
         sshd.key.display()
@@ -155,30 +164,9 @@ fn three_devices_sync_over_ssh() {
 #[test]
 fn ssh_failures_name_their_cause_and_other_scopes_still_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let sshd = match start(dir.path()) {
-        Ok(s) => s,
-        Err(why) => {
-            crate::common::servers::skip(&why);
-            return;
-        }
+    let Some((sshd, _remote, url)) = serve(dir.path()) else {
+        return;
     };
-    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
-        .unwrap()
-        .trim()
-        .to_owned();
-    let remote = dir.path().join("remote.git");
-    git(
-        dir.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
-    let url = format!("ssh://{user}@127.0.0.1:{}{}", sshd.port, remote.display());
     let d = TestEnv::device("a");
     d.ok(&["init"]);
     let (_ok, ok_url) = crate::common::bare_remote(dir.path(), "ok");
