@@ -157,21 +157,11 @@ impl TestEnv {
     /// Commit `files` (path, content) into `scope` from outside `mem`, the
     /// way a hand edit pushed from a clone would arrive.
     pub fn commit_externally(&self, scope: &str, files: &[(&str, &str)], remove: &[&str]) {
-        let work = tempfile::tempdir().unwrap();
-        let repo = self.scope_repo(scope);
-        git(work.path(), &["clone", "-q", repo.to_str().unwrap(), "w"]);
-        let w = work.path().join("w");
-        for (path, content) in files {
-            let p = w.join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, content).unwrap();
-            git(&w, &["add", path]);
-        }
-        for path in remove {
-            git(&w, &["rm", "-q", path]);
-        }
-        git(&w, &["commit", "-q", "-m", "hand edit"]);
-        git(&w, &["push", "-q", "origin", "HEAD:main"]);
+        let files: Vec<(&str, Vec<u8>)> = files
+            .iter()
+            .map(|(p, c)| (*p, c.as_bytes().to_vec()))
+            .collect();
+        commit_with_git(&self.scope_repo(scope), &files, remove, "hand edit");
     }
 }
 
@@ -326,8 +316,14 @@ pub fn paths_at(repo: &Path) -> Vec<String> {
 /// with plain git — clone, write `files`, remove `remove`, commit, push —
 /// with no mem involved and none of the members' keys.
 pub fn host_commit(remote: &Path, files: &[(&str, Vec<u8>)], remove: &[&str]) {
+    commit_with_git(remote, files, remove, "mem: 1 saved");
+}
+
+/// Clone the bare `repo`, write `files`, remove `remove`, commit with
+/// `message` and push back, all with plain git.
+fn commit_with_git(repo: &Path, files: &[(&str, Vec<u8>)], remove: &[&str], message: &str) {
     let work = tempfile::tempdir().unwrap();
-    git(work.path(), &["clone", "-q", remote.to_str().unwrap(), "w"]);
+    git(work.path(), &["clone", "-q", repo.to_str().unwrap(), "w"]);
     let w = work.path().join("w");
     for (path, content) in files {
         let p = w.join(path);
@@ -338,6 +334,6 @@ pub fn host_commit(remote: &Path, files: &[(&str, Vec<u8>)], remove: &[&str]) {
     for path in remove {
         git(&w, &["rm", "-q", path]);
     }
-    git(&w, &["commit", "-q", "--allow-empty", "-m", "mem: 1 saved"]);
+    git(&w, &["commit", "-q", "--allow-empty", "-m", message]);
     git(&w, &["push", "-q", "origin", "HEAD:main"]);
 }
