@@ -151,8 +151,10 @@ impl RemoteUrl {
                     password: p.password()?.to_owned(),
                 })
             });
+        // Without its password: for http(s) the whole user part goes,
+        // elsewhere only the password (what `redact` shows).
         let url = match &account {
-            Some(_) => strip_password(url),
+            Some(_) => redact(url),
             None => url.to_owned(),
         };
         RemoteUrl { url, account }
@@ -193,12 +195,6 @@ impl RemoteUrl {
             .as_ref()
             .filter(|_| matches!(self.transport(), Ok(Transport::Https | Transport::Http)))
     }
-}
-
-/// `url` without its `user:password@` part: for http(s) the whole user
-/// part goes with the password, elsewhere only the password.
-fn strip_password(url: &str) -> String {
-    redact(url)
 }
 
 /// Passwords of remote URLs, kept out of the scopes' repositories (whose

@@ -48,9 +48,8 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SyncArgs) -> anyhow::Result<()> {
     for scope in &targets {
         // On a terminal git or a credential helper may ask for a password:
         // a spinner would draw over the prompt.
-        let may_prompt = std::io::IsTerminal::is_terminal(&std::io::stdin());
         let spinner = ui.spinner(
-            args.json || args.quiet || may_prompt,
+            args.json || args.quiet || kioku_mesh::sync::Network::may_prompt(),
             &format!("syncing {scope}"),
         );
         let result = mem.sync(std::slice::from_ref(scope));

@@ -66,8 +66,7 @@ pub fn clean(obs: &mut Observation) {
     obs.body = text::escape_controls(&text::strip_private(&obs.body), &[]).into_owned();
 }
 
-/// Every field's text, one per line: what [`find_secret`] and
-/// [`redact`] look at.
+/// Every field's text, one per line: what [`find_secret`] looks at.
 fn fields(obs: &Observation) -> String {
     let mut all = vec![obs.title.clone(), obs.body.clone()];
     all.extend(
@@ -96,53 +95,25 @@ pub fn find_secret(obs: &Observation) -> Option<&'static str> {
     text::find_secrets(&fields(obs)).first().map(|m| m.kind)
 }
 
-/// Replace every secret in every field with `[REDACTED:kind]` (hook mode).
-pub fn redact(obs: &mut Observation) {
-    obs.title = text::redact_secrets(&obs.title);
-    obs.body = text::redact_secrets(&obs.body);
-    for field in [
-        &mut obs.summary,
-        &mut obs.project,
-        &mut obs.key,
-        &mut obs.agent,
-        &mut obs.session,
-    ] {
-        *field = field.as_deref().map(text::redact_secrets);
-    }
-    for item in obs.tags.iter_mut().chain(obs.files.iter_mut()) {
-        *item = text::redact_secrets(item);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    impl Observation {
-        fn new(kind: &str, title: &str, body: &str) -> Self {
-            Observation {
-                kind: kind.into(),
-                title: title.into(),
-                summary: None,
-                project: None,
-                key: None,
-                tags: Vec::new(),
-                importance: 3,
-                files: Vec::new(),
-                supersedes: Vec::new(),
-                created: jiff::Timestamp::UNIX_EPOCH,
-                author: None,
-                device: None,
-                agent: None,
-                session: None,
-                extra: Default::default(),
-                body: body.into(),
-            }
+    /// A note with `title` and `body` and nothing else set.
+    fn note(title: &str, body: &str) -> Observation {
+        Observation {
+            title: title.into(),
+            body: body.into(),
+            summary: None,
+            key: None,
+            tags: Vec::new(),
+            files: Vec::new(),
+            ..crate::store::sample_observation()
         }
     }
 
     fn obs() -> Observation {
-        let mut o = Observation::new("note", "t", "body");
+        let mut o = note("t", "body");
         o.tags = vec!["ok".into(), "<private>hidden</private>".into()];
         o.key = Some("k<private>x</private>".into());
         o.files = vec!["src/<private>secret.rs</private>a.rs".into()];
@@ -167,9 +138,9 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_found_and_redacted_in_every_field() {
+    fn secrets_are_found_in_every_field() {
         for field in ["tag", "key", "file", "summary"] {
-            let mut o = Observation::new("note", "t", "body");
+            let mut o = note("t", "body");
             let secret = "AKIAABCDEFGHIJKLMNOP".to_owned();
             match field {
                 "tag" => o.tags = vec![secret],
@@ -178,8 +149,6 @@ mod tests {
                 _ => o.summary = Some(secret),
             }
             assert!(find_secret(&o).is_some(), "{field}");
-            redact(&mut o);
-            assert!(find_secret(&o).is_none(), "{field}");
         }
     }
 }

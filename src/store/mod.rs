@@ -6,6 +6,8 @@
 //! repository whose head tree holds `.kioku/scope.yaml`.
 
 mod observation;
+#[cfg(test)]
+pub(crate) use observation::tests::sample as sample_observation;
 mod record;
 mod repo;
 mod trust;

@@ -372,9 +372,10 @@ impl Tombstone {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    /// A full observation for tests (the whole crate's).
     pub(crate) fn sample() -> Observation {
         Observation {
             kind: "decision".into(),

@@ -766,10 +766,10 @@ pub const STALE_LOCK_GUARDED: std::time::Duration = std::time::Duration::from_mi
 
 impl ScopeRepo {
     /// The advisory lock (`flock`) on `mem-refs.lock` that every mem ref
-    /// update holds for its few milliseconds — and `mem gc`'s `git gc` and
-    /// a fetch's update of the tracking ref for their whole run — released
-    /// when dropped or when its holder dies; `None` where it cannot be had
-    /// (a read-only store), and the longer age rule then applies.
+    /// update holds for its few milliseconds — and `mem gc` for the whole
+    /// of its `git gc` — released when dropped or when its holder dies;
+    /// `None` where it cannot be had (a read-only store), and the longer
+    /// age rule then applies.
     pub fn ref_guard(&self) -> Option<std::fs::File> {
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -801,19 +801,6 @@ impl ScopeRepo {
         if stale {
             let _ = std::fs::remove_file(&lock);
         }
-    }
-
-    /// A ref lock older than [`STALE_LOCK`] (left by a writer that died),
-    /// if `name` has one.
-    pub fn stale_lock(&self, name: &str) -> Option<PathBuf> {
-        let lock = self.path.join(format!("{name}.lock"));
-        let age = std::fs::metadata(&lock)
-            .ok()?
-            .modified()
-            .ok()?
-            .elapsed()
-            .ok()?;
-        (age >= STALE_LOCK).then_some(lock)
     }
 }
 

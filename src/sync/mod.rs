@@ -269,7 +269,7 @@ pub fn fetch(
             // denied", "resolve hostname", …); anything else (an unknown
             // host key) ends as an early end of file. `git ls-remote`
             // with the same settings prints what ssh said.
-            let output = gitcli::probe(network.git(repo.path(), url.http_account()), url.expose());
+            let output = gitcli::probe(network.git(repo.path(), None), url.expose());
             failure.cause = Cause::from_program_stderr(&output);
             failure.output = redact_text(&output);
             Err(SyncError::Remote(failure))

@@ -70,14 +70,9 @@ impl Network {
         for file in files.iter().flatten() {
             collect(file, &mut settings);
         }
-        let prompt_allowed = std::env::var("GIT_TERMINAL_PROMPT")
-            .map(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"))
-            .unwrap_or(true);
-        let interactive =
-            prompt_allowed && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let mut network = Network {
             settings,
-            interactive,
+            interactive: Self::may_prompt(),
         };
         network.batch_ssh();
         network.bounded_waits();
@@ -116,9 +111,15 @@ impl Network {
         self.settings.splice(0..0, defaults);
     }
 
-    /// Whether a person may be asked for a password.
-    pub fn interactive(&self) -> bool {
-        self.interactive
+    /// Whether a person may be asked for a password: stdin and stderr are
+    /// terminals and `GIT_TERMINAL_PROMPT` does not forbid it. The rule
+    /// for both directions of a sync, and for whatever would draw over a
+    /// prompt (a spinner).
+    pub fn may_prompt() -> bool {
+        let allowed = std::env::var("GIT_TERMINAL_PROMPT")
+            .map(|v| !matches!(v.trim(), "0" | "false" | "no" | "off"))
+            .unwrap_or(true);
+        allowed && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
     }
 
     /// Without a terminal, ssh must fail rather than ask for a passphrase
@@ -192,7 +193,7 @@ impl Network {
 
     /// `git --git-dir GIT_DIR` set up with these network settings and
     /// nothing else of the user's config, and with no prompt unless
-    /// [`Network::interactive`]. With the `account` of the remote's URL,
+    /// [`Network::may_prompt`]. With the `account` of the remote's URL,
     /// that account is git's only credential helper (as in
     /// [`Network::credentials`]), read from the git process's environment
     /// so the password never appears in a command line.
