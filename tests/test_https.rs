@@ -144,15 +144,7 @@ fn fails_alone(d: &Device, cfg: &Path, url: &str, expect: &str) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{url}: {stdout}");
     let results: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let by_scope = |s: &str| {
-        results
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["scope"] == s)
-            .unwrap()
-            .clone()
-    };
+    let by_scope = |s: &str| crate::common::sync_result(&results, s);
     assert!(by_scope("team/ok")["error"].is_null(), "{stdout}");
     let error = by_scope("user")["error"].as_str().unwrap().to_owned();
     assert!(error.contains(expect), "{url}: {error}");

@@ -206,14 +206,7 @@ fn ssh_failures_name_their_cause_and_other_scopes_still_sync() {
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let by = |s: &str| {
-            v.as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["scope"] == s)
-                .unwrap()
-                .clone()
-        };
+        let by = |s: &str| crate::common::sync_result(&v, s);
         assert!(by("team/ok")["error"].is_null(), "{v}");
         let error = by("user")["error"].as_str().unwrap().to_owned();
         assert!(error.contains(expect), "{error}: {v}");

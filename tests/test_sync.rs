@@ -106,14 +106,7 @@ fn an_unreachable_remote_is_reported_and_other_scopes_still_sync() {
     let out = a.mem().args(["sync", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let by = |s: &str| {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["scope"] == s)
-            .unwrap()
-            .clone()
-    };
+    let by = |s: &str| crate::common::sync_result(&v, s);
     assert!(
         by("user")["error"]
             .as_str()

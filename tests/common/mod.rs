@@ -165,6 +165,16 @@ impl TestEnv {
     }
 }
 
+/// The entry for `scope` in the array `mem sync --json` printed.
+pub fn sync_result<'a>(results: &'a serde_json::Value, scope: &str) -> &'a serde_json::Value {
+    results
+        .as_array()
+        .expect("mem sync --json prints an array")
+        .iter()
+        .find(|r| r["scope"] == scope)
+        .unwrap_or_else(|| panic!("no result for scope {scope}: {results}"))
+}
+
 /// Path of a file under `fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -91,13 +91,20 @@ impl Apache {
             .into_iter()
             .find(|p| Path::new(p).join("mod_cgi.so").exists())
             .ok_or("apache2's mod_cgi is not installed")?;
+        // The git on PATH first (the one mem runs), then the distribution's.
+        let exec_path = Command::new("git")
+            .arg("--exec-path")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
         let backend = [
-            "/usr/lib/git-core/git-http-backend",
-            "/usr/libexec/git-core/git-http-backend",
+            format!("{exec_path}/git-http-backend"),
+            "/usr/lib/git-core/git-http-backend".to_owned(),
+            "/usr/libexec/git-core/git-http-backend".to_owned(),
         ]
         .into_iter()
-        .find(|p| Path::new(p).exists())
-        .ok_or("git-http-backend is not installed")?;
+        .find(|p| Path::new(p).is_file())
+        .ok_or("git-http-backend is not installed (apt-get install git)")?;
         if Command::new("openssl").arg("version").output().is_err() {
             return Err("openssl is not installed".into());
         }
