@@ -208,7 +208,12 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 }
 
 fn remove_db_files(path: &Path) -> Result<(), IndexError> {
-    for suffix in ["", "-wal", "-shm"] {
+    remove_with_suffixes(path, &["", "-wal", "-shm"])
+}
+
+/// Remove `path` + each of `suffixes` that exists.
+fn remove_with_suffixes(path: &Path, suffixes: &[&str]) -> Result<(), IndexError> {
+    for suffix in suffixes {
         let p = PathBuf::from(format!("{}{suffix}", path.display()));
         match std::fs::remove_file(&p) {
             Ok(()) => {}
@@ -228,14 +233,7 @@ impl Index {
     /// # Errors
     /// [`IndexError::Io`] when a file cannot be removed or renamed.
     pub fn swap_in(aside: &Path, live: &Path) -> Result<(), IndexError> {
-        for suffix in ["-wal", "-shm"] {
-            let p = PathBuf::from(format!("{}{suffix}", live.display()));
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(IndexError::Io { path: p, error: e }),
-            }
-        }
+        remove_with_suffixes(live, &["-wal", "-shm"])?;
         std::fs::rename(aside, live).map_err(|e| IndexError::Io {
             path: live.to_owned(),
             error: e,
