@@ -8,6 +8,7 @@
 mod observation;
 #[cfg(test)]
 pub(crate) use observation::tests::sample as sample_observation;
+mod lock;
 mod record;
 mod repo;
 mod trust;
