@@ -139,9 +139,9 @@ impl Mem {
         let repo = self.repo(&scope)?;
         let head = repo
             .head()?
-            .ok_or_else(|| StoreError::Git(format!("scope '{scope}' is empty")))?;
+            .ok_or_else(|| StoreError::Damaged(format!("scope '{scope}' is empty")))?;
         let bytes = repo.read_path(head, &row.path)?.ok_or_else(|| {
-            StoreError::Git(format!("{} is missing from scope '{scope}'", row.path))
+            StoreError::Damaged(format!("{} is missing from scope '{scope}'", row.path))
         })?;
         let bytes = if crate::crypto::is_encrypted_path(&row.path) {
             self.identity()?.decrypt(&bytes)?

@@ -61,7 +61,7 @@ pub(super) fn encryption_at(
         return Ok(None);
     };
     let meta: ScopeMeta = serde_yaml::from_slice(&meta)
-        .map_err(|e| StoreError::Git(format!("{SCOPE_META_PATH} is broken: {e}")))?;
+        .map_err(|e| StoreError::Damaged(format!("{SCOPE_META_PATH} is broken: {e}")))?;
     if !meta.encrypted {
         return Ok(None);
     }
@@ -281,7 +281,7 @@ impl Mem {
         let repo = self.repo(&scope)?;
         let head = repo
             .head()?
-            .ok_or_else(|| StoreError::Git(format!("scope '{scope}' is empty")))?;
+            .ok_or_else(|| StoreError::Damaged(format!("scope '{scope}' is empty")))?;
         let refused = self.remote_refusals(&scope)?;
         if refused
             .iter()
@@ -410,7 +410,7 @@ impl Mem {
         for _ in 0..super::MAX_COMMIT_ATTEMPTS {
             let head = repo
                 .head()?
-                .ok_or_else(|| StoreError::Git(format!("scope '{scope}' is empty")))?;
+                .ok_or_else(|| StoreError::Damaged(format!("scope '{scope}' is empty")))?;
             let trust = self.trust_of(scope, &repo, Some(head))?;
             let converted = !trust.encrypted;
             let keys = match crypto::ScopeKeys::from_hex_list(&trust.keys) {

@@ -318,10 +318,11 @@ impl Mem {
             Some(head) => repo.read_path(head, SCOPE_META_PATH)?,
             None => None,
         };
-        let bytes = bytes
-            .ok_or_else(|| StoreError::Git(format!("scope '{scope}' has no {SCOPE_META_PATH}")))?;
+        let bytes = bytes.ok_or_else(|| {
+            StoreError::Damaged(format!("scope '{scope}' has no {SCOPE_META_PATH}"))
+        })?;
         serde_yaml::from_slice(&bytes).map_err(|e| {
-            StoreError::Git(format!("scope '{scope}': {SCOPE_META_PATH} is broken: {e}")).into()
+            StoreError::Damaged(format!("scope '{scope}': {SCOPE_META_PATH} is broken: {e}")).into()
         })
     }
 

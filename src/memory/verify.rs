@@ -86,7 +86,7 @@ pub(super) fn head_meta(repo: &ScopeRepo, commit: ObjectId) -> Result<HeadMeta, 
     let encrypted = match read(blobs[0])? {
         Some(bytes) => {
             serde_yaml::from_slice::<ScopeMeta>(&bytes)
-                .map_err(|e| StoreError::Git(format!("{SCOPE_META_PATH} is broken: {e}")))?
+                .map_err(|e| StoreError::Damaged(format!("{SCOPE_META_PATH} is broken: {e}")))?
                 .encrypted
         }
         None => false,

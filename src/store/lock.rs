@@ -55,17 +55,3 @@ impl ScopeRepo {
         }
     }
 }
-
-/// Whether a ref edit failed because another writer holds the ref's lock
-/// (gix says so only in the error's sources).
-pub(super) fn is_lock_error(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = cause {
-        let m = e.to_string().to_ascii_lowercase();
-        if m.contains("lock") || m.contains("could not prepare reference edit") {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
-}

@@ -38,9 +38,21 @@ pub enum StoreError {
         /// The underlying error (part of the message, so not a `source`).
         error: std::io::Error,
     },
-    /// A git operation failed.
+    /// A git operation on a scope repository failed: `op` says what was
+    /// being done ("cannot read blob …"), `source` is gix's error, whose
+    /// classes ([`StoreError::is_missing_object`]) decide what happens next.
+    #[error("{op}")]
+    Git {
+        /// What was being done, as a sentence fragment.
+        op: String,
+        /// The error gix returned.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A scope's content is not what mem writes: a file every scope has is
+    /// missing or malformed, or the scope has no commit where one is needed.
     #[error("{0}")]
-    Git(String),
+    Damaged(String),
     /// The scope name is not `local`, `user` or `team/<id>`.
     #[error("'{0}' is not a scope name: use local, user or team/<id> (letters, digits, '.', '_' and '-')")]
     BadScopeName(String),
@@ -68,6 +80,25 @@ pub fn io_hint(e: &std::io::Error) -> &'static str {
 }
 
 impl StoreError {
+    /// Whether an object the operation needed is not in the repository
+    /// (deleted, or never fetched): gix classifies the failure as
+    /// "not found" somewhere in the chain.
+    pub fn is_missing_object(&self) -> bool {
+        let StoreError::Git { source, .. } = self else {
+            return false;
+        };
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+        while let Some(e) = cause {
+            if e.downcast_ref::<gix::Error>()
+                .is_some_and(gix::Error::is_not_found)
+            {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
+    }
+
     /// An I/O error at `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         StoreError::Io {

@@ -14,7 +14,6 @@ use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::Target;
 use gix::ObjectId;
 
-use super::lock::is_lock_error;
 use super::StoreError;
 
 /// The branch every scope keeps its history on.
@@ -102,8 +101,15 @@ pub struct ScopeRepo {
     repo: gix::Repository,
 }
 
-fn git_err(context: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Git(format!("{context}: {e}"))
+/// A failed git operation: what was being done, and gix's error as the source.
+pub(super) fn git_err(
+    op: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::Git {
+        op: op.to_owned(),
+        source: Box::new(source),
+    }
 }
 
 fn open_options() -> gix::open::Options {
@@ -457,7 +463,8 @@ impl ScopeRepo {
                 // A mismatch and a held lock both mean another writer is
                 // active (or died holding it: taken over for the next
                 // attempt); anything else (permissions, disk) is an error.
-                if is_lock_error(&e) {
+                // gix classifies a ref lock it could not take as retryable.
+                if e.is_retryable() {
                     self.clear_stale_lock(MAIN_REF, guard.is_some());
                     Ok(CommitOutcome::Moved)
                 } else if self.head()? != expected_head {
@@ -532,7 +539,8 @@ impl ScopeRepo {
         {
             Ok(_) => Ok(true),
             Err(e) => {
-                if is_lock_error(&e) {
+                // A ref lock held by another writer (gix: retryable).
+                if e.is_retryable() {
                     self.clear_stale_lock(name, guard.is_some());
                     Ok(false)
                 } else if self.ref_target(name)? != expected {
@@ -551,7 +559,6 @@ impl ScopeRepo {
     pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>, StoreError> {
         match self.repo.merge_base(a, b) {
             Ok(id) => Ok(id.map(|i| i.detach())),
-            Err(e) if e.to_string().to_ascii_lowercase().contains("no merge base") => Ok(None),
             Err(e) => Err(git_err("cannot find the merge base", e)),
         }
     }

@@ -7,6 +7,7 @@
 
 use gix::ObjectId;
 
+use super::repo::git_err;
 use super::{ScopeRepo, StoreError};
 
 /// The file in a scope's repository directory holding its [`Trust`].
@@ -114,10 +115,10 @@ impl ScopeRepo {
             .gix()
             .find_commit(commit)
             .and_then(|c| c.tree())
-            .map_err(|e| StoreError::Git(format!("cannot read commit {commit}: {e}")))?;
+            .map_err(|e| git_err(&format!("cannot read commit {commit}"), e))?;
         let entry = tree
             .lookup_entry_by_path(path)
-            .map_err(|e| StoreError::Git(format!("cannot look up {path}: {e}")))?;
+            .map_err(|e| git_err(&format!("cannot look up {path}"), e))?;
         Ok(entry.filter(|e| e.mode().is_blob()).map(|e| e.object_id()))
     }
 
@@ -129,7 +130,7 @@ impl ScopeRepo {
         let c = self
             .gix()
             .find_commit(commit)
-            .map_err(|e| StoreError::Git(format!("cannot read commit {commit}: {e}")))?;
+            .map_err(|e| git_err(&format!("cannot read commit {commit}"), e))?;
         Ok(c.parent_ids().map(|p| p.detach()).collect())
     }
 
@@ -143,17 +144,15 @@ impl ScopeRepo {
         a: ObjectId,
         b: ObjectId,
     ) -> Result<Vec<(ObjectId, Option<ObjectId>)>, StoreError> {
-        let fail =
-            |e: &dyn std::fmt::Display| StoreError::Git(format!("cannot walk the history: {e}"));
         let walk = self
             .gix()
             .rev_walk([a])
             .with_hidden([b])
             .all()
-            .map_err(|e| fail(&e))?;
+            .map_err(|e| git_err("cannot walk the history", e))?;
         let mut out = Vec::new();
         for info in walk {
-            let info = info.map_err(|e| fail(&e))?;
+            let info = info.map_err(|e| git_err("cannot walk the history", e))?;
             out.push((info.id, info.parent_ids().next().map(|p| p.detach())));
         }
         Ok(out)
