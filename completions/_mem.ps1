@@ -165,6 +165,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         }
         'mem;doctor' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Run the repairs doctor can make by itself (fetch what a scope lost from its remote), then check again')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -570,7 +570,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__doctor)
-            opts="-h --json --help"
+            opts="-h --json --fix --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

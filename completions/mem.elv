@@ -151,6 +151,7 @@ set edit:completion:arg-completer[mem] = {|@words|
         }
         &'mem;doctor'= {
             cand --json 'Print the report as JSON'
+            cand --fix 'Run the repairs doctor can make by itself (fetch what a scope lost from its remote), then check again'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

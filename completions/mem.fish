@@ -110,6 +110,7 @@ complete -c mem -n "__fish_mem_using_subcommand gc" -l idle-hours -d 'Fold spool
 complete -c mem -n "__fish_mem_using_subcommand gc" -l json -d 'Print the result as JSON'
 complete -c mem -n "__fish_mem_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand doctor" -l json -d 'Print the report as JSON'
+complete -c mem -n "__fish_mem_using_subcommand doctor" -l fix -d 'Run the repairs doctor can make by itself (fetch what a scope lost from its remote), then check again'
 complete -c mem -n "__fish_mem_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand stats" -l json -d 'Print as JSON'
 complete -c mem -n "__fish_mem_using_subcommand stats" -s h -l help -d 'Print help'

@@ -259,3 +259,123 @@ fn a_reindex_that_fails_keeps_the_index_that_worked() {
         "{listed}"
     );
 }
+
+/// Every loose object of `repo` that `rev` reaches, as files.
+fn loose_objects_of(repo: &std::path::Path, rev: &str) -> Vec<std::path::PathBuf> {
+    crate::common::git(repo, &["rev-list", "--objects", rev])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|oid| loose(repo, oid))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+#[test]
+fn doctor_fix_fetches_what_a_scope_lost_from_its_remote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_remote, url) = crate::common::bare_remote(tmp.path(), "local");
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["scope", "remote", "local", &url]);
+    // A remote that never synced is a problem doctor names, and its fix
+    // clears it.
+    let doctor = env.output(&["doctor", "--json"]);
+    assert_eq!(doctor.status.code(), Some(1));
+    let problems = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        problems.contains("has a remote but has never synced"),
+        "{problems}"
+    );
+    env.ok(&["sync", "--scope", "local"]);
+    env.save("a memory worth keeping", &["--scope", "local"]);
+    env.save("kept in user scope", &["--scope", "user"]);
+    env.ok(&["sync", "--scope", "local"]);
+    env.ok(&["doctor"]);
+
+    // Lose every loose object of the scope, the head commit included.
+    let repo = env.scope_repo("local");
+    let lost = loose_objects_of(&repo, "main");
+    assert!(!lost.is_empty(), "the saves left loose objects");
+    for file in &lost {
+        std::fs::remove_file(file).unwrap();
+    }
+    std::fs::remove_file(env.home.path().join("index.sqlite")).unwrap();
+    // The other scope still works; doctor names the broken one and says
+    // how to fix it.
+    assert!(env
+        .ok(&["list", "--scope", "user"])
+        .contains("kept in user scope"));
+    let out = env.output(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("scope 'local' cannot be read"), "{report}");
+    assert!(report.contains("fix: mem doctor --fix"), "{report}");
+
+    let out = env.output(&["doctor", "--fix"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no problems found"));
+    assert!(env
+        .ok(&["list", "--scope", "local"])
+        .contains("a memory worth keeping"));
+    let fsck = std::process::Command::new("git")
+        .args(["--git-dir", repo.to_str().unwrap(), "fsck", "--strict"])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
+
+#[test]
+fn doctor_fix_puts_main_back_when_its_commit_is_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_remote, url) = crate::common::bare_remote(tmp.path(), "local");
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["scope", "remote", "local", &url]);
+    env.save("synced before the damage", &["--scope", "local"]);
+    env.ok(&["sync", "--scope", "local"]);
+    env.ok(&["list"]);
+    let repo = env.scope_repo("local");
+    std::fs::write(
+        repo.join("refs/heads/main"),
+        "3333333333333333333333333333333333333333\n",
+    )
+    .unwrap();
+    let report = String::from_utf8(env.output(&["doctor"]).stdout).unwrap();
+    assert!(report.contains("scope 'local' cannot be read"), "{report}");
+    let out = env.output(&["doctor", "--fix"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("main is back at"), "{stderr}");
+    assert!(env
+        .ok(&["list", "--scope", "local"])
+        .contains("synced before the damage"));
+    env.save("saving again", &["--scope", "local"]);
+}
+
+#[test]
+fn doctor_without_a_remote_says_to_restore_and_fix_changes_nothing() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save("only copy", &["--scope", "local"]);
+    let repo = env.scope_repo("local");
+    for file in loose_objects_of(&repo, "main") {
+        std::fs::remove_file(file).unwrap();
+    }
+    let out = env.output(&["doctor", "--fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("no remote to fetch a copy from"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing doctor can repair by itself"));
+}

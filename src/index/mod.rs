@@ -58,6 +58,31 @@ pub enum IndexError {
     },
 }
 
+impl IndexError {
+    /// Whether the failure is the environment's — a read-only or full
+    /// disk, a directory of another user, another process holding the
+    /// database — rather than the index's content: rebuilding the index
+    /// would not help.
+    pub fn is_environmental(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            IndexError::Sql(e) => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    C::ReadOnly
+                        | C::CannotOpen
+                        | C::PermissionDenied
+                        | C::DatabaseBusy
+                        | C::DatabaseLocked
+                        | C::DiskFull
+                )
+            ),
+            IndexError::Io { .. } => true,
+            IndexError::Store(_) => false,
+        }
+    }
+}
+
 impl From<rusqlite::Error> for IndexError {
     fn from(e: rusqlite::Error) -> Self {
         IndexError::Sql(e)

@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 
 mod conflicts;
 mod context;
+mod doctor;
 mod encryption;
 pub mod gate;
 mod gc;
 mod removals;
+mod repair;
 mod scopes;
 mod trust;
 mod verify;
@@ -21,8 +23,12 @@ mod write;
 
 pub use conflicts::Resolve;
 pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
+pub use doctor::{
+    AgentReport, Diagnosis, IdentityReport, IndexReport, Problem, Repair, ScopeReport, Setting,
+};
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
+pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};
 pub use trust::{RecipientsState, RefusalKind, RemoteRefusal};
 
@@ -116,6 +122,18 @@ pub enum MemError {
     /// Reaching a scope's remote failed.
     #[error(transparent)]
     Sync(#[from] Box<crate::sync::SyncError>),
+}
+
+impl MemError {
+    /// Whether the failure is the environment's (a read-only or full
+    /// disk, another process holding the index), not the store's content.
+    pub fn is_environmental(&self) -> bool {
+        match self {
+            MemError::Index(e) => e.is_environmental(),
+            MemError::Store(StoreError::Io { .. }) => true,
+            _ => false,
+        }
+    }
 }
 
 /// A message for the person running the command.

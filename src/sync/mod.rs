@@ -10,6 +10,7 @@
 pub mod failure;
 pub mod merge;
 pub mod net;
+mod refetch;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -22,6 +23,7 @@ use crate::remote::{redact_text, RemoteUrl, Transport, UrlError};
 use crate::store::{ScopeRepo, Signature, StoreError, MAIN_REF, TRACKING_REF};
 pub use failure::Cause;
 pub use net::Network;
+pub use refetch::refetch_objects;
 
 /// Die here, as `SIGKILL` would, when `MEM_FAILPOINT` names this point:
 /// how the tests interrupt a sync at each stage (after-fetch, after-merge,
