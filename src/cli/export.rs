@@ -39,9 +39,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
     let mut scopes = Vec::new();
     for s in &args.scopes {
-        scopes.push(mem.scope(s)?.to_string());
+        scopes.push(mem.scope(s)?);
     }
-    let rows = mem.index()?.all_rows(&scopes);
+    let rows = mem.export_rows(&scopes);
     flush_notices(ui, &mut mem);
     let rows = rows?;
     match args.format {

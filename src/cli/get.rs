@@ -60,7 +60,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GetArgs) -> anyhow::Result<()> {
         .filter(|r| r.scope != row.scope)
         .map(|r| r.scope.clone())
         .collect();
-    let superseded_by = mem.index()?.superseded_by(&row.id)?;
+    let superseded_by = mem.superseded_by(&row.id)?;
     if args.json {
         return ui.json(&full(row, &also_in, superseded_by));
     }

@@ -42,7 +42,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
     }
     created.extend(mem.init(args.encrypt)?);
     let key = mem.ensure_identity()?;
-    mem.index()?;
+    mem.refresh(&[])?;
     flush_notices(ui, &mut mem);
     if args.json {
         ui.json(&serde_json::json!({

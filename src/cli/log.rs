@@ -2,9 +2,7 @@
 
 use clap::Args;
 use kioku_mesh::config::Flags;
-use kioku_mesh::index::ObsRow;
-use kioku_mesh::store::{short_id, CommitInfo};
-use serde::Serialize;
+use kioku_mesh::store::short_id;
 
 use super::output::{human_line, rfc3339, Summary};
 use super::{flush_notices, Ctx, Ui};
@@ -26,13 +24,6 @@ pub struct LogArgs {
     json: bool,
 }
 
-#[derive(Serialize)]
-struct ScopeCommit {
-    scope: String,
-    #[serde(flatten)]
-    commit: CommitInfo,
-}
-
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: LogArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
     match &args.id {
@@ -42,22 +33,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: LogArgs) -> anyhow::Result<()> {
 }
 
 fn commits(ui: &mut Ui, mem: &kioku_mesh::Mem, limit: usize, json: bool) -> anyhow::Result<()> {
-    let mut all = Vec::new();
-    for scope in mem.scopes() {
-        for commit in mem.repo(scope)?.log(limit)? {
-            all.push(ScopeCommit {
-                scope: scope.to_string(),
-                commit,
-            });
-        }
-    }
-    all.sort_by(|a, b| {
-        b.commit
-            .time
-            .cmp(&a.commit.time)
-            .then(a.scope.cmp(&b.scope))
-    });
-    all.truncate(limit);
+    let all = mem.history(limit)?;
     if json {
         return ui.json(&all);
     }
@@ -75,45 +51,28 @@ fn commits(ui: &mut Ui, mem: &kioku_mesh::Mem, limit: usize, json: bool) -> anyh
 }
 
 fn versions(ui: &mut Ui, mem: &mut kioku_mesh::Mem, id: &str, json: bool) -> anyhow::Result<()> {
-    let rows = mem.resolve(id);
+    let result = mem.versions(id);
     flush_notices(ui, mem);
-    let start = rows?.remove(0);
-    let index = mem.index()?;
-    // Walk the supersede graph both ways from the start.
-    let mut seen = vec![start.id.clone()];
-    let mut queue = vec![start.id.clone()];
-    let mut chain: Vec<ObsRow> = Vec::new();
-    while let Some(id) = queue.pop() {
-        let Some(row) = index.rows_of(&id)?.into_iter().next() else {
-            continue;
-        };
-        let mut next = row.obs.supersedes.clone();
-        next.extend(index.superseded_by(&id)?);
-        for n in next {
-            if !seen.contains(&n) {
-                seen.push(n.clone());
-                queue.push(n);
-            }
-        }
-        chain.push(row);
-    }
-    chain.sort_by(|a, b| a.obs.created.cmp(&b.obs.created).then(a.id.cmp(&b.id)));
+    let (start, chain) = result?;
     if json {
-        let out: Vec<Summary> = chain.iter().map(|r| Summary::of(r, &[])).collect();
+        let out: Vec<Summary> = chain.iter().map(|v| Summary::of(&v.row, &[])).collect();
         return ui.json(&out);
     }
-    for row in &chain {
+    for kioku_mesh::memory::Version { row, tombstone } in &chain {
         let mut line = human_line(ui, row);
-        if row.id == start.id {
+        if row.id == start {
             line.push_str("  <");
         }
         ui.line(line)?;
-        if let Some(t) = index.tombstone_info(&row.scope, &row.id)? {
+        if let Some(t) = tombstone {
             ui.line(format!(
                 "    deleted {} by {}{}",
                 t.deleted,
                 t.author.as_deref().unwrap_or("?"),
-                t.reason.map(|r| format!(": {r}")).unwrap_or_default()
+                t.reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
             ))?;
         }
         if !row.obs.supersedes.is_empty() {

@@ -284,10 +284,7 @@ impl Server {
             .filter(|r| r.scope != row.scope)
             .map(|r| r.scope.clone())
             .collect();
-        let superseded_by = mem
-            .index()
-            .and_then(|i| Ok(i.superseded_by(&row.id)?))
-            .map_err(|e| e.to_string())?;
+        let superseded_by = mem.superseded_by(&row.id).map_err(|e| e.to_string())?;
         json(&super::get::full(row, &also_in, superseded_by))
     }
 
@@ -336,10 +333,7 @@ impl Server {
                 "initialised": false, "data_dir": data_dir, "hint": "run `mem init`, or save an observation",
             }));
         }
-        let stats = mem
-            .index()
-            .and_then(|i| Ok(i.stats()?))
-            .map_err(|e| e.to_string())?;
+        let stats = mem.stats().map_err(|e| e.to_string())?.counts;
         json(&serde_json::json!({
             "initialised": true,
             "data_dir": data_dir,

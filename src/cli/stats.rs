@@ -13,47 +13,15 @@ pub struct StatsArgs {
     json: bool,
 }
 
-fn dir_size(path: &std::path::Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
-    }
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| dir_size(&e.path()))
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
-    let stats = mem.index()?.stats();
+    let stats = mem.stats();
     flush_notices(ui, &mut mem);
-    let stats = stats?;
-    let index_bytes = ["", "-wal"]
-        .iter()
-        .map(|s| {
-            dir_size(std::path::Path::new(&format!(
-                "{}{s}",
-                mem.paths().index_file().display()
-            )))
-        })
-        .sum::<u64>();
-    let repo_bytes: Vec<(String, u64)> = mem
-        .scopes()
-        .iter()
-        .map(|s| {
-            (
-                s.to_string(),
-                dir_size(&s.repo_path(&mem.paths().scopes_dir())),
-            )
-        })
-        .collect();
+    let kioku_mesh::memory::StoreStats {
+        counts: stats,
+        index_bytes,
+        repository_bytes: repo_bytes,
+    } = stats?;
     if args.json {
         return ui.json(&serde_json::json!({
             "scopes": stats.scopes,

@@ -14,6 +14,7 @@ mod doctor;
 mod encryption;
 pub mod gate;
 mod gc;
+mod read;
 mod removals;
 mod repair;
 mod scopes;
@@ -28,6 +29,7 @@ pub use doctor::{
 };
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
+pub use read::{ScopeCommit, StoreStats, Version};
 pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};
 pub use trust::{RecipientsState, RefusalKind, RemoteRefusal};
@@ -322,7 +324,7 @@ impl Mem {
     ///
     /// # Errors
     /// [`MemError::Store`].
-    pub fn repo(&self, scope: &ScopeName) -> Result<ScopeRepo, MemError> {
+    pub(crate) fn repo(&self, scope: &ScopeName) -> Result<ScopeRepo, MemError> {
         Ok(ScopeRepo::open(&scope.repo_path(&self.paths.scopes_dir()))?)
     }
 
@@ -357,7 +359,7 @@ impl Mem {
     ///
     /// # Errors
     /// [`MemError`] when a repository or the database fails.
-    pub fn index_for(&mut self, scopes: &[ScopeName]) -> Result<&mut Index, MemError> {
+    pub(crate) fn index_for(&mut self, scopes: &[ScopeName]) -> Result<&mut Index, MemError> {
         self.index_scopes(scopes, true)
     }
 
@@ -441,7 +443,7 @@ impl Mem {
     ///
     /// # Errors
     /// As [`Mem::index_for`].
-    pub fn index(&mut self) -> Result<&mut Index, MemError> {
+    pub(crate) fn index(&mut self) -> Result<&mut Index, MemError> {
         self.index_for(&[])
     }
 

@@ -110,9 +110,8 @@ fn list(ui: &mut Ui, mem: &mut Mem, all: bool, json: bool) -> anyhow::Result<()>
 
 fn title_of(mem: &mut Mem, id: &str) -> String {
     let title = mem
-        .index()
+        .rows_of(id)
         .ok()
-        .and_then(|i| i.rows_of(id).ok())
         .and_then(|rows| rows.into_iter().next())
         .map(|r| r.obs.title)
         .unwrap_or_else(|| "(not here)".into());
@@ -122,12 +121,7 @@ fn title_of(mem: &mut Mem, id: &str) -> String {
 fn versions(mem: &mut Mem, c: &ConflictRow) -> anyhow::Result<Vec<ObsRow>> {
     let mut out = Vec::new();
     for id in &c.competitors {
-        if let Some(row) = mem
-            .index()?
-            .rows_of(id)?
-            .into_iter()
-            .find(|r| r.scope == c.scope)
-        {
+        if let Some(row) = mem.rows_of(id)?.into_iter().find(|r| r.scope == c.scope) {
             out.push(row);
         }
     }

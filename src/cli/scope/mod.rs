@@ -85,7 +85,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ScopeArgs) -> anyhow::Result<()> {
             mem.ensure_initialised()?;
             let scope = mem.add_scope(&name, remote.as_deref(), encrypt)?;
             flush_notices(ui, &mut mem);
-            mem.index_for(std::slice::from_ref(&scope))?;
+            mem.refresh(std::slice::from_ref(&scope))?;
             flush_notices(ui, &mut mem);
             match remote {
                 Some(url) => ui.line(format!("added scope {scope} from {}", redact(&url)))?,
