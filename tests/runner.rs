@@ -11,6 +11,7 @@ mod test_conflicts;
 mod test_context;
 mod test_convergence;
 mod test_crypto;
+mod test_disk;
 mod test_edit_delete;
 mod test_export_import;
 mod test_faults;

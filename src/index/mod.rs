@@ -362,6 +362,36 @@ impl Index {
         Ok(Some(Index { conn }))
     }
 
+    /// Open an existing index for reading only, on a disk that cannot be
+    /// written (a read-only mount): SQLite's `immutable` URI parameter
+    /// (<https://sqlite.org/uri.html>) reads without the `-shm` file and
+    /// without locking, which is safe because nothing can write there.
+    /// Every write on it fails as [`IndexError::is_environmental`].
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`] when the file is missing, unreadable or of
+    /// another schema version.
+    pub fn open_read_only(path: &Path) -> Result<Self, IndexError> {
+        use rusqlite::OpenFlags;
+        let uri = format!("file:{}?immutable=1", path.display());
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if version.as_deref() != Some(&SCHEMA_VERSION.to_string()) {
+            return Err(IndexError::Sql(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("the index was made by another version of mem and cannot be rebuilt on a read-only disk".into()),
+            )));
+        }
+        Ok(Index { conn })
+    }
+
     /// The commit `scope` was last indexed at.
     ///
     /// # Errors

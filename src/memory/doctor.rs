@@ -320,15 +320,30 @@ impl Mem {
                 }
             }
         }
-        for s in &scopes {
-            if s.error.is_none() && !s.index_current && health == "ok" {
-                problems.push(Problem::new(
-                    format!(
-                        "the index could not be brought in step with scope '{}'",
-                        s.name
-                    ),
-                    "mem reindex",
-                ));
+        for s in scopes
+            .iter()
+            .filter(|s| s.error.is_none() && !s.index_current)
+        {
+            let why = self.lagging.iter().find(|(l, _, _)| l.as_str() == s.name);
+            let problem = match why {
+                Some((_, e, _)) => format!(
+                    "the index cannot be brought in step with scope '{}': {e}",
+                    s.name
+                ),
+                None => format!(
+                    "the index could not be brought in step with scope '{}'",
+                    s.name
+                ),
+            };
+            let fix = match why {
+                Some((_, _, true)) => format!(
+                    "free space on (or make writable) the disk holding {}; the index catches up by itself on the next command",
+                    index_path.display()
+                ),
+                _ => "mem reindex".to_owned(),
+            };
+            if health == "ok" {
+                problems.push(Problem::new(problem, fix));
             }
         }
         for b in &broken_files {

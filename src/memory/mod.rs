@@ -155,6 +155,9 @@ pub struct Mem {
     index: Option<Index>,
     identity: Option<Identity>,
     fresh: Vec<ScopeName>,
+    /// Scopes the index could not catch up with in this run, why, and
+    /// whether the cause is the environment's (a full or read-only disk).
+    lagging: Vec<(ScopeName, String, bool)>,
     notices: Vec<Notice>,
 }
 
@@ -210,6 +213,7 @@ impl Mem {
             index: None,
             identity: None,
             fresh: Vec::new(),
+            lagging: Vec::new(),
             notices,
         }
     }
@@ -382,10 +386,27 @@ impl Mem {
         let all = self.scopes.clone();
         let scopes_dir = self.paths.scopes_dir();
         let mut notices = Vec::new();
+        if contain && self.index.is_none() {
+            // A read on a disk that cannot be written: the index as it is.
+            let path = self.paths.index_file();
+            match Index::open(&path) {
+                Ok((index, notice)) => {
+                    self.notices.extend(notice.map(Notice::Warning));
+                    self.index = Some(index);
+                }
+                Err(e) if e.is_environmental() && path.exists() => {
+                    self.index = Some(Index::open_read_only(&path).map_err(|_| e)?);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         {
             let index = self.open_index()?;
             if scopes.is_empty() {
-                index.retain_scopes(&all)?;
+                match index.retain_scopes(&all) {
+                    Err(e) if contain && e.is_environmental() => {}
+                    other => other?,
+                }
             }
         }
         for scope in wanted {
@@ -400,9 +421,20 @@ impl Mem {
                 .and_then(|repo| self.update_one(&scope, &repo));
             match updated {
                 Ok(report) => notices.extend(update_notices(&report, self.identity.as_ref())),
-                Err(MemError::Store(e)) if contain => notices.push(Notice::Warning(format!(
-                    "scope '{scope}' cannot be read ({e}); what the index held of it is shown as it was: run `mem doctor`"
-                ))),
+                Err(MemError::Store(e)) if contain => {
+                    notices.push(Notice::Warning(format!(
+                        "scope '{scope}' cannot be read ({e}); what the index held of it is shown as it was: run `mem doctor`"
+                    )));
+                    self.lagging.push((scope.clone(), e.to_string(), false));
+                }
+                // A full or read-only disk: reads go on with the index as
+                // it is, and say so; writes stop (they must not lose a save).
+                Err(MemError::Index(e)) if contain && e.is_environmental() => {
+                    notices.push(Notice::Warning(format!(
+                        "the index cannot be brought in step with scope '{scope}' ({e}); results may miss its latest changes"
+                    )));
+                    self.lagging.push((scope.clone(), e.to_string(), true));
+                }
                 Err(e) => return Err(e),
             }
             self.fresh.push(scope);
