@@ -107,6 +107,10 @@ fn two_identities_that_are_both_recipients_read_each_other() {
         "{stderr}"
     );
     assert!(titles(&b).is_empty());
+    // Every later read still says so, once.
+    let again = b.mem().args(["list"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(stderr.matches("cannot be decrypted").count(), 1, "{stderr}");
     let doctor = b.mem().args(["doctor", "--json"]).output().unwrap();
     assert_eq!(doctor.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();

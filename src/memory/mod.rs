@@ -409,6 +409,7 @@ impl Mem {
                 }
             }
         }
+        let mut quiet = Vec::new();
         for scope in wanted {
             if self.fresh.contains(&scope) {
                 continue;
@@ -420,7 +421,12 @@ impl Mem {
                 .map_err(MemError::from)
                 .and_then(|repo| self.update_one(&scope, &repo));
             match updated {
-                Ok(report) => notices.extend(update_notices(&report, self.identity.as_ref())),
+                Ok(report) => {
+                    if report.sealed.is_empty() {
+                        quiet.push(scope.clone());
+                    }
+                    notices.extend(update_notices(&report, self.identity.as_ref()));
+                }
                 Err(MemError::Store(e)) if contain => {
                     notices.push(Notice::Warning(format!(
                         "scope '{scope}' cannot be read ({e}); what the index held of it is shown as it was: run `mem doctor`"
@@ -438,6 +444,18 @@ impl Mem {
                 Err(e) => return Err(e),
             }
             self.fresh.push(scope);
+        }
+        // Files that could not be decrypted on an earlier run are still
+        // missing from the results: one warning per scope and command.
+        if !quiet.is_empty() {
+            let sealed = self.open_index()?.sealed_counts().unwrap_or_default();
+            for (scope, n) in sealed {
+                if quiet.iter().any(|q| q.as_str() == scope) {
+                    notices.push(Notice::Warning(format!(
+                        "{n} file(s) of scope '{scope}' cannot be decrypted with this device's identity and are left out: see `mem doctor`"
+                    )));
+                }
+            }
         }
         self.notices.extend(notices);
         self.open_index()
