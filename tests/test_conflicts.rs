@@ -429,3 +429,36 @@ fn gc_drops_old_deletions_and_resolved_records_and_no_sync_brings_them_back() {
         );
     }
 }
+
+#[test]
+fn two_edits_of_one_version_on_one_device_are_a_fork_record_sync_agrees_with() {
+    let (_tmp, a, b) = pair();
+    let base = save(&a, &["the build uses make"]);
+    let first = save(&a, &["the build uses cargo", "--supersedes", &base]);
+    let out = a
+        .mem()
+        .args(["save", "the build uses just", "--supersedes", &base])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("merge record"), "the save says so: {said}");
+    let open = open_conflicts(&a);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["kind"], "fork");
+    assert_eq!(open[0]["base"], base.as_str());
+    let competitors = open[0]["competitors"].to_string();
+    assert!(competitors.contains(&first), "{competitors}");
+    // Another device sees the same record, not a second one.
+    sync_all(&a, &b);
+    let on_b = open_conflicts(&b);
+    assert_eq!(on_b.len(), 1, "{on_b:?}");
+    assert_eq!(on_b[0]["id"], open[0]["id"]);
+    // Superseding the live head is an ordinary edit: no record.
+    let head = save(
+        &a,
+        &["the build uses cargo and just", "--supersedes", &first],
+    );
+    assert!(!head.is_empty());
+    assert_eq!(open_conflicts(&a).len(), 1);
+}

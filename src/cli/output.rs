@@ -116,5 +116,12 @@ pub fn save_line(outcome: &kioku_mesh::memory::SaveOutcome) -> String {
         let ids: Vec<&str> = outcome.supersedes.iter().map(|s| short_id(s)).collect();
         line.push_str(&format!(" (supersedes {})", ids.join(", ")));
     }
+    for c in &outcome.conflicts {
+        line.push_str(&format!(
+            "\nanother edit already supersedes the same observation: merge record {} (see `mem conflicts show {}`)",
+            short_id(c),
+            short_id(c)
+        ));
+    }
     line
 }

@@ -71,6 +71,10 @@ pub struct SaveOutcome {
     pub supersedes: Vec<String>,
     /// The commit made, if any.
     pub commit: Option<String>,
+    /// Merge records this save wrote: it superseded an observation another
+    /// live one already supersedes (a fork made on one device, recorded
+    /// as sync records one made on two).
+    pub conflicts: Vec<String>,
 }
 
 /// Result of a delete.
@@ -208,9 +212,21 @@ impl Mem {
         }
         let explicit = obs.supersedes.clone();
         let mut outcome = None;
+        let mut rivals = std::collections::BTreeSet::new();
         let commit = self.commit_with_retry(scope, |index, _| {
             let mut obs = obs.clone();
             obs.supersedes = explicit.clone();
+            // Observations that already supersede what this one does.
+            rivals.clear();
+            for old in &explicit {
+                for id in index.superseded_by(old)? {
+                    for row in index.rows_of(&id)? {
+                        if row.scope == scope.as_str() && !row.deleted {
+                            rivals.insert(row.path);
+                        }
+                    }
+                }
+            }
             if let Some(key) = &obs.key {
                 let live = index.live_with_key(scope.as_str(), key)?;
                 // Saving again what the key already holds is a no-op, even
@@ -225,6 +241,7 @@ impl Mem {
                                 status: SaveStatus::Unchanged,
                                 supersedes: row.obs.supersedes.clone(),
                                 commit: None,
+                                conflicts: Vec::new(),
                             });
                             return Ok(None);
                         }
@@ -279,6 +296,7 @@ impl Mem {
                 status,
                 supersedes: obs.supersedes.clone(),
                 commit: None,
+                conflicts: Vec::new(),
             });
             Ok((!changes.is_empty()).then_some((changes, message)))
         })?;
@@ -294,6 +312,14 @@ impl Mem {
             {
                 outcome.path = row.path;
             }
+        }
+        rivals.remove(&outcome.path);
+        if outcome.status == SaveStatus::Saved && !rivals.is_empty() {
+            let sides = crate::sync::Sides {
+                ours: [outcome.path.clone()].into(),
+                theirs: rivals,
+            };
+            outcome.conflicts = self.record_conflicts(scope, &sides)?;
         }
         Ok(outcome)
     }
