@@ -21,6 +21,7 @@ mod test_get_list_log;
 mod test_hook;
 mod test_hostile;
 mod test_https;
+mod test_human_output;
 mod test_importers;
 mod test_index;
 mod test_init;
