@@ -473,3 +473,63 @@ fn the_index_and_its_wal_are_private_while_in_use() {
     }
     drop(conn);
 }
+
+#[test]
+fn a_file_written_to_an_older_list_is_fixed_by_the_rekey_doctor_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, url) = bare_remote(dir.path(), "user");
+    let a = TestEnv::device_with_own_identity("laptop");
+    let b = TestEnv::device_with_own_identity("desktop");
+    let c = TestEnv::device_with_own_identity("server");
+    a.ok(&["init", "--remote", &url]);
+    c.ok(&["init", "--remote", &url]);
+    a.ok(&["scope", "recipients", "user", "add", &recipient(&c)]);
+    sync(&a);
+    sync(&c);
+    b.ok(&["init", "--remote", &url]);
+    a.ok(&["scope", "recipients", "user", "add", &recipient(&b)]);
+    sync(&a);
+    // c has not heard of b yet: its save is encrypted to a and c only.
+    c.save_id(&["written to the older list"]);
+    // c merges a's addition of b into its own change and takes it: a
+    // member added earlier accepts the next addition (their two lists are
+    // joined under a fresh key, not refused as unauthenticated).
+    let out = sync(&c);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sync(&b);
+    let doctor = b.mem().args(["doctor"]).output().unwrap();
+    assert_eq!(doctor.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        report.contains("fix: on a device that can read them: mem scope rekey user"),
+        "b is a recipient already, so adding it again would change nothing: {report}"
+    );
+    // The fix, as doctor gives it, clears the problem.
+    a.ok(&["sync"]);
+    a.ok(&["scope", "rekey", "user"]);
+    sync(&a);
+    sync(&b);
+    let doctor = b.mem().args(["doctor"]).output().unwrap();
+    assert!(
+        doctor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+    assert!(b.ok(&["list"]).contains("written to the older list"));
+    // Every member ends on the same version and scope key.
+    sync(&c);
+    sync(&a);
+    let first = |d: &Device| {
+        d.ok(&["scope", "recipients", "user", "list"])
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(first(&a), first(&b));
+    assert_eq!(first(&a), first(&c));
+}

@@ -164,10 +164,27 @@ impl Mem {
         };
         let trust = self.trust_of(scope, repo, None)?;
         let meta = head_meta(repo, head)?;
-        if trust.seen.as_deref() == Some(meta.seen.as_str()) {
+        let changed = trust.seen.as_deref() != Some(meta.seen.as_str());
+        // A merge of two sides that each changed the list (two members at
+        // once: an addition here, a join there) keeps one side's MAC — the
+        // head may even look like this device's own — or a mix that
+        // authenticates nothing: join the two sides as a member would, so
+        // every member ends on one list and key.
+        let both = both_sides_changed_the_list(repo, head)?;
+        if !changed && !both {
             return Ok((Vec::new(), false));
         }
-        let identity = if meta.encrypted || trust.encrypted {
+        let encrypted = meta.encrypted || trust.encrypted;
+        let consistent = !changed || !encrypted || mac_holds(scope, &meta, self.identity().ok());
+        if (both || !consistent)
+            && self.join_lists(scope, repo, head, &trust, &meta, first_contact)?
+        {
+            return Ok((Vec::new(), true));
+        }
+        if !changed {
+            return Ok((Vec::new(), false));
+        }
+        let identity = if encrypted {
             self.identity().ok()
         } else {
             None
@@ -313,4 +330,37 @@ impl Mem {
         }
         Ok(())
     }
+}
+
+/// Whether the head's MAC verifies under the key chain in its own key
+/// file; `true` when this device cannot tell (no identity, no key file).
+fn mac_holds(
+    scope: &ScopeName,
+    meta: &HeadMeta,
+    identity: Option<&crate::crypto::Identity>,
+) -> bool {
+    match (&meta.mac, &meta.sealed_keys, identity) {
+        (Some(mac), Some(sealed), Some(identity)) => {
+            crate::crypto::ScopeKeys::open(identity, sealed)
+                .map(|keys| keys.verify(scope.as_str(), mac.version, &meta.list, &mac.mac))
+                .unwrap_or(true)
+        }
+        _ => true,
+    }
+}
+
+/// Whether `head` merges two sides that both changed the recipients' MAC
+/// since their merge base (each made a new version of the list).
+fn both_sides_changed_the_list(repo: &ScopeRepo, head: ObjectId) -> Result<bool, MemError> {
+    let parents = repo.parents(head)?;
+    let [ours, theirs] = parents[..] else {
+        return Ok(false);
+    };
+    let base = match repo.merge_base(ours, theirs)? {
+        Some(b) => repo.read_path(b, RECIPIENTS_MAC_PATH)?,
+        None => None,
+    };
+    let ours = repo.read_path(ours, RECIPIENTS_MAC_PATH)?;
+    let theirs = repo.read_path(theirs, RECIPIENTS_MAC_PATH)?;
+    Ok(ours != theirs && ours != base && theirs != base)
 }
