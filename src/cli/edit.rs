@@ -62,7 +62,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     new.created = kioku_mesh::time::now();
     new.author = Some(mem.config().user_id.value.clone());
     new.device = Some(mem.config().device.value.clone());
-    new.supersedes.push(row.id.clone());
+    new.supersedes.push(row.id.to_string());
     let scope = mem.scope(&row.scope)?;
     let result = mem.save_observation(&scope, new, args.allow_secrets);
     flush_notices(ui, &mut mem);

@@ -29,13 +29,17 @@ pub struct Full<'a> {
     pub path: &'a str,
     pub files: &'a [String],
     pub supersedes: &'a [String],
-    pub superseded_by: Vec<String>,
+    pub superseded_by: Vec<kioku_mesh::store::ObservationId>,
     pub session: Option<&'a str>,
     pub extra: serde_json::Value,
     pub body: &'a str,
 }
 
-pub fn full<'a>(row: &'a ObsRow, also_in: &'a [String], superseded_by: Vec<String>) -> Full<'a> {
+pub fn full<'a>(
+    row: &'a ObsRow,
+    also_in: &'a [String],
+    superseded_by: Vec<kioku_mesh::store::ObservationId>,
+) -> Full<'a> {
     let extra = &row.obs.extra;
     Full {
         summary: Summary::of(row, also_in),

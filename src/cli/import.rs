@@ -96,7 +96,7 @@ fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
         let deleted = serde_json::from_str::<serde_json::Value>(&line)
             .is_ok_and(|v| v["deleted"] == serde_json::Value::Bool(true));
         if deleted {
-            tombstones.push((obs.id(), None));
+            tombstones.push((obs.id().into(), None));
         }
         records.push((
             obs,

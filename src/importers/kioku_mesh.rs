@@ -185,7 +185,7 @@ pub fn read(
             body,
         };
         obs.normalize();
-        ids.insert(kioku_id.clone(), obs.id());
+        ids.insert(kioku_id.clone(), obs.id().into());
         store.records.push(Record {
             obs,
             visibility: row.visibility,

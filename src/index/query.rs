@@ -10,7 +10,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
 
 use super::{Index, IndexError};
-use crate::store::Observation;
+use crate::store::{ConflictId, Observation, ObservationId};
 use crate::text;
 
 /// Which projects a query covers.
@@ -45,7 +45,7 @@ pub struct Filter {
 #[derive(Debug, Clone)]
 pub struct ObsRow {
     /// Full id (64 hex).
-    pub id: String,
+    pub id: ObservationId,
     /// Scope holding the file.
     pub scope: String,
     /// Path of the file in the scope tree.
@@ -84,9 +84,9 @@ pub struct Candidate {
     /// The kind.
     pub kind: crate::store::ConflictKind,
     /// The competing ids, sorted.
-    pub competitors: Vec<String>,
+    pub competitors: Vec<ObservationId>,
     /// The superseded or deleted observation they compete over.
-    pub base: Option<String>,
+    pub base: Option<ObservationId>,
     /// The shared key.
     pub key: Option<String>,
 }
@@ -99,17 +99,17 @@ pub struct ConflictRow {
     /// Its path.
     pub path: String,
     /// The conflict id.
-    pub id: String,
+    pub id: ConflictId,
     /// `fork`, `key` or `delete-edit`.
     pub kind: String,
     /// The superseded or deleted observation.
-    pub base: Option<String>,
+    pub base: Option<ObservationId>,
     /// The shared key.
     pub key: Option<String>,
     /// Whether it was resolved.
     pub resolved: bool,
     /// The competing ids.
-    pub competitors: Vec<String>,
+    pub competitors: Vec<ObservationId>,
 }
 
 /// Who deleted an observation, when and why.
@@ -495,7 +495,7 @@ impl Index {
         &self,
         scope: &str,
         paths: &std::collections::BTreeSet<String>,
-    ) -> Result<std::collections::BTreeSet<String>, IndexError> {
+    ) -> Result<std::collections::BTreeSet<ObservationId>, IndexError> {
         let mut out = std::collections::BTreeSet::new();
         let mut obs = self
             .conn
@@ -505,13 +505,13 @@ impl Index {
             .prepare_cached("SELECT target FROM tombs WHERE scope = ?1 AND path = ?2")?;
         for path in paths {
             if let Some(id) = obs
-                .query_row(params![scope, path], |r| r.get::<_, String>(0))
+                .query_row(params![scope, path], |r| r.get::<_, ObservationId>(0))
                 .optional()?
             {
                 out.insert(id);
             }
             if let Some(id) = tomb
-                .query_row(params![scope, path], |r| r.get::<_, String>(0))
+                .query_row(params![scope, path], |r| r.get::<_, ObservationId>(0))
                 .optional()?
             {
                 out.insert(id);
@@ -542,7 +542,7 @@ impl Index {
     ///
     /// # Errors
     /// [`IndexError::Sql`].
-    pub fn live_with_key(&self, scope: &str, key: &str) -> Result<Vec<String>, IndexError> {
+    pub fn live_with_key(&self, scope: &str, key: &str) -> Result<Vec<ObservationId>, IndexError> {
         let sql = format!("SELECT DISTINCT o.id FROM obs o WHERE o.scope = ?1 AND o.key = ?2 AND {LIVE} ORDER BY o.id");
         Ok(self
             .conn
@@ -555,7 +555,7 @@ impl Index {
     ///
     /// # Errors
     /// [`IndexError::Sql`].
-    pub fn superseded_by(&self, id: &str) -> Result<Vec<String>, IndexError> {
+    pub fn superseded_by(&self, id: &str) -> Result<Vec<ObservationId>, IndexError> {
         Ok(self
             .conn
             .prepare_cached(
@@ -618,8 +618,11 @@ impl Index {
     }
 }
 
-fn split_ids(joined: String) -> Vec<String> {
-    let mut ids: Vec<String> = joined.split(',').map(str::to_owned).collect();
+fn split_ids(joined: String) -> Vec<ObservationId> {
+    let mut ids: Vec<ObservationId> = joined
+        .split(',')
+        .map(|id| ObservationId::from_hex(id.to_owned()))
+        .collect();
     ids.sort();
     ids.dedup();
     ids
@@ -643,7 +646,7 @@ impl Index {
         );
         let mut stmt = self.conn.prepare(&forks)?;
         for row in stmt.query_map(params![scope], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get::<_, ObservationId>(0)?, r.get::<_, String>(1)?))
         })? {
             let (base, ids) = row?;
             out.push(Candidate {
@@ -670,7 +673,7 @@ impl Index {
             });
         }
         // A fork over one base that also shares a key is one conflict, not two.
-        let forks: Vec<Vec<String>> = out
+        let forks: Vec<Vec<ObservationId>> = out
             .iter()
             .filter(|c| c.kind == ConflictKind::Fork)
             .map(|c| c.competitors.clone())
@@ -688,7 +691,7 @@ impl Index {
         );
         let mut stmt = self.conn.prepare(&delete_edits)?;
         for row in stmt.query_map(params![scope], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get::<_, ObservationId>(0)?, r.get::<_, String>(1)?))
         })? {
             let (base, ids) = row?;
             let mut competitors = split_ids(ids);

@@ -5,8 +5,8 @@
 use super::{Mem, MemError};
 use crate::index::ConflictRow;
 use crate::store::{
-    conflict_id, short_id, FileChange, MergeRecord, Observation, Resolution, ScopeName, StoreError,
-    Tombstone,
+    conflict_id, short_id, ConflictId, FileChange, MergeRecord, Observation, ObservationId,
+    Resolution, ScopeName, StoreError, Tombstone,
 };
 use crate::time;
 
@@ -32,12 +32,12 @@ impl Mem {
         &mut self,
         scope: &ScopeName,
         sides: &crate::sync::Sides,
-    ) -> Result<Vec<String>, MemError> {
+    ) -> Result<Vec<ConflictId>, MemError> {
         let device = self.config.device.value.clone();
         let mut written = Vec::new();
         self.commit_with_retry(scope, |index, _| {
             let records = index.conflicts(true)?;
-            let known: Vec<&String> = records.iter().map(|c| &c.id).collect();
+            let known: Vec<&ConflictId> = records.iter().map(|c| &c.id).collect();
             // A resolved record over a base also covers what its resolution
             // left behind (a replacement superseding a deleted base).
             let settled: Vec<(&str, &str)> = records
@@ -127,7 +127,7 @@ impl Mem {
         &mut self,
         prefix: &str,
         how: Resolve,
-    ) -> Result<Option<String>, MemError> {
+    ) -> Result<Option<ObservationId>, MemError> {
         let row = self.conflict(prefix)?;
         if row.resolved {
             return Err(MemError::Invalid(format!(
@@ -156,7 +156,7 @@ impl Mem {
         let (kept, how_name, new_obs) = match how {
             Resolve::Keep(k) => {
                 let k = k.to_ascii_lowercase();
-                let matches: Vec<&String> = record
+                let matches: Vec<&ObservationId> = record
                     .competitors
                     .iter()
                     .filter(|c| c.starts_with(&k))
@@ -177,7 +177,8 @@ impl Mem {
             Resolve::KeepAll => (record.competitors.clone(), "keep-all", None),
             Resolve::Replace(obs) => {
                 let mut obs = *obs;
-                obs.supersedes.extend(record.competitors.iter().cloned());
+                obs.supersedes
+                    .extend(record.competitors.iter().map(ToString::to_string));
                 obs.normalize();
                 (vec![obs.id()], "replace", Some(obs))
             }
@@ -204,7 +205,7 @@ impl Mem {
                         changes.extend(tombs.into_iter().map(|path| FileChange::Remove { path }));
                     } else if tombs.is_empty() && index.contains(scope.as_str(), c)? {
                         let t = Tombstone {
-                            id: c.clone(),
+                            id: c.to_string(),
                             deleted: now.clone(),
                             author: Some(by.clone()),
                             device: Some(device.clone()),

@@ -219,7 +219,7 @@ impl Mem {
                 continue;
             }
             entries.push(ContextEntry {
-                id: hit.row.id.clone(),
+                id: hit.row.id.to_string(),
                 short_id: short_id(&hit.row.id).to_owned(),
                 scope: hit.row.scope.clone(),
                 kind: o.kind.clone(),

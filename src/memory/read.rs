@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Mem, MemError};
 use crate::index::{ObsRow, Stats, TombInfo};
-use crate::store::{CommitInfo, ScopeName};
+use crate::store::{CommitInfo, ObservationId, ScopeName};
 
 /// Counts and disk use, for `mem stats`.
 #[derive(Debug, Clone, Serialize)]
@@ -100,7 +100,7 @@ impl Mem {
     ///
     /// # Errors
     /// As [`Mem::resolve`]; [`MemError::Index`] when the index fails.
-    pub fn versions(&mut self, id: &str) -> Result<(String, Vec<Version>), MemError> {
+    pub fn versions(&mut self, id: &str) -> Result<(ObservationId, Vec<Version>), MemError> {
         let start = self.resolve(id)?.remove(0).id;
         let index = self.index()?;
         let mut seen = vec![start.clone()];
@@ -110,7 +110,12 @@ impl Mem {
             let Some(row) = index.rows_of(&id)?.into_iter().next() else {
                 continue;
             };
-            let mut next = row.obs.supersedes.clone();
+            let mut next: Vec<ObservationId> = row
+                .obs
+                .supersedes
+                .iter()
+                .map(|s| ObservationId::from_hex(s.clone()))
+                .collect();
             next.extend(index.superseded_by(&id)?);
             for n in next {
                 if !seen.contains(&n) {
@@ -135,7 +140,7 @@ impl Mem {
     ///
     /// # Errors
     /// [`MemError::Index`] when the index fails.
-    pub fn superseded_by(&mut self, id: &str) -> Result<Vec<String>, MemError> {
+    pub fn superseded_by(&mut self, id: &str) -> Result<Vec<ObservationId>, MemError> {
         Ok(self.index()?.superseded_by(id)?)
     }
 

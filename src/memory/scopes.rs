@@ -46,7 +46,7 @@ pub struct SyncResult {
     #[serde(flatten)]
     pub outcome: Option<ScopeSync>,
     /// Merge records this sync wrote.
-    pub new_conflicts: Vec<String>,
+    pub new_conflicts: Vec<crate::store::ConflictId>,
     /// Unresolved merge records in the scope after the sync.
     pub unresolved_conflicts: usize,
     /// What the remote changed that this device refused, one sentence each.

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::{clip, default_title, Mem, MemError, MAX_COMMIT_ATTEMPTS};
 use crate::index::Index;
 use crate::store::{
-    self, short_id, CommitOutcome, FileChange, Observation, ScopeName, Tombstone, MAX_BODY_BYTES,
+    self, short_id, CommitOutcome, ConflictId, FileChange, Observation, ObservationId, ScopeName,
+    Tombstone, MAX_BODY_BYTES,
 };
 use crate::text;
 use crate::time;
@@ -60,7 +61,7 @@ pub enum SaveStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct SaveOutcome {
     /// Full id.
-    pub id: String,
+    pub id: ObservationId,
     /// The scope it is in.
     pub scope: String,
     /// Path of the file in the scope tree.
@@ -74,14 +75,14 @@ pub struct SaveOutcome {
     /// Merge records this save wrote: it superseded an observation another
     /// live one already supersedes (a fork made on one device, recorded
     /// as sync records one made on two).
-    pub conflicts: Vec<String>,
+    pub conflicts: Vec<ConflictId>,
 }
 
 /// Result of a delete.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeleteOutcome {
     /// Full id.
-    pub id: String,
+    pub id: ObservationId,
     /// Scopes where a tombstone was written.
     pub deleted_in: Vec<String>,
     /// Scopes where it was deleted already.
@@ -132,7 +133,7 @@ impl Mem {
         let mut supersedes = Vec::new();
         for prefix in &draft.supersedes {
             let rows = self.resolve(prefix)?;
-            supersedes.push(rows[0].id.clone());
+            supersedes.push(rows[0].id.to_string());
         }
         let obs = Observation {
             kind,
@@ -247,7 +248,7 @@ impl Mem {
                         }
                     }
                 }
-                obs.supersedes.extend(live);
+                obs.supersedes.extend(live.iter().map(ToString::to_string));
             }
             obs.normalize();
             let id = obs.id();
@@ -408,7 +409,7 @@ impl Mem {
         for scope_name in scopes {
             let scope = self.scope(&scope_name)?;
             let tomb = Tombstone {
-                id: id.clone(),
+                id: id.to_string(),
                 deleted: time::format(time::now()),
                 author: Some(self.config.user_id.value.clone()),
                 device: Some(self.config.device.value.clone()),

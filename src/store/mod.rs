@@ -5,6 +5,7 @@
 //! Invariant: a scope exists exactly when `scopes/<name>.git` is a git
 //! repository whose head tree holds `.kioku/scope.yaml`.
 
+mod ids;
 mod observation;
 #[cfg(test)]
 pub(crate) use observation::tests::sample as sample_observation;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::crypto::Recipients;
 
+pub use ids::{ConflictId, ObservationId};
 pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
     IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,

@@ -168,7 +168,7 @@ pub fn normalize_body(body: &str) -> String {
 
 impl Observation {
     /// The id: SHA-256 (64 lower-case hex) of the identity content.
-    pub fn id(&self) -> String {
+    pub fn id(&self) -> super::ObservationId {
         let identity = Identity {
             kind: &self.kind,
             title: &self.title,
@@ -185,7 +185,7 @@ impl Observation {
         let mut hasher = Sha256::new();
         hasher.update(IDENTITY_DOMAIN.as_bytes());
         hasher.update(&json);
-        hex(&hasher.finalize())
+        super::ObservationId::from_hex(hex(&hasher.finalize()))
     }
 
     /// Put list fields and the body into canonical form (see [`normalize_list`]).
@@ -449,7 +449,7 @@ pub(crate) mod tests {
     #[test]
     fn tombstone_round_trip() {
         let t = Tombstone {
-            id: sample().id(),
+            id: sample().id().into(),
             deleted: "2026-11-22T10:00:00Z".into(),
             author: Some("a".into()),
             device: None,

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{hex, is_full_id, ParseError};
+use super::{hex, is_full_id, ConflictId, ObservationId, ParseError};
 
 /// What kind of conflict a record describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -38,7 +38,7 @@ pub struct Resolution {
     /// `keep`, `keep-all`, `edit` or `merge-command`.
     pub how: String,
     /// The observations that stay live (for `edit`/`merge-command`: the new one).
-    pub kept: Vec<String>,
+    pub kept: Vec<ObservationId>,
     /// When (RFC 3339).
     pub at: String,
     /// Who.
@@ -51,14 +51,14 @@ pub struct MergeRecord {
     /// Format version (1).
     pub format: u32,
     /// The conflict id (64 hex), see [`conflict_id`].
-    pub id: String,
+    pub id: ConflictId,
     /// The kind.
     pub kind: ConflictKind,
     /// The competing observation ids, sorted.
-    pub competitors: Vec<String>,
+    pub competitors: Vec<ObservationId>,
     /// The common base: the superseded (fork, delete-edit) observation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base: Option<String>,
+    pub base: Option<ObservationId>,
     /// The shared key (key conflicts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -72,7 +72,7 @@ pub struct MergeRecord {
 }
 
 /// The id of a conflict: SHA-256 over the kind and the sorted competitor ids.
-pub fn conflict_id(kind: ConflictKind, competitors: &[String]) -> String {
+pub fn conflict_id(kind: ConflictKind, competitors: &[ObservationId]) -> ConflictId {
     let mut sorted = competitors.to_vec();
     sorted.sort();
     sorted.dedup();
@@ -83,7 +83,7 @@ pub fn conflict_id(kind: ConflictKind, competitors: &[String]) -> String {
         h.update(b"\n");
         h.update(c.as_bytes());
     }
-    hex(&h.finalize())
+    ConflictId::from_hex(hex(&h.finalize()))
 }
 
 impl MergeRecord {
@@ -134,8 +134,8 @@ mod tests {
 
     #[test]
     fn ids_ignore_order_and_records_round_trip() {
-        let a = "a".repeat(64);
-        let b = "b".repeat(64);
+        let a = ObservationId::parse(&"a".repeat(64)).unwrap();
+        let b = ObservationId::parse(&"b".repeat(64)).unwrap();
         assert_eq!(
             conflict_id(ConflictKind::Fork, &[a.clone(), b.clone()]),
             conflict_id(ConflictKind::Fork, &[b.clone(), a.clone()])
