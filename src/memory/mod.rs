@@ -13,6 +13,7 @@ mod context;
 mod encryption;
 pub mod gate;
 mod gc;
+mod lookups;
 mod removals;
 mod scopes;
 mod trust;
