@@ -12,6 +12,7 @@ mod test_context;
 mod test_convergence;
 mod test_crypto;
 mod test_edit_delete;
+mod test_expiry;
 mod test_export_import;
 mod test_faults;
 mod test_gc;
