@@ -19,6 +19,7 @@ mod test_gc;
 mod test_generated;
 mod test_get_list_log;
 mod test_hook;
+mod test_hook_lifecycle;
 mod test_hostile;
 mod test_https;
 mod test_importers;
