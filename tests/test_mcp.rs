@@ -468,6 +468,30 @@ fn kioku_mesh_argument_shapes_do_what_the_compatibility_table_says() {
         assert!(msg.contains("does not carry messages"), "{msg}");
     }
 
+    // An expiry in the past: saved, hidden from search and recall, shown
+    // with its state when asked for everything.
+    let expired = c.ok(
+        "save_observation",
+        json!({"content": "The freeze ended yesterday.", "subject": "freeze",
+               "summary": "over", "expires_at": "2026-11-21T00:00:00Z"}),
+    );
+    assert_eq!(expired["expires_at"], "2026-11-21T00:00:00Z");
+    let gone = c.ok("search_memory", json!({"query": "freeze"}));
+    assert_eq!(gone["count"], 0, "{gone}");
+    let all = c.ok(
+        "search_memory",
+        json!({"query": "freeze", "include_superseded": true}),
+    );
+    assert_eq!(all["results"][0]["state"], "expired", "{all}");
+    let r = c.ok("recall_context", json!({}));
+    assert!(!r["markdown"].as_str().unwrap().contains("freeze"), "{r}");
+    let soon = c.ok(
+        "save_observation",
+        json!({"content": "Staging is frozen for an hour.", "subject": "staging freeze",
+               "summary": "an hour", "ttl_sec": "3600", "expires_at": null}),
+    );
+    assert_eq!(soon["expires_at"], "2026-11-22T11:00:00Z");
+
     // delete twice: the second says so.
     c.ok(
         "delete_memory",

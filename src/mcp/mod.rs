@@ -23,6 +23,7 @@ use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
 use serde::Serialize;
 
 pub mod params;
+mod recall;
 pub mod report;
 pub mod tools;
 
