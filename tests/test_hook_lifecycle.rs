@@ -64,6 +64,19 @@ fn uninstall_puts_a_file_that_existed_back_exactly() {
 }
 
 #[test]
+fn an_empty_settings_file_that_existed_is_kept() {
+    let env = TestEnv::new();
+    let path = env.home.path().join(".codex/hooks.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "{}").unwrap();
+    env.ok(&["hook", "install", "--client", "codex"]);
+    env.ok(&["hook", "install", "--client", "codex", "--mcp"]);
+    env.ok(&["hook", "uninstall", "--client", "codex"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+    assert!(!path.with_file_name("hooks.json.mem-backup").exists());
+}
+
+#[test]
 fn gemini_trust_marks_the_mcp_server_trusted() {
     let env = TestEnv::new();
     let out = env

@@ -265,19 +265,19 @@ fn undo(change: &Change) -> anyhow::Result<Undone> {
     }
 }
 
-/// Whether a settings file holds nothing but mem's entries (mem created
-/// it): such a file gets no backup, so uninstalling can tell it apart.
+/// Whether a settings file holds mem's entries and nothing else (mem
+/// created it): such a file gets no backup, so uninstalling can tell it
+/// apart. A file that was empty (`{}`) before mem came is backed up.
 fn only_mem(path: &Path, text: &str) -> bool {
     if path.extension().is_some_and(|e| e == "toml") {
         return codex_toml::parse(Some(text)).is_ok_and(|mut doc| {
-            codex_toml::uninstall_mcp(&mut doc);
-            doc.to_string().trim().is_empty()
+            codex_toml::uninstall_mcp(&mut doc) && doc.to_string().trim().is_empty()
         });
     }
     Settings::parse(Some(text)).is_ok_and(|mut doc| {
-        doc.uninstall_hooks();
-        doc.uninstall_mcp();
-        doc.root.is_empty()
+        let hooks = doc.uninstall_hooks();
+        let mcp = doc.uninstall_mcp();
+        (hooks || mcp) && doc.root.is_empty()
     })
 }
 
