@@ -1358,7 +1358,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__hook__subcmd__install)
-            opts="-h --client --project --mcp --dry-run --help"
+            opts="-h --client --project --mcp --trust --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1390,7 +1390,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__hook__subcmd__uninstall)
-            opts="-h --client --project --mcp --dry-run --help"
+            opts="-h --client --project --mcp --trust --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1650,7 +1650,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__save)
-            opts="-t -k -s -i -h --stdin --title --summary --kind --tag --key --scope --project --global --importance --file --supersedes --agent --session --allow-secrets --json --help"
+            opts="-t -k -s -i -h --stdin --title --summary --kind --tag --key --scope --project --global --importance --file --supersedes --agent --session --ttl --expires --allow-secrets --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1717,6 +1717,14 @@ _mem() {
                     return 0
                     ;;
                 --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

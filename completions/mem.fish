@@ -66,6 +66,8 @@ complete -c mem -n "__fish_mem_using_subcommand save" -l file -d 'A file the mem
 complete -c mem -n "__fish_mem_using_subcommand save" -l supersedes -d 'Id (or unique prefix) of an observation this one replaces (repeatable)' -r
 complete -c mem -n "__fish_mem_using_subcommand save" -l agent -d 'Agent saving it (claude-code, codex, gemini, …)' -r
 complete -c mem -n "__fish_mem_using_subcommand save" -l session -d 'The agent\'s session id' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l ttl -d 'Expire after this long: seconds (3600) or an age (90m, 12h, 7d, 2w)' -r
+complete -c mem -n "__fish_mem_using_subcommand save" -l expires -d 'Expire at this instant: RFC 3339 (2026-12-01T09:00:00Z) or a date (midnight UTC)' -r
 complete -c mem -n "__fish_mem_using_subcommand save" -l stdin -d 'Read the text from standard input (UTF-8)'
 complete -c mem -n "__fish_mem_using_subcommand save" -l global -d 'Save without a project: relevant everywhere'
 complete -c mem -n "__fish_mem_using_subcommand save" -l allow-secrets -d 'Save even if the text looks like it contains a secret'
@@ -78,7 +80,7 @@ complete -c mem -n "__fish_mem_using_subcommand search" -l project -d 'This proj
 complete -c mem -n "__fish_mem_using_subcommand search" -l since -d 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w' -r
 complete -c mem -n "__fish_mem_using_subcommand search" -s n -l limit -d 'At most this many results (default: limit from config, normally 10)' -r
 complete -c mem -n "__fish_mem_using_subcommand search" -l all-projects -d 'Every project'
-complete -c mem -n "__fish_mem_using_subcommand search" -l all -d 'Include superseded and deleted observations'
+complete -c mem -n "__fish_mem_using_subcommand search" -l all -d 'Include superseded, deleted and expired observations'
 complete -c mem -n "__fish_mem_using_subcommand search" -l json -d 'Print results as a JSON array'
 complete -c mem -n "__fish_mem_using_subcommand search" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand get" -l json -d 'Print as a JSON object'
@@ -90,7 +92,7 @@ complete -c mem -n "__fish_mem_using_subcommand list" -l project -d 'This projec
 complete -c mem -n "__fish_mem_using_subcommand list" -l since -d 'Only observations created since: 2026-11-01, 2026-11-01T09:30:00Z, 7d, 12h, 2w' -r
 complete -c mem -n "__fish_mem_using_subcommand list" -s n -l limit -d 'At most this many results (default: limit from config, normally 10)' -r
 complete -c mem -n "__fish_mem_using_subcommand list" -l all-projects -d 'Every project'
-complete -c mem -n "__fish_mem_using_subcommand list" -l all -d 'Include superseded and deleted observations'
+complete -c mem -n "__fish_mem_using_subcommand list" -l all -d 'Include superseded, deleted and expired observations'
 complete -c mem -n "__fish_mem_using_subcommand list" -l json -d 'Print results as a JSON array'
 complete -c mem -n "__fish_mem_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand log" -s n -l limit -d 'At most this many commits' -r
@@ -105,7 +107,7 @@ complete -c mem -n "__fish_mem_using_subcommand delete" -l json -d 'Print the re
 complete -c mem -n "__fish_mem_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand reindex" -l json -d 'Print the result as JSON'
 complete -c mem -n "__fish_mem_using_subcommand reindex" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mem -n "__fish_mem_using_subcommand gc" -l retention-days -d 'Remove deleted observations and their tombstones once the deletion is this many days old' -r
+complete -c mem -n "__fish_mem_using_subcommand gc" -l retention-days -d 'Remove deleted observations and their tombstones once the deletion is this many days old (expired ones once they expired this long ago)' -r
 complete -c mem -n "__fish_mem_using_subcommand gc" -l idle-hours -d 'Fold spools of sessions idle for this many hours' -r
 complete -c mem -n "__fish_mem_using_subcommand gc" -l json -d 'Print the result as JSON'
 complete -c mem -n "__fish_mem_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -206,6 +208,7 @@ gemini\t'Gemini CLI (~/.gemini/settings.json; .gemini/settings.json with --proje
 git-pre-push\t'The git pre-push hook of the repository you are in'"
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from install" -l project -d 'The project\'s settings (in the repository you are in) instead of the user\'s'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from install" -l mcp -d 'Also register `mem mcp` as the client\'s MCP server (install); uninstall always removes it'
+complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from install" -l trust -d 'Gemini: register `mem mcp` as a trusted MCP server (implies --mcp). Gemini CLI asks before each tool call of an untrusted server and hides its tools in headless `gemini -p` runs'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from install" -l dry-run -d 'Print the change as a diff without writing it'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l client -d 'Which client\'s hooks' -r -f -a "claude-code\t'Claude Code (~/.claude/settings.json; .claude/settings.json with --project)'
@@ -214,6 +217,7 @@ gemini\t'Gemini CLI (~/.gemini/settings.json; .gemini/settings.json with --proje
 git-pre-push\t'The git pre-push hook of the repository you are in'"
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l project -d 'The project\'s settings (in the repository you are in) instead of the user\'s'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l mcp -d 'Also register `mem mcp` as the client\'s MCP server (install); uninstall always removes it'
+complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l trust -d 'Gemini: register `mem mcp` as a trusted MCP server (implies --mcp). Gemini CLI asks before each tool call of an untrusted server and hides its tools in headless `gemini -p` runs'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -l dry-run -d 'Print the change as a diff without writing it'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand hook; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'

@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod importers;
 pub mod index;
 pub mod jsonl;
+pub mod mcp;
 pub mod memory;
 pub mod paths;
 pub mod project;

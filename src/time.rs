@@ -77,3 +77,96 @@ mod tests {
         assert!(parse_since("2026-13-01", now).is_err());
     }
 }
+
+/// An expiry from an instant or a time to live, as `mem save --expires` /
+/// `--ttl` and MCP's `expires_at` / `ttl_sec` give it. `expires` (RFC 3339,
+/// or a date meaning midnight UTC) wins over `ttl`; `ttl` is seconds
+/// (`3600`) or an age (`90m`, `12h`, `7d`, `2w`) added to `now`; `0` or
+/// nothing given means no expiry.
+///
+/// # Errors
+/// A sentence naming the accepted forms when a value is none of them, or
+/// when the ttl is negative.
+pub fn expiry(
+    expires: Option<&str>,
+    ttl: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, String> {
+    if let Some(e) = expires.map(str::trim).filter(|e| !e.is_empty()) {
+        if let Ok(ts) = e.parse::<Timestamp>() {
+            return Ok(Some(ts));
+        }
+        if let Ok(date) = e.parse::<Date>() {
+            if let Ok(zoned) = date.to_zoned(jiff::tz::TimeZone::UTC) {
+                return Ok(Some(zoned.timestamp()));
+            }
+        }
+        return Err(format!(
+            "'{e}' is not an expiry: give an RFC 3339 instant (2026-12-01T09:00:00Z) or a date (2026-12-01)"
+        ));
+    }
+    let Some(t) = ttl.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let bad =
+        || format!("'{t}' is not a time to live: give seconds (3600) or an age (90m, 12h, 7d, 2w)");
+    let secs = match t.parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            let unit = t.chars().last().ok_or_else(bad)?;
+            let n: i64 = t[..t.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+            let per = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                'w' => 7 * 86_400,
+                _ => return Err(bad()),
+            };
+            n.checked_mul(per).ok_or_else(bad)?
+        }
+    };
+    if secs < 0 {
+        return Err(format!(
+            "the time to live {t} is negative: give 0 (never) or more"
+        ));
+    }
+    if secs == 0 {
+        return Ok(None);
+    }
+    let span = jiff::SignedDuration::from_secs(secs);
+    now.checked_add(span).map(Some).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+
+    #[test]
+    fn expires_wins_over_ttl_and_ttl_takes_ages_or_seconds() {
+        let now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        assert_eq!(
+            expiry(Some("2026-12-01"), Some("60"), now).unwrap(),
+            Some(at("2026-12-01T00:00:00Z"))
+        );
+        assert_eq!(
+            expiry(None, Some("60"), now).unwrap(),
+            Some(at("2026-11-22T10:01:00Z"))
+        );
+        assert_eq!(
+            expiry(None, Some("2d"), now).unwrap(),
+            Some(at("2026-11-24T10:00:00Z"))
+        );
+        assert_eq!(expiry(Some(""), Some("0"), now).unwrap(), None);
+        assert!(expiry(None, Some("-5"), now)
+            .unwrap_err()
+            .contains("negative"));
+        assert!(expiry(Some("soon"), None, now)
+            .unwrap_err()
+            .contains("RFC 3339"));
+        assert!(expiry(None, Some("3x"), now)
+            .unwrap_err()
+            .contains("time to live"));
+    }
+}

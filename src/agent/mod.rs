@@ -49,6 +49,11 @@ pub enum Event {
     TurnEnd,
     /// The session ended: fold the spool into a `session` observation.
     SessionEnd,
+    /// The conversation is about to be compacted (Claude Code's
+    /// `PreCompact`): save the session so far (the spool stays; later folds
+    /// replace the record through its topic key). The `SessionStart` with
+    /// source `compact` that follows re-injects the context.
+    Compact,
 }
 
 /// Seconds `mem` asks each client to wait for a hook; `mem hook run` gives
@@ -86,6 +91,7 @@ impl Client {
                 ("UserPromptSubmit", Event::Prompt, None),
                 ("PostToolUse", Event::Tool, Some("*")),
                 ("Stop", Event::TurnEnd, None),
+                ("PreCompact", Event::Compact, None),
                 ("SessionEnd", Event::SessionEnd, None),
             ],
             Client::Codex => &[

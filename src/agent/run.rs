@@ -106,7 +106,7 @@ pub fn handle(
         Event::TurnEnd => payload
             .reply()
             .map(|r| Entry::text(now, EntryKind::Reply, r)),
-        Event::SessionStart | Event::SessionEnd => None,
+        Event::SessionStart | Event::SessionEnd | Event::Compact => None,
     };
     if let Some(mut entry) = entry {
         entry.cwd = Some(cwd.to_string_lossy().into_owned());
@@ -116,7 +116,7 @@ pub fn handle(
         })?;
     }
     let ends = event == Event::SessionEnd;
-    if ends || (event == Event::TurnEnd && !client.has_session_end()) {
+    if ends || event == Event::Compact || (event == Event::TurnEnd && !client.has_session_end()) {
         fold_and_save(
             paths,
             client,

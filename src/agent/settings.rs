@@ -154,8 +154,27 @@ impl Settings {
         args: &[String],
         env: &[(String, String)],
     ) -> Result<bool, SettingsError> {
+        self.install_mcp_trusted(command, args, env, false)
+    }
+
+    /// [`Settings::install_mcp`], with `trust: true` in the entry when
+    /// `trust` (Gemini CLI: the server's tools run without asking, and
+    /// headless `gemini -p` runs offer them at all).
+    ///
+    /// # Errors
+    /// As [`Settings::install_mcp`].
+    pub fn install_mcp_trusted(
+        &mut self,
+        command: &str,
+        args: &[String],
+        env: &[(String, String)],
+        trust: bool,
+    ) -> Result<bool, SettingsError> {
         let servers = object_at(&mut self.root, "mcpServers")?;
         let mut wanted = serde_json::json!({"command": command, "args": args});
+        if trust {
+            wanted["trust"] = Value::Bool(true);
+        }
         if !env.is_empty() {
             let vars: Map<String, Value> = env
                 .iter()

@@ -31,7 +31,7 @@ pub struct FilterArgs {
     /// At most this many results (default: limit from config, normally 10).
     #[arg(long, short = 'n')]
     limit: Option<usize>,
-    /// Include superseded and deleted observations.
+    /// Include superseded, deleted and expired observations.
     #[arg(long)]
     all: bool,
 }

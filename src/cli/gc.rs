@@ -11,7 +11,9 @@ use super::{Ctx, Ui};
 ///
 /// Merge records marked resolved are removed, and so is every deleted
 /// observation whose newest tombstone is older than --retention-days,
-/// together with its tombstones (both stay in the history). A device that
+/// together with its tombstones (both stay in the history), and every
+/// observation that expired (`mem save --ttl/--expires`) more than
+/// --retention-days ago. A device that
 /// syncs later cannot bring them back: the removal merges against its
 /// unchanged copy.
 ///
@@ -23,7 +25,7 @@ use super::{Ctx, Ui};
 /// `session` observation and removed.
 #[derive(Args, Debug)]
 pub struct GcArgs {
-    /// Remove deleted observations and their tombstones once the deletion is this many days old.
+    /// Remove deleted observations and their tombstones once the deletion is this many days old (expired ones once they expired this long ago).
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
     retention_days: u64,
     /// Fold spools of sessions idle for this many hours.
@@ -61,8 +63,8 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
     }
     for d in dropped.iter().filter(|d| d.commit.is_some()) {
         ui.line(format!(
-            "{:<16} removed {} deleted observation file(s) with {} tombstone(s), {} resolved merge record(s)",
-            d.scope, d.observations, d.tombstones, d.resolved_records
+            "{:<16} removed {} deleted observation file(s) with {} tombstone(s), {} expired observation file(s), {} resolved merge record(s)",
+            d.scope, d.observations, d.tombstones, d.expired, d.resolved_records
         ))?;
     }
     for s in &scopes {

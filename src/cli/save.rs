@@ -16,7 +16,10 @@ use super::{flush_notices, Ctx, Ui, UsageError};
 /// stored, and text that looks like a secret (cloud keys, tokens, private
 /// keys) is refused for unencrypted scopes. Saving the same memory twice is a
 /// no-op that returns the same id. A --key names a topic: saving with a key
-/// supersedes the live observation that has it.
+/// supersedes the live observation that has it. With --ttl or --expires the
+/// memory expires: from then on search, list and session context leave it
+/// out (--all shows it), and `mem gc` removes it once it has been expired
+/// for the retention.
 #[derive(Args, Debug)]
 pub struct SaveArgs {
     /// The text to save (or use --stdin).
@@ -68,6 +71,12 @@ pub struct SaveArgs {
     /// The agent's session id.
     #[arg(long, env = "MEM_SESSION")]
     session: Option<String>,
+    /// Expire after this long: seconds (3600) or an age (90m, 12h, 7d, 2w).
+    #[arg(long, value_name = "DURATION", conflicts_with = "expires")]
+    ttl: Option<String>,
+    /// Expire at this instant: RFC 3339 (2026-12-01T09:00:00Z) or a date (midnight UTC).
+    #[arg(long, value_name = "WHEN")]
+    expires: Option<String>,
     /// Save even if the text looks like it contains a secret.
     #[arg(long)]
     allow_secrets: bool,
@@ -101,6 +110,12 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SaveArgs) -> anyhow::Result<()> {
         project: args.project.clone(),
         global: args.global,
     };
+    let expires = kioku_mesh::time::expiry(
+        args.expires.as_deref(),
+        args.ttl.as_deref(),
+        kioku_mesh::time::now(),
+    )
+    .map_err(UsageError)?;
     let mut mem = ctx.mem(ui, &flags)?;
     let draft = Draft {
         body,
@@ -117,12 +132,23 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SaveArgs) -> anyhow::Result<()> {
         session: args.session,
         allow_secrets: args.allow_secrets,
     };
-    let result = mem.save(draft);
+    let allow = draft.allow_secrets;
+    let result = mem.prepare(draft).and_then(|(scope, mut obs)| {
+        obs.set_expires(expires);
+        mem.save_observation(&scope, obs, allow)
+    });
     flush_notices(ui, &mut mem);
     let outcome = result?;
     if args.json {
-        return ui.json(&outcome);
+        let mut value = serde_json::to_value(&outcome)?;
+        if let (Some(e), Some(map)) = (expires, value.as_object_mut()) {
+            map.insert("expires_at".into(), kioku_mesh::time::format(e).into());
+        }
+        return ui.json(&value);
     }
     ui.line(save_line(&outcome))?;
+    if let Some(e) = expires {
+        ui.note(&format!("it expires {}", kioku_mesh::time::format(e)));
+    }
     Ok(())
 }

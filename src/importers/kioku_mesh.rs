@@ -10,7 +10,8 @@
 //! session; `supersedes` (kioku-mesh ids) → the ids of the imported
 //! observations; `visibility` is returned for the caller to choose a scope;
 //! `references`, `expires_at` and the kioku-mesh id are kept as extra
-//! front-matter fields (`references`, `expires_at`, `kioku_id`).
+//! front-matter fields (`references`, `expires_at`, `kioku_id`); an
+//! `expires_at` makes the observation expire ([`Observation::expires`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

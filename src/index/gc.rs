@@ -14,6 +14,9 @@ pub struct GcPlan {
     pub observations: Vec<String>,
     /// Merge records marked resolved.
     pub resolved_records: Vec<String>,
+    /// Observation files that expired before the cutoff (and are not
+    /// among `observations` already).
+    pub expired: Vec<String>,
 }
 
 impl GcPlan {
@@ -22,6 +25,7 @@ impl GcPlan {
         self.tombstones.is_empty()
             && self.observations.is_empty()
             && self.resolved_records.is_empty()
+            && self.expired.is_empty()
     }
 }
 
@@ -29,7 +33,8 @@ impl Index {
     /// The files of `scope` that can go: for every id whose newest
     /// tombstone in the scope is older than `cutoff` (RFC 3339, compared as
     /// text, which orders the UTC times `mem` writes), its tombstones and
-    /// every file of the observation; and every resolved merge record.
+    /// every file of the observation; every resolved merge record; and
+    /// every observation file whose `expires_at` is older than the cutoff.
     ///
     /// # Errors
     /// [`IndexError::Sql`].
@@ -55,6 +60,16 @@ impl Index {
             resolved_records: paths(
                 "SELECT path FROM conflicts WHERE scope = ?1 AND resolved != 0 ORDER BY path",
                 params![scope],
+            )?,
+            expired: paths(
+                &format!("SELECT path FROM obs WHERE scope = ?1 AND expires IS NOT NULL AND expires < ?2
+                          AND id NOT IN ({EXPIRED}) ORDER BY path"),
+                params![
+                    scope,
+                    cutoff
+                        .parse::<jiff::Timestamp>()
+                        .map_or(i64::MIN, |t| t.as_second())
+                ],
             )?,
         })
     }

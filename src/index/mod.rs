@@ -36,7 +36,7 @@ const PARALLEL_THRESHOLD: usize = 256;
 
 /// Schema version. Bump it whenever the tables change: an index of an older
 /// version is dropped and rebuilt from the scopes on open.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +149,8 @@ CREATE TABLE obs(
     session TEXT,
     extra TEXT,
     body TEXT NOT NULL,
+    -- When it expires (seconds since the epoch; the `expires_at` field).
+    expires INTEGER,
     UNIQUE(scope, path)
 );
 CREATE INDEX obs_id ON obs(id);

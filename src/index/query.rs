@@ -35,7 +35,7 @@ pub struct Filter {
     pub project: ProjectFilter,
     /// Only observations created at or after this time (seconds since the epoch).
     pub since: Option<i64>,
-    /// Include superseded and deleted observations.
+    /// Include superseded, deleted and expired observations.
     pub all: bool,
     /// At most this many distinct observations.
     pub limit: usize,
@@ -246,6 +246,9 @@ impl Filter {
         }
         if !self.all {
             sql.push(LIVE.into());
+            // Expired (`expires_at` passed) is hidden like superseded.
+            sql.push("(o.expires IS NULL OR o.expires > ?)".into());
+            values.push(Value::Integer(crate::time::now().as_second()));
         }
         (sql, values)
     }

@@ -196,8 +196,8 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached(
                 "INSERT INTO obs(scope, path, id, kind, title, summary, project, key, tags, importance,
-                                 files, supersedes, created, author, device, agent, session, extra, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                                 files, supersedes, created, author, device, agent, session, extra, body, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             )?
             .execute(params![
                 scope,
@@ -219,6 +219,7 @@ impl<'t> Writer<'t> {
                 obs.session,
                 extra,
                 obs.body,
+                obs.expires().map(|t| t.as_second()),
             ])?;
         let rowid = self.tx.last_insert_rowid();
         for tag in &obs.tags {

@@ -18,6 +18,8 @@ pub struct ScopeDrop {
     pub observations: usize,
     /// Resolved merge records removed.
     pub resolved_records: usize,
+    /// Observation files removed because they expired before the retention.
+    pub expired: usize,
     /// The commit made, if any.
     pub commit: Option<String>,
 }
@@ -37,7 +39,8 @@ impl Mem {
     /// In every scope, remove in one commit what no longer needs keeping:
     /// resolved merge records, and for each id whose newest tombstone is
     /// older than `retention`, its tombstones together with the
-    /// observation's files. Nothing deleted can come back through a sync:
+    /// observation's files; and every observation that expired longer than
+    /// `retention` ago. Nothing deleted can come back through a sync:
     /// a device still holding the files merges against a base that has
     /// them, and a removal against an unchanged file wins (`sync::merge`);
     /// a device that changed a record keeps its change.
@@ -68,11 +71,13 @@ impl Mem {
                 report.tombstones = plan.tombstones.len();
                 report.observations = plan.observations.len();
                 report.resolved_records = plan.resolved_records.len();
+                report.expired = plan.expired.len();
                 let changes: Vec<FileChange> = plan
                     .tombstones
                     .into_iter()
                     .chain(plan.observations)
                     .chain(plan.resolved_records)
+                    .chain(plan.expired)
                     .map(|path| FileChange::Remove { path })
                     .collect();
                 let message = format!("mem: gc, {} file(s) removed", changes.len());

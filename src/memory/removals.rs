@@ -5,7 +5,9 @@
 //!
 //! - an observation: fine when another file still holds its id (a rekey
 //!   moved it), or it had a tombstone here or one was written in the commits
-//!   the sync brought (gc drops deleted ones);
+//!   the sync brought (gc drops deleted ones), or it had expired (gc drops
+//!   expired ones; the expiry is inside the file, which in an encrypted
+//!   scope only a member can write);
 //! - a tombstone: fine when another tombstone of the id remains, when the
 //!   observation went with it (gc), or — in an encrypted scope — when a new
 //!   ciphertext of the observation came with its removal (a reader restored
@@ -32,7 +34,7 @@ struct Removed {
     path: String,
     blob: ObjectId,
     held: Option<Held>,
-    /// For an observation: whether it had a tombstone before.
+    /// For an observation: whether it had a tombstone before, or had expired.
     deleted: bool,
     /// For a tombstone: the names of the observation's files before.
     names_before: BTreeSet<String>,
@@ -83,7 +85,10 @@ impl Mem {
                 let held = index.held_at(scope.as_str(), &path)?;
                 let (deleted, names_before) = match &held {
                     Some(Held::Observation(id)) => (
-                        !index.tombstones(scope.as_str(), id)?.is_empty(),
+                        !index.tombstones(scope.as_str(), id)?.is_empty()
+                            || index.rows_of(id)?.iter().any(|r| {
+                                r.scope == scope.as_str() && r.obs.is_expired(crate::time::now())
+                            }),
                         BTreeSet::new(),
                     ),
                     Some(Held::Tombstone(id)) => (

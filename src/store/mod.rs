@@ -21,7 +21,7 @@ use crate::crypto::Recipients;
 pub use ids::{ConflictId, ObservationId};
 pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
-    IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
+    EXPIRES_FIELD, IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
 };
 pub use record::{conflict_id, ConflictKind, MergeRecord, Resolution};
 pub use repo::{

@@ -18,6 +18,12 @@ use crate::time;
 /// Domain prefix of the identity hash. Changing it changes every id.
 pub const IDENTITY_DOMAIN: &str = "kioku-mesh observation v1\n";
 
+/// The optional front-matter field holding an observation's expiry
+/// (RFC 3339). An extra field, outside the identity, so files that carry it
+/// stay readable by versions that do not know it (they keep it as written);
+/// kioku-mesh's name for the same thing.
+pub const EXPIRES_FIELD: &str = "expires_at";
+
 /// Largest body accepted, in bytes (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -195,6 +201,35 @@ impl Observation {
         normalize_list(&mut self.supersedes);
         self.body = normalize_body(&self.body);
         self.title = self.title.trim().to_owned();
+    }
+
+    /// When the observation expires ([`EXPIRES_FIELD`] in the front matter):
+    /// from then on it is hidden like a superseded one, and `mem gc` removes
+    /// it after the retention. `None` when the field is absent or is not an
+    /// RFC 3339 instant (kioku-mesh writes offsets and fractions; both parse).
+    pub fn expires(&self) -> Option<Timestamp> {
+        let value = self.extra.get(EXPIRES_FIELD)?;
+        value.as_str()?.trim().parse::<Timestamp>().ok()
+    }
+
+    /// Set (or with `None` remove) the expiry, written as whole seconds UTC.
+    /// It is a front-matter field outside the identity: the id stays the same.
+    pub fn set_expires(&mut self, expires: Option<Timestamp>) {
+        let key = serde_yaml::Value::String(EXPIRES_FIELD.into());
+        match expires {
+            Some(ts) => {
+                self.extra
+                    .insert(key, serde_yaml::Value::String(time::format(ts)));
+            }
+            None => {
+                self.extra.remove(&key);
+            }
+        }
+    }
+
+    /// Whether it has expired at `now`.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires().is_some_and(|e| e <= now)
     }
 
     /// Path of the file in a plaintext scope: `obs/YYYY/MM/DD/<id>.md`, dated by `created` (UTC).

@@ -14,6 +14,8 @@ pub struct Plan {
     pub project: bool,
     /// Touch the MCP registration too.
     pub mcp: bool,
+    /// Mark the MCP server trusted (Gemini).
+    pub trust: bool,
     pub dry_run: bool,
 }
 
@@ -82,7 +84,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
     if plan.mcp && mcp_path == hooks_path {
         mcp_changed = if plan.install {
             hooks_doc
-                .install_mcp(&exe_text, &args, &env)
+                .install_mcp_trusted(&exe_text, &args, &env, plan.trust)
                 .map_err(|e| anyhow::anyhow!("{} {e}", mcp_path.display()))?
         } else {
             hooks_doc.uninstall_mcp()
@@ -148,16 +150,19 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
         return Ok(());
     }
     for c in &changes {
-        write_with_backup(c)?;
-        ui.line(format!(
-            "{client_name}: {} {}",
-            if plan.install {
-                "updated"
-            } else {
-                "removed mem from"
-            },
-            c.path.display()
-        ))?;
+        let done = if plan.install {
+            write_with_backup(c)?;
+            format!("updated {}", c.path.display())
+        } else {
+            match undo(c)? {
+                Undone::Removed => format!("removed {} (mem had created it)", c.path.display()),
+                Undone::Restored(backup) => {
+                    format!("restored {} from {}", c.path.display(), backup.display())
+                }
+                Undone::Written => format!("removed mem from {}", c.path.display()),
+            }
+        };
+        ui.line(format!("{client_name}: {done}"))?;
     }
     if plan.install {
         match plan.client {
@@ -166,6 +171,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
             ),
             Client::Gemini if plan.project => ui.note(
                 "Gemini CLI runs a project's hooks only in a trusted folder: trust this folder when Gemini asks",
+            ),
+            Client::Gemini if plan.mcp && !plan.trust => ui.note(
+                "Gemini CLI asks before each mem tool call and hides mem's tools in headless `gemini -p` runs unless the server is trusted: install with --trust for that",
             ),
             _ => {}
         }
@@ -182,15 +190,106 @@ fn project_root(cwd: &Path) -> PathBuf {
         .to_owned()
 }
 
-/// Keep the first backup (`<file>.mem-backup`), then replace the file
-/// atomically with the same permissions.
+/// What uninstalling did to one file.
+enum Undone {
+    /// Nothing but mem's entries was in it and it had no backup: mem had
+    /// created it, so it is gone (with its directory, when that is empty).
+    Removed,
+    /// What is left is what the backup holds: the backup's bytes are put
+    /// back exactly and the backup is gone.
+    Restored(PathBuf),
+    /// The rest (the user's later changes) was written back.
+    Written,
+}
+
+/// Whether two settings texts hold the same thing: JSON compared as
+/// values, leaving out empty top-level sections (uninstalling drops a
+/// `hooks` or `mcpServers` that only mem's entries filled); TOML and
+/// anything else as trimmed text.
+fn same_settings(a: &str, b: &str) -> bool {
+    let parse = |t: &str| {
+        serde_json::from_str::<serde_json::Value>(t).map(|mut v| {
+            if let Some(map) = v.as_object_mut() {
+                map.retain(|_, x| {
+                    !(x.as_object().is_some_and(|o| o.is_empty())
+                        || x.as_array().is_some_and(|a| a.is_empty()))
+                });
+            }
+            v
+        })
+    };
+    match (parse(a), parse(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+/// Whether a settings text holds nothing (`{}`, or an empty TOML file).
+fn is_empty_settings(text: &str) -> bool {
+    let t = text.trim();
+    t.is_empty()
+        || serde_json::from_str::<serde_json::Value>(t).is_ok_and(|v| v == serde_json::json!({}))
+}
+
+/// Take mem out of one file without leaving anything of mem's behind: no
+/// backup holding mem's own entries, no empty file mem created (a file that
+/// existed before the first install always has a `.mem-backup`).
+fn undo(change: &Change) -> anyhow::Result<Undone> {
+    let path = &change.path;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let backup = dir.join(format!("{file_name}.mem-backup"));
+    let saved = super::read_optional(&backup)?;
+    match saved {
+        None if is_empty_settings(&change.after) => {
+            std::fs::remove_file(path)
+                .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", path.display()))?;
+            // Only succeeds when nothing else is in it.
+            let _ = std::fs::remove_dir(dir);
+            Ok(Undone::Removed)
+        }
+        Some(text) if same_settings(&text, &change.after) => {
+            std::fs::rename(&backup, path).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot restore {} from {}: {e}",
+                    path.display(),
+                    backup.display()
+                )
+            })?;
+            Ok(Undone::Restored(backup))
+        }
+        _ => {
+            write_atomically(path, &change.after)?;
+            Ok(Undone::Written)
+        }
+    }
+}
+
+/// Whether a settings file holds mem's entries and nothing else (mem
+/// created it): such a file gets no backup, so uninstalling can tell it
+/// apart. A file that was empty (`{}`) before mem came is backed up.
+fn only_mem(path: &Path, text: &str) -> bool {
+    if path.extension().is_some_and(|e| e == "toml") {
+        return codex_toml::parse(Some(text)).is_ok_and(|mut doc| {
+            codex_toml::uninstall_mcp(&mut doc) && doc.to_string().trim().is_empty()
+        });
+    }
+    Settings::parse(Some(text)).is_ok_and(|mut doc| {
+        let hooks = doc.uninstall_hooks();
+        let mcp = doc.uninstall_mcp();
+        (hooks || mcp) && doc.root.is_empty()
+    })
+}
+
+/// Keep the first backup (`<file>.mem-backup`) unless the file holds only
+/// mem's entries, then replace the file atomically with the same permissions.
 fn write_with_backup(change: &Change) -> anyhow::Result<()> {
     let path = &change.path;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    if let Some(before) = &change.before {
+    if let Some(before) = change.before.as_ref().filter(|b| !only_mem(path, b)) {
         let backup = dir.join(format!("{file_name}.mem-backup"));
         if !backup.exists() {
             std::fs::copy(path, &backup).map_err(|e| {
@@ -203,9 +302,17 @@ fn write_with_backup(change: &Change) -> anyhow::Result<()> {
             debug_assert_eq!(std::fs::read_to_string(&backup).ok().as_ref(), Some(before));
         }
     }
+    write_atomically(path, &change.after)
+}
+
+/// Replace `path` with `text` atomically, keeping its permissions.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, change.after.as_bytes())
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
     if let Some(mode) = mode {

@@ -15,8 +15,10 @@ use super::{Ctx, Ui};
 /// claude-code, codex, gemini: merge mem's entries into the client's
 /// settings (user-level, or the project's with --project). Session start
 /// injects `mem context`; prompts and tool calls go to a per-session spool;
-/// the session's end saves one `session` observation. A backup of each file
-/// is kept as `<file>.mem-backup` before the first change.
+/// the session's end saves one `session` observation; Claude Code's
+/// PreCompact saves the session so far. A backup of each file is kept as
+/// `<file>.mem-backup` before the first change; uninstall puts it back, and
+/// removes a file mem created.
 ///
 /// git-pre-push: every `git push` in this repository also runs `mem sync
 /// --quiet` in the background, never blocking or failing the push.
@@ -48,6 +50,11 @@ struct Target {
     /// Also register `mem mcp` as the client's MCP server (install); uninstall always removes it.
     #[arg(long)]
     mcp: bool,
+    /// Gemini: register `mem mcp` as a trusted MCP server (implies --mcp).
+    /// Gemini CLI asks before each tool call of an untrusted server and
+    /// hides its tools in headless `gemini -p` runs.
+    #[arg(long)]
+    trust: bool,
     /// Print the change as a diff without writing it.
     #[arg(long)]
     dry_run: bool,
@@ -128,11 +135,18 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: HookArgs) -> anyhow::Result<()> {
         Client::Codex => Agent::Codex,
         Client::Gemini => Agent::Gemini,
     };
+    if target.trust && (agent != Agent::Gemini || !install) {
+        return Err(super::UsageError(
+            "--trust is for `mem hook install --client gemini` only (other clients have no trusted-server setting)".into(),
+        )
+        .into());
+    }
     let plan = agents::Plan {
         client: agent,
         install,
         project: target.project,
-        mcp: target.mcp || !install,
+        mcp: target.mcp || target.trust || !install,
+        trust: target.trust,
         dry_run: target.dry_run,
     };
     agents::run(ui, ctx, &plan)
