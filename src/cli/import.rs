@@ -1,20 +1,14 @@
 //! `mem import`.
 
-use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use kioku_mesh::config::Flags;
 use kioku_mesh::jsonl::{parse_record, Defaults};
-use kioku_mesh::memory::BatchOutcome;
-use kioku_mesh::store::Observation;
-use kioku_mesh::Mem;
+use kioku_mesh::memory::ImportSource;
 
 use super::{flush_notices, Ctx, Ui, UsageError};
-
-/// Observations per commit when importing.
-const BATCH: usize = 1000;
 
 /// Import observations from another source.
 ///
@@ -53,17 +47,7 @@ enum Source {
     ClaudeMem,
 }
 
-/// Observations read from a source, each with the scope it asks for and a
-/// label for messages (`file line N`, `kioku-mesh id`).
-struct Read {
-    records: Vec<(Observation, Option<String>, String)>,
-    /// Ids to delete after importing (the source's tombstones), with reasons.
-    tombstones: Vec<(String, Option<String>)>,
-    /// One sentence per record that could not be used.
-    failed: Vec<String>,
-}
-
-fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
+fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<ImportSource> {
     let reader: Box<dyn BufRead> = if args.path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -72,8 +56,7 @@ fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", args.path.display())))?,
         ))
     };
-    let mut records = Vec::new();
-    let mut tombstones = Vec::new();
+    let mut source = ImportSource::default();
     for (n, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| {
             anyhow::anyhow!(
@@ -96,77 +79,15 @@ fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
         let deleted = serde_json::from_str::<serde_json::Value>(&line)
             .is_ok_and(|v| v["deleted"] == serde_json::Value::Bool(true));
         if deleted {
-            tombstones.push((obs.id().into(), None));
+            source.tombstones.push((obs.id().into(), None));
         }
-        records.push((
+        source.records.push((
             obs,
             scope,
             format!("{} line {}", args.path.display(), n + 1),
         ));
     }
-    Ok(Read {
-        records,
-        tombstones,
-        failed: Vec::new(),
-    })
-}
-
-fn read_kioku_mesh(mem: &Mem, args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
-    let store = kioku_mesh::importers::kioku_mesh::read(
-        &args.path,
-        defaults.created,
-        defaults.author.clone(),
-        defaults.device.clone(),
-    )
-    .map_err(|e| UsageError(e.to_string()))?;
-    let teams: Vec<String> = mem
-        .scopes()
-        .iter()
-        .map(ToString::to_string)
-        .filter(|s| s.starts_with("team/"))
-        .collect();
-    let records = store
-        .records
-        .into_iter()
-        .map(|r| {
-            // user: this user's machines; team: the team scope when there is
-            // one; mesh and unset: the default scope.
-            let scope = match r.visibility.as_str() {
-                "user" => Some("user".to_owned()),
-                "team" if teams.len() == 1 => Some(teams[0].clone()),
-                _ => None,
-            };
-            (r.obs, scope, format!("kioku-mesh {}", r.kioku_id))
-        })
-        .collect();
-    Ok(Read {
-        records,
-        tombstones: store.tombstones,
-        failed: store.failed,
-    })
-}
-
-fn read_claude_mem(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<Read> {
-    let store = kioku_mesh::importers::claude_mem::read(
-        &args.path,
-        defaults.created,
-        defaults.author.clone(),
-        defaults.device.clone(),
-    )
-    .map_err(|e| UsageError(e.to_string()))?;
-    let records = store
-        .observations
-        .into_iter()
-        .map(|o| {
-            let label = format!("claude-mem '{}'", o.title);
-            (o, None, label)
-        })
-        .collect();
-    Ok(Read {
-        records,
-        tombstones: Vec::new(),
-        failed: store.failed,
-    })
+    Ok(source)
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
@@ -177,85 +98,60 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
         author: Some(mem.config().user_id.value.clone()),
         device: Some(mem.config().device.value.clone()),
     };
-    let read = match args.from {
+    let (created, author, device) = (
+        defaults.created,
+        defaults.author.clone(),
+        defaults.device.clone(),
+    );
+    let source = match args.from {
         Source::Jsonl => read_jsonl(&args, &defaults)?,
-        Source::KiokuMesh => read_kioku_mesh(&mem, &args, &defaults)?,
-        Source::ClaudeMem => read_claude_mem(&args, &defaults)?,
-    };
-    for f in &read.failed {
-        ui.warn(&format!("not imported: {f}"));
-    }
-    let forced = args.scope.as_deref().map(|s| mem.scope(s)).transpose()?;
-    let default_scope = mem.scope(&mem.config().default_scope.value.clone())?;
-    let mut by_scope: BTreeMap<String, Vec<_>> = BTreeMap::new();
-    for (mut obs, scope, label) in read.records {
-        kioku_mesh::memory::gate::clean(&mut obs);
-        let target = match (&forced, scope) {
-            (Some(f), _) => f.clone(),
-            (None, Some(s)) => mem.scope(&s).unwrap_or_else(|_| default_scope.clone()),
-            (None, None) => default_scope.clone(),
-        };
-        if !args.allow_secrets {
-            if let Some(kind) = kioku_mesh::memory::gate::find_secret(&obs) {
-                if !mem.scope_meta(&target)?.encrypted {
-                    return Err(UsageError(format!(
-                        "{label}: the text looks like it contains a secret ({kind}); scope '{target}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets"
-                    ))
-                    .into());
-                }
-                ui.warn(&format!(
-                    "{label}: the text looks like it contains a secret ({kind}); it is imported encrypted into scope '{target}', readable by every recipient of the scope"
-                ));
-            }
+        Source::KiokuMesh => {
+            let store =
+                kioku_mesh::importers::kioku_mesh::read(&args.path, created, author, device)
+                    .map_err(|e| UsageError(e.to_string()))?;
+            let teams: Vec<String> = mem
+                .scopes()
+                .iter()
+                .map(ToString::to_string)
+                .filter(|s| s.starts_with("team/"))
+                .collect();
+            ImportSource::from_kioku_mesh(store, &teams)
         }
-        by_scope.entry(target.to_string()).or_default().push(obs);
-    }
-    let total: usize = by_scope.values().map(Vec::len).sum();
-    let bar = ui.progress(total as u64, args.json, "importing");
-    let mut sum = BatchOutcome::default();
-    let mut offset = 0;
-    for (scope, observations) in by_scope {
-        let scope = mem.scope(&scope)?;
-        let n = observations.len();
-        let out = mem.import_batch(&scope, observations, BATCH, |done| {
-            bar.set_position((offset + done) as u64)
-        })?;
-        offset += n;
-        sum.imported += out.imported;
-        sum.duplicates += out.duplicates;
-        sum.commits += out.commits;
-    }
+        Source::ClaudeMem => {
+            let store =
+                kioku_mesh::importers::claude_mem::read(&args.path, created, author, device)
+                    .map_err(|e| UsageError(e.to_string()))?;
+            ImportSource::from_claude_mem(store)
+        }
+    };
+    let bar = ui.progress(source.records.len() as u64, args.json, "importing");
+    let result = mem.import(
+        source,
+        args.scope.as_deref(),
+        args.allow_secrets,
+        |done, _| bar.set_position(done as u64),
+    );
     bar.finish_and_clear();
-    let mut deleted = 0;
-    for (id, reason) in read.tombstones {
-        let out = mem.delete(&id, None, reason)?;
-        deleted += usize::from(!out.deleted_in.is_empty());
-    }
     flush_notices(ui, &mut mem);
+    let report = result?;
     if args.json {
-        return ui.json(&serde_json::json!({
-            "imported": sum.imported,
-            "duplicates": sum.duplicates,
-            "failed": read.failed.len(),
-            "deleted": deleted,
-            "commits": sum.commits,
-        }));
+        return ui.json(&report);
     }
     ui.line(format!(
         "imported {} observations ({} already present{}{}) in {} commits",
-        sum.imported,
-        sum.duplicates,
-        if read.failed.is_empty() {
+        report.imported,
+        report.duplicates,
+        if report.failed == 0 {
             String::new()
         } else {
-            format!(", {} failed", read.failed.len())
+            format!(", {} failed", report.failed)
         },
-        if deleted == 0 {
+        if report.deleted == 0 {
             String::new()
         } else {
-            format!(", {deleted} deleted as in the source")
+            format!(", {} deleted as in the source", report.deleted)
         },
-        sum.commits
+        report.commits
     ))?;
     Ok(())
 }

@@ -188,6 +188,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             Some(
                 MemError::Url(_)
                 | MemError::BadKind(_)
+                | MemError::SecretInImport { .. }
                 | MemError::Store(
                     kioku_mesh::store::StoreError::BadScopeName(_)
                     | kioku_mesh::store::StoreError::UnknownScope { .. },

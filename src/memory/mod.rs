@@ -14,6 +14,7 @@ mod doctor;
 mod encryption;
 pub mod gate;
 mod gc;
+mod import;
 mod read;
 mod removals;
 mod repair;
@@ -29,6 +30,7 @@ pub use doctor::{
 };
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
+pub use import::{ImportReport, ImportSource, IMPORT_BATCH};
 pub use read::{ScopeCommit, StoreStats, Version};
 pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};
@@ -95,6 +97,17 @@ pub enum MemError {
     /// A bad field value.
     #[error("{0}")]
     Invalid(String),
+    /// An imported record looks like it holds a secret and its scope is
+    /// plaintext: nothing was imported.
+    #[error("{label}: the text looks like it contains a secret ({kind}); scope '{scope}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets")]
+    SecretInImport {
+        /// Where the record came from (`file line N`).
+        label: String,
+        /// Which kind of secret.
+        kind: &'static str,
+        /// The target scope.
+        scope: String,
+    },
     /// Too many concurrent writers.
     #[error(
         "scope '{0}' kept changing under this write ({MAX_COMMIT_ATTEMPTS} attempts): try again"
