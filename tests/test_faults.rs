@@ -12,6 +12,18 @@ fn a_ref_lock_left_by_a_dead_writer_does_not_block_the_next_save() {
     // What a writer killed between taking the lock and renaming it leaves.
     let lock = env.scope_repo("local").join("refs/heads/main.lock");
     std::fs::write(&lock, "0000000000000000000000000000000000000000\n").unwrap();
+    let aged = std::process::Command::new("touch")
+        .args(["-d", "10 seconds ago"])
+        .arg(&lock)
+        .status()
+        .unwrap();
+    assert!(aged.success());
+    let out = env.output(&["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("main.lock has been there"),
+        "doctor names it: {report}"
+    );
     let started = Instant::now();
     env.save("second, after the crash", &["--scope", "local"]);
     assert!(
@@ -21,6 +33,8 @@ fn a_ref_lock_left_by_a_dead_writer_does_not_block_the_next_save() {
     );
     assert!(!lock.exists());
     assert_eq!(env.ids(&["list", "--scope", "local"]).len(), 2);
+    // Doctor's fix (the next save) cleared it.
+    env.ok(&["doctor"]);
 }
 
 #[test]

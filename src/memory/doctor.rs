@@ -494,6 +494,24 @@ impl Mem {
                 format!("mem scope rekey {scope}"),
             ));
         }
+        let lock = repo.path().join("refs/heads/main.lock");
+        let age = std::fs::metadata(&lock)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if let Some(age) = age.filter(|a| a.as_secs() >= 5) {
+            problems.push(Problem::new(
+                format!(
+                    "{} has been there for {} s: a writer died holding it, or one is stuck",
+                    lock.display(),
+                    age.as_secs()
+                ),
+                format!(
+                    "nothing, when no mem process is running: the next save takes it over; otherwise stop the stuck process (or, with none left, remove {})",
+                    lock.display()
+                ),
+            ));
+        }
         let tracking = repo.ref_target(TRACKING_REF)?;
         (s.ahead, s.behind) = match (head, tracking) {
             (Some(h), Some(t)) => (
