@@ -29,6 +29,7 @@ mod test_index;
 mod test_init;
 mod test_mcp;
 mod test_save;
+mod test_scale;
 mod test_search;
 mod test_ssh;
 mod test_sync;

@@ -338,14 +338,20 @@ impl ScopeRepo {
         message: &str,
         signature: &Signature,
     ) -> Result<CommitOutcome, StoreError> {
-        let base_tree = match parent {
-            Some(p) => self.tree_of(p)?.id,
-            None => ObjectId::empty_tree(self.repo.object_hash()),
+        // gix_object's editor, not gix's: gix's checks that every entry of
+        // every tree it writes exists (a `stat` per loose object, thousands
+        // for a busy day folder). Here the entries are the base tree's own
+        // and the blobs written just above, so the cost follows the change.
+        let root: gix::objs::Tree = match parent {
+            Some(p) => self
+                .tree_of(p)?
+                .decode()
+                .map_err(|e| git_err("cannot read tree", e))?
+                .into(),
+            None => gix::objs::Tree::empty(),
         };
-        let mut editor = self
-            .repo
-            .edit_tree(base_tree)
-            .map_err(|e| git_err("cannot edit tree", e))?;
+        let mut editor =
+            gix::objs::tree::Editor::new(root, &self.repo.objects, self.repo.object_hash());
         for change in changes {
             match change {
                 FileChange::Upsert { path, bytes } => {
@@ -354,20 +360,19 @@ impl ScopeRepo {
                         .write_blob(bytes)
                         .map_err(|e| git_err("cannot write object", e))?;
                     editor
-                        .upsert(path.as_str(), EntryKind::Blob, blob.detach())
+                        .upsert(path.split('/'), EntryKind::Blob, blob.detach())
                         .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
                 }
                 FileChange::Remove { path } => {
                     editor
-                        .remove(path.as_str())
+                        .remove(path.split('/'))
                         .map_err(|e| git_err(&format!("cannot remove {path}"), e))?;
                 }
             }
         }
         let tree = editor
-            .write()
-            .map_err(|e| git_err("cannot write tree", e))?
-            .detach();
+            .write(|tree| self.repo.write_object(tree).map(|id| id.detach()))
+            .map_err(|e| git_err("cannot write tree", e))?;
         let parents: Vec<ObjectId> = parent.into_iter().collect();
         self.commit_tree(tree, &parents, message, signature)
     }

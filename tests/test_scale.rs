@@ -1,0 +1,83 @@
+//! Costs that must follow the size of a change, not of the store: counted
+//! in file-system calls (`strace`), never timed.
+
+use std::process::Command;
+
+use crate::common::servers::skip;
+use crate::common::TestEnv;
+
+/// The file-status calls (`statx`, `stat`, `lstat`, `newfstatat`) one run
+/// of `mem args…` makes, counted by `strace -c`.
+fn stat_calls(env: &TestEnv, args: &[&str]) -> Result<u64, String> {
+    let summary = env.home.path().join("strace.txt");
+    let out = Command::new("strace")
+        .args(["-f", "-c", "-o"])
+        .arg(&summary)
+        .args(["-e", "trace=statx,stat,lstat,newfstatat"])
+        .arg(assert_cmd::cargo::cargo_bin("mem"))
+        .args(args)
+        .env_clear()
+        .envs(env.vars())
+        .current_dir(env.cwd.path())
+        .output()
+        .map_err(|e| format!("strace cannot run ({e}): apt-get install strace"))?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&summary).map_err(|e| e.to_string())?;
+    // The "total" line: "100.00 seconds usecs calls errors total".
+    let total = text
+        .lines()
+        .find(|l| l.trim_end().ends_with("total"))
+        .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .unwrap_or(0);
+    Ok(total)
+}
+
+#[test]
+fn a_save_into_a_day_of_ten_thousand_does_no_per_entry_work() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    // Records without dates all land on one day, each a loose object.
+    let file = env.home.path().join("day.jsonl");
+    let lines: Vec<String> = (0..10_000)
+        .map(|i| format!("{{\"body\":\"note {i} of a very busy day\"}}"))
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    env.ok(&[
+        "import",
+        "--from",
+        "jsonl",
+        file.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    let calls = match stat_calls(
+        &env,
+        &["save", "one more on the same day", "--scope", "local"],
+    ) {
+        Ok(n) => n,
+        Err(why) => return skip(&why),
+    };
+    // Before: one `stat` per entry of the day's tree (10,000+); the cost
+    // of a save is now that of its own few objects and the process start.
+    assert!(calls < 1_000, "{calls} file-status calls for one save");
+    let found = env.ok(&["search", "one more on the same day", "--scope", "local"]);
+    assert!(found.contains("one more on the same day"), "{found}");
+    let fsck = Command::new("git")
+        .args([
+            "--git-dir",
+            env.scope_repo("local").to_str().unwrap(),
+            "fsck",
+            "--strict",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
