@@ -240,3 +240,56 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
     ])
     .map(|_| ())
 }
+
+/// Git's default `gc.auto`: about this many loose objects make a
+/// repository worth packing (git-gc(1), "gc.auto").
+pub const GC_AUTO: u64 = 6700;
+
+/// The loose-object count past which a save starts a background pack:
+/// `MEM_GC_AUTO` when set (`0` turns it off), else [`GC_AUTO`].
+pub fn pack_threshold() -> u64 {
+    std::env::var("MEM_GC_AUTO")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(GC_AUTO)
+}
+
+/// Whether the bare repository `git_dir` holds more than about `threshold`
+/// loose objects, estimated as git's `gc --auto` does: the files in one of
+/// the 256 fan-out directories (`objects/17`) times 256. One directory
+/// read, so it can run after every save.
+pub fn needs_pack(git_dir: &std::path::Path, threshold: u64) -> bool {
+    let in_one = std::fs::read_dir(git_dir.join("objects/17"))
+        .map(|entries| entries.filter_map(Result::ok).count() as u64)
+        .unwrap_or(0);
+    in_one > threshold.div_ceil(256)
+}
+
+/// Start `git gc --auto` on `git_dir` and return at once: git packs the
+/// loose objects in a process of its own (`gc.autoDetach`), one at a time
+/// per repository (`gc.pid`), keeping git's two-week grace for unreachable
+/// objects so an object a concurrent save wrote but has not committed yet is
+/// never pruned. Refs stay loose, as with [`gc`]. A failure to start is
+/// ignored: the next save tries again.
+pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
+    let _ = git()
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args([
+            "-c",
+            "gc.packRefs=false",
+            "-c",
+            "gc.autoDetach=true",
+            "-c",
+            &format!("gc.auto={threshold}"),
+            "gc",
+            "--auto",
+            "--quiet",
+        ])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}

@@ -25,14 +25,21 @@ fn gc_packs_ten_thousand_loose_objects_and_loses_nothing() {
         .map(|i| serde_json::json!({"title": format!("note {i}"), "body": format!("observation number {i} about cache shard {}", i * 7919 % 10_007)}).to_string())
         .collect();
     std::fs::write(&jsonl, lines.join("\n")).unwrap();
-    env.ok(&[
-        "import",
-        "--from",
-        "jsonl",
-        jsonl.to_str().unwrap(),
-        "--scope",
-        "local",
-    ]);
+    // No background pack: this test packs by hand.
+    let imported = env
+        .mem()
+        .env("MEM_GC_AUTO", "0")
+        .args([
+            "import",
+            "--from",
+            "jsonl",
+            jsonl.to_str().unwrap(),
+            "--scope",
+            "local",
+        ])
+        .output()
+        .unwrap();
+    assert!(imported.status.success());
     let repo = env.scope_repo("local");
     let (loose, _) = count_objects(&repo);
     assert!(loose >= 10_000, "{loose} loose objects");

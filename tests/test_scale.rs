@@ -81,3 +81,52 @@ fn a_save_into_a_day_of_ten_thousand_does_no_per_entry_work() {
         String::from_utf8_lossy(&fsck.stderr)
     );
 }
+
+#[test]
+fn loose_objects_are_packed_in_the_background_while_eight_processes_save() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let repo = env.scope_repo("local");
+    let mut children = Vec::new();
+    for p in 0..8 {
+        let mut cmd = std::process::Command::new("sh");
+        let mem = assert_cmd::cargo::cargo_bin("mem");
+        cmd.arg("-c")
+            .arg(format!(
+                "for i in $(seq 1 15); do \"{}\" save \"process {p} note $i\" --scope local >/dev/null || exit 1; done",
+                mem.display()
+            ))
+            .env_clear()
+            .envs(env.vars())
+            // A low threshold, so the saves themselves start packs.
+            .env("MEM_GC_AUTO", "20")
+            .current_dir(env.cwd.path());
+        children.push(cmd.spawn().unwrap());
+    }
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a save failed");
+    }
+    // Wait for the last background pack to finish (it holds gc.pid).
+    let started = std::time::Instant::now();
+    while repo.join("gc.pid").exists() && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let packs = std::fs::read_dir(repo.join("objects/pack"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+        .count();
+    assert!(packs > 0, "the threshold started a pack");
+    // Nothing lost, nothing broken.
+    let listed = env.ids(&["list", "--scope", "local", "--limit", "500"]);
+    assert_eq!(listed.len(), 8 * 15);
+    let fsck = Command::new("git")
+        .args(["--git-dir", repo.to_str().unwrap(), "fsck", "--strict"])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}

@@ -148,6 +148,9 @@ fn print_human(ui: &mut Ui, r: &Diagnosis) -> anyhow::Result<()> {
                 (None, false, true) => "up to date",
             }
         ))?;
+        if let Some(n) = s.loose_objects.filter(|n| *n > 0) {
+            ui.line(format!("  {:<14} {n} loose object(s)", ""))?;
+        }
         if let Some(remote) = &s.remote {
             ui.line(format!(
                 "  {:<14} remote {remote}: {} ahead, {} behind, last sync {}",

@@ -81,6 +81,9 @@ pub struct ScopeReport {
     pub behind: Option<usize>,
     /// Merge records not resolved yet.
     pub unresolved_conflicts: usize,
+    /// Objects stored loose (one file each) rather than in packs; past
+    /// `MEM_GC_AUTO` a save packs them in the background.
+    pub loose_objects: Option<u64>,
     /// What the remote changed that this device refused (recipients it could
     /// not verify, an older list, encryption turned off, files removed
     /// without a tombstone at the last sync).
@@ -413,6 +416,7 @@ impl Mem {
             ahead: None,
             behind: None,
             unresolved_conflicts: 0,
+            loose_objects: crate::gitcli::count_objects(&path).ok().map(|c| c.loose),
             refused: Vec::new(),
         };
         if let Err(e) = self.fill_scope_report(scope, &mut report, identity, problems) {

@@ -478,6 +478,12 @@ impl Mem {
                             "saved in scope '{scope}', but the search index could not be updated ({e}); it catches up on a later command once that is fixed"
                         )));
                     }
+                    // Loose objects slow every later write: past the
+                    // threshold, git packs them in the background.
+                    let threshold = crate::gitcli::pack_threshold();
+                    if threshold > 0 && crate::gitcli::needs_pack(repo.path(), threshold) {
+                        crate::gitcli::pack_in_background(repo.path(), threshold);
+                    }
                     return Ok(Some(id.to_string()));
                 }
                 CommitOutcome::Moved => backoff(attempt),
