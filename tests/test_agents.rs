@@ -12,7 +12,7 @@ use crate::common::{fixture, git, TestEnv};
 
 /// Each client, the directory its recorded payloads ran in, its settings
 /// file under HOME, and its timeout as it spells it.
-const CLIENTS: [(&str, &str, &str, u64); 3] = [
+pub(crate) const CLIENTS: [(&str, &str, &str, u64); 3] = [
     ("claude-code", "/tmp/proj", ".claude/settings.json", 10),
     ("codex", "/tmp/xproj", ".codex/hooks.json", 10),
     ("gemini", "/tmp/gproj", ".gemini/settings.json", 10_000),
@@ -40,7 +40,7 @@ fn session_events(client: &str) -> &'static [&'static str] {
 }
 
 /// A git work tree whose origin makes it the project `github.com/acme/widgets`.
-fn project(env: &TestEnv) -> PathBuf {
+pub(crate) fn project(env: &TestEnv) -> PathBuf {
     let dir = env.cwd.path().join("widgets");
     std::fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q"]);
@@ -57,7 +57,7 @@ fn project(env: &TestEnv) -> PathBuf {
 }
 
 /// A recorded payload with its project directory moved to `dir`.
-fn payload(client: &str, recorded_in: &str, event: &str, dir: &Path) -> Vec<u8> {
+pub(crate) fn payload(client: &str, recorded_in: &str, event: &str, dir: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(fixture(&format!("hooks/{client}/{event}.json"))).unwrap();
     text.replace(&format!("\"{recorded_in}"), &format!("\"{}", dir.display()))
         .replace(&format!(":{recorded_in}/"), &format!(":{}/", dir.display()))
@@ -66,7 +66,7 @@ fn payload(client: &str, recorded_in: &str, event: &str, dir: &Path) -> Vec<u8> 
 
 /// `mem hook run CLIENT EVENT` with `input` on stdin: exit 0 and one JSON
 /// object on stdout, which is returned.
-fn hook(
+pub(crate) fn hook(
     env: &TestEnv,
     client: &str,
     event: &str,
@@ -105,7 +105,7 @@ fn schema(client: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
-fn assert_valid(client: &str, event: &str, output: &Value) {
+pub(crate) fn assert_valid(client: &str, event: &str, output: &Value) {
     let errors: Vec<String> = schema(client)
         .iter_errors(output)
         .map(|e| format!("{e} at {}", e.instance_path()))

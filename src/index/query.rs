@@ -77,6 +77,10 @@ pub struct Hit {
     pub rank: f64,
     /// The other scopes holding the same id.
     pub also_in: Vec<String>,
+    /// For a full-text search: the share (0 to 1) of the query's ranking
+    /// terms the observation holds; `1` when the query has one term or
+    /// none, or for a literal scan or a listing.
+    pub coverage: f64,
 }
 
 /// A semantic conflict found in the index (see [`Index::detect_conflicts`]).
@@ -290,6 +294,7 @@ pub(super) fn dedup(
             row,
             rank,
             also_in: Vec::new(),
+            coverage: 1.0,
         });
     }
     Ok(out)

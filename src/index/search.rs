@@ -110,6 +110,7 @@ impl Index {
         for (hit, rowid) in hits.iter_mut() {
             let share = covered.get(rowid).copied().unwrap_or(0) as f64 / n;
             hit.rank *= 1.0 + COVERAGE_WEIGHT * share;
+            hit.coverage = share;
         }
         hits.sort_by(|a, b| a.0.rank.total_cmp(&b.0.rank));
         Ok(())

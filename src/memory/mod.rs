@@ -13,6 +13,7 @@ mod context;
 mod encryption;
 pub mod gate;
 mod gc;
+mod recall;
 mod removals;
 mod scopes;
 mod trust;
@@ -23,6 +24,7 @@ pub use conflicts::Resolve;
 pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
+pub use recall::{Recall, RecallEntry, RECALL_BUDGET, RECALL_THRESHOLD};
 pub use scopes::{ScopeInfo, SyncResult};
 pub use trust::{RecipientsState, RefusalKind, RemoteRefusal};
 
