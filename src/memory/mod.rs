@@ -21,7 +21,9 @@ mod verify;
 mod write;
 
 pub use conflicts::Resolve;
-pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
+pub use context::{
+    estimate_tokens, Context, ContextConflict, ContextEntry, DEFAULT_BUDGET, FULL_ENTRIES,
+};
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use recall::{Recall, RecallEntry, RECALL_BUDGET, RECALL_THRESHOLD};
