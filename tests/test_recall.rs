@@ -162,3 +162,46 @@ fn recall_is_budgeted_and_can_be_turned_off_per_client() {
     );
     assert_eq!(out, serde_json::json!({}));
 }
+
+#[test]
+fn a_failing_recall_still_records_the_prompt_and_answers() {
+    let env = TestEnv::new();
+    store(&env);
+    let dir = project(&env);
+    let config = env.home.path().join("config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}recall_budget: lots\n")).unwrap();
+    let input = payload("claude-code", "/tmp/proj", "UserPromptSubmit", &dir);
+    let out = hook(&env, "claude-code", "UserPromptSubmit", &input, &[]);
+    assert_eq!(out, serde_json::json!({}));
+    let log = std::fs::read_to_string(env.home.path().join("logs/hooks.log")).unwrap();
+    assert!(
+        log.contains("recall") && log.contains("recall_budget 'lots'"),
+        "{log}"
+    );
+    let spooled: String = std::fs::read_dir(env.home.path().join("sessions"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(spooled.contains("staging API uses port 8443"), "{spooled}");
+}
+
+#[test]
+fn the_list_of_shown_memories_goes_with_the_session() {
+    let env = TestEnv::new();
+    store(&env);
+    let dir = project(&env);
+    let input = payload("claude-code", "/tmp/proj", "UserPromptSubmit", &dir);
+    let out = hook(&env, "claude-code", "UserPromptSubmit", &input, &[]);
+    assert!(!block(&out).is_empty());
+    let listed = |ext: &str| {
+        std::fs::read_dir(env.home.path().join("sessions"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == ext)
+            .count()
+    };
+    assert_eq!(listed("recalled"), 1);
+    let end = payload("claude-code", "/tmp/proj", "SessionEnd", &dir);
+    hook(&env, "claude-code", "SessionEnd", &end, &[]);
+    assert_eq!(listed("recalled"), 0);
+}

@@ -314,3 +314,29 @@ impl Mem {
 fn single_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_estimated_per_four_ascii_bytes_and_per_other_character() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("abcd"), 1);
+        assert_eq!(estimate_tokens("abcde"), 2);
+        assert_eq!(estimate_tokens("検索"), 2);
+    }
+
+    #[test]
+    fn ages_use_one_unit() {
+        let now = jiff::Timestamp::from_second(100_000_000).unwrap();
+        let ago = |s: i64| age(now, jiff::Timestamp::from_second(100_000_000 - s).unwrap());
+        assert_eq!(ago(-5), "now");
+        assert_eq!(ago(30), "now");
+        assert_eq!(ago(120), "2m");
+        assert_eq!(ago(7_200), "2h");
+        assert_eq!(ago(3 * 86_400), "3d");
+        assert_eq!(ago(65 * 86_400), "2mo");
+        assert_eq!(ago(800 * 86_400), "2y");
+    }
+}
