@@ -205,3 +205,20 @@ fn the_list_of_shown_memories_goes_with_the_session() {
     hook(&env, "claude-code", "SessionEnd", &end, &[]);
     assert_eq!(listed("recalled"), 0);
 }
+
+#[test]
+fn words_no_memory_holds_do_not_count_against_relevance() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    // Holds four of the prompt's seven search words ("write", "note" and
+    // "uses" are in no memory).
+    let id = env.save(
+        "The staging API listens on port 8443 behind the VPN",
+        &["--title", "Staging API"],
+    );
+    env.save("Parser errors carry the line and column", &[]);
+    let dir = project(&env);
+    let input = payload("claude-code", "/tmp/proj", "UserPromptSubmit", &dir);
+    let out = hook(&env, "claude-code", "UserPromptSubmit", &input, &[]);
+    assert!(block(&out).contains(&id[..12]), "{out}");
+}

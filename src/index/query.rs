@@ -78,9 +78,13 @@ pub struct Hit {
     /// The other scopes holding the same id.
     pub also_in: Vec<String>,
     /// For a full-text search: the share (0 to 1) of the query's ranking
-    /// terms the observation holds; `1` when the query has one term or
-    /// none, or for a literal scan or a listing.
+    /// terms the observation holds, among the terms some indexed
+    /// observation holds; `1` when the query has one term or none, or for a
+    /// literal scan or a listing.
     pub coverage: f64,
+    /// How many of the query's ranking terms the observation holds, when
+    /// that was counted (a search of two terms or more); `None` otherwise.
+    pub matched: Option<usize>,
 }
 
 /// A semantic conflict found in the index (see [`Index::detect_conflicts`]).
@@ -295,6 +299,7 @@ pub(super) fn dedup(
             rank,
             also_in: Vec::new(),
             coverage: 1.0,
+            matched: None,
         });
     }
     Ok(out)

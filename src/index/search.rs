@@ -8,8 +8,8 @@
 //! of the query's terms each one holds. Measured on LoCoMo (`cargo bench
 //! --bench locomo`), this beats both AND-with-OR-fallback and plain OR.
 
-use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use rusqlite::{params_from_iter, OptionalExtension};
 
 use super::parse::SearchQuery;
 use super::query::{dedup, row_from, ROW_COLUMNS};
@@ -99,21 +99,42 @@ impl Index {
         let sql = format!("SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN ({marks})");
         let mut stmt = self.conn.prepare(&sql)?;
         let mut covered = std::collections::HashMap::<i64, usize>::new();
+        let mut known = 0;
         for term in &parsed.terms {
-            let mut params = vec![Value::Text(term.to_fts())];
+            let fts = term.to_fts();
+            let mut params = vec![Value::Text(fts.clone())];
             params.extend(hits.iter().map(|(_, rowid)| Value::Integer(*rowid)));
+            let mut any = false;
             for rowid in stmt.query_map(params_from_iter(params), |r| r.get::<_, i64>(0))? {
                 *covered.entry(rowid?).or_default() += 1;
+                any = true;
+            }
+            if any || self.holds_term(&fts)? {
+                known += 1;
             }
         }
         let n = parsed.terms.len() as f64;
         for (hit, rowid) in hits.iter_mut() {
-            let share = covered.get(rowid).copied().unwrap_or(0) as f64 / n;
-            hit.rank *= 1.0 + COVERAGE_WEIGHT * share;
-            hit.coverage = share;
+            let held = covered.get(rowid).copied().unwrap_or(0);
+            hit.rank *= 1.0 + COVERAGE_WEIGHT * held as f64 / n;
+            // Relevance ignores the words no observation has at all ("write
+            // a note that …"): they say nothing about any of them.
+            hit.coverage = held as f64 / known.max(1) as f64;
+            hit.matched = Some(held);
         }
         hits.sort_by(|a, b| a.0.rank.total_cmp(&b.0.rank));
         Ok(())
+    }
+
+    /// Whether any indexed file matches the FTS5 expression `fts` (one
+    /// index probe: the first match ends it).
+    fn holds_term(&self, fts: &str) -> Result<bool, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM fts WHERE fts MATCH ?1 LIMIT 1")?
+            .query_row([fts], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     /// The best `limit` distinct observations matching the FTS5 expression

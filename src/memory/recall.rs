@@ -16,8 +16,8 @@ pub const RECALL_BUDGET: usize = 1_500;
 /// At most this many memories in a recall block.
 const MAX_ENTRIES: usize = 3;
 
-/// The share of the prompt's search terms (stopwords removed) a memory
-/// must hold to be recalled. Tuned on LoCoMo with `cargo bench --bench
+/// The share of the prompt's search terms (stopwords removed, and terms no
+/// memory holds at all) a memory must hold to be recalled. Tuned on LoCoMo with `cargo bench --bench
 /// locomo -- prompt`: evidence for answerable questions against silence for
 /// adversarial ones.
 pub const RECALL_THRESHOLD: f64 = 0.6;
@@ -45,8 +45,8 @@ impl Mem {
     /// The memories of the configured project (and project-less ones) most
     /// relevant to `prompt`: searched as [`crate::index::Index::search`]
     /// reads a query, kept when they hold at least `threshold` (0 to 1) of
-    /// the prompt's terms (and two of them when the prompt has two or
-    /// more), minus the ids in `skip` (what the session already got); at
+    /// the prompt's terms that some memory holds (and two of them when the
+    /// prompt has two or more), minus the ids in `skip` (what the session already got); at
     /// most three, fitted whole into `budget` characters, an entry's text
     /// clipped to share the room.
     ///
@@ -73,10 +73,9 @@ impl Mem {
             limit: MAX_ENTRIES + skip.len().min(20),
         };
         let hits = self.search(prompt, &filter)?;
-        let held = |coverage: f64| (coverage * terms as f64).round() as usize;
         let relevant: Vec<_> = hits
             .into_iter()
-            .filter(|h| h.coverage + 1e-9 >= threshold && held(h.coverage) >= terms.min(2))
+            .filter(|h| h.coverage + 1e-9 >= threshold && h.matched.unwrap_or(1) >= terms.min(2))
             .filter(|h| !skip.contains(&h.row.id))
             .take(MAX_ENTRIES)
             .collect();
