@@ -50,9 +50,10 @@ pub struct Answer {
 /// project; prompts, tool calls and replies are appended to the session's
 /// spool, and a prompt is answered with the memories relevant to it that
 /// the session has not been shown yet ([`Mem::recall`], when the config's
-/// `recall` is on for the client); a session's end folds the spool into one `session` observation in
-/// the project's default scope and removes the spool. Events `mem` does not
-/// handle answer `{}`. When mem is not set up nothing is created.
+/// `recall` is on for the client); a session's end folds the spool into one
+/// `session` observation in the project's default scope and removes the
+/// spool. Events `mem` does not handle answer `{}`. When mem is not set up
+/// nothing is created.
 ///
 /// # Errors
 /// [`HookError`] for a bad payload, an unwritable spool or a failing store.

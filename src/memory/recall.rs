@@ -46,9 +46,10 @@ impl Mem {
     /// relevant to `prompt`: searched as [`crate::index::Index::search`]
     /// reads a query, kept when they hold at least `threshold` (0 to 1) of
     /// the prompt's terms that some memory holds (and two of them when the
-    /// prompt has two or more), minus the ids in `skip` (what the session already got); at
-    /// most three, fitted whole into `budget` characters, an entry's text
-    /// clipped to share the room.
+    /// prompt has two or more), minus the ids in `skip` (what the session
+    /// already got); at most three, fitted into `budget` characters, each
+    /// entry's text clipped to its share of the room. An empty
+    /// [`Recall`] when nothing passes.
     ///
     /// # Errors
     /// As [`Mem::search`].
