@@ -11,7 +11,9 @@
 //! * index and repository size after `git gc`, and repository growth per
 //!   observation saved one by one,
 //! * `rg` over `mem export --format markdown` for the same queries, as a
-//!   ratio (skipped when `rg` is not installed: `apt-get install ripgrep`).
+//!   ratio (skipped when `rg` is not installed: `apt-get install ripgrep`),
+//! * the agent hooks: session start (characters and the block's own token
+//!   estimate), recall at a prompt, a tool event's spool line.
 //!
 //! Targets are in DESIGN §8. Nothing here runs in `cargo test`.
 
@@ -525,8 +527,43 @@ fn bench_hooks(b: &Bench) {
         .as_str()
         .map_or(0, |c| c.chars().count());
     assert!(injected > 0, "no context injected: {answer}");
+    // The block states its own size: "# Memories from mem (…), ~N tokens".
+    let tokens = answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .and_then(|c| c.lines().next())
+        .and_then(|l| l.rsplit_once(", ~"))
+        .map_or("?".to_owned(), |(_, t)| t.to_owned());
     let mut samples: Vec<Duration> = (0..40).map(|_| run("SessionStart", &start).0).collect();
-    report(&format!("hook SessionStart ({injected} ch)"), &mut samples);
+    report(
+        &format!("hook SessionStart ({injected} ch, {tokens})"),
+        &mut samples,
+    );
+    // Recall at every prompt: a new session per prompt, so nothing is
+    // held back as already shown.
+    let mut recalled = Vec::new();
+    let mut samples: Vec<Duration> = (0..60)
+        .map(|i| {
+            let prompt = serde_json::json!({"session_id": format!("bench-prompt-{i}"),
+                "transcript_path": "/dev/null", "cwd": cwd, "hook_event_name": "UserPromptSubmit",
+                "prompt": format!("what do we know about {}?", QUERIES[i % QUERIES.len()])});
+            let (took, out) = run("UserPromptSubmit", &prompt);
+            let answer: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+            recalled.push(
+                answer["hookSpecificOutput"]["additionalContext"]
+                    .as_str()
+                    .map_or(0, |c| c.chars().count()),
+            );
+            took
+        })
+        .collect();
+    recalled.sort_unstable();
+    report(
+        &format!(
+            "hook UserPromptSubmit (recall, median {} ch)",
+            recalled[recalled.len() / 2]
+        ),
+        &mut samples,
+    );
     let mut samples: Vec<Duration> = (0..60).map(|_| run("PostToolUse", &tool).0).collect();
     report("hook PostToolUse (spool)", &mut samples);
     let _ = std::fs::remove_dir_all(b.home.path().join("sessions"));

@@ -94,6 +94,12 @@ pub struct Config {
     /// This device's identity for encrypted scopes: an age identity file
     /// (the default, `identity.txt` beside `config.yaml`) or an SSH private key.
     pub identity: Sourced<PathBuf>,
+    /// Recall at every prompt (`mem hook run … UserPromptSubmit`/`BeforeAgent`):
+    /// `true` for every client, `false` for none, or the clients it is on
+    /// for, comma-separated (`claude-code, gemini`).
+    pub recall: Sourced<String>,
+    /// Characters a prompt's recall block may take (0 turns recall off).
+    pub recall_budget: Sourced<usize>,
     /// Problems found while loading (ignored keys, unreadable files).
     #[serde(skip)]
     pub warnings: Vec<String>,
@@ -233,6 +239,14 @@ impl Config {
                     .join(IDENTITY_FILE),
                 source: Source::Default,
             },
+            recall: Sourced {
+                value: "true".into(),
+                source: Source::Default,
+            },
+            recall_budget: Sourced {
+                value: crate::memory::RECALL_BUDGET,
+                source: Source::Default,
+            },
             warnings: Vec::new(),
         };
         if let Some(p) = project::detect(cwd) {
@@ -251,6 +265,10 @@ impl Config {
                     ("default_scope", Some(v)) => cfg.default_scope.set(v, src.clone()),
                     ("limit", Some(v)) => cfg.limit.set(parse_limit(&v, &src)?, src.clone()),
                     ("identity", Some(v)) => cfg.identity.set(expand_home(&v), src.clone()),
+                    ("recall", Some(v)) => cfg.recall.set(v, src.clone()),
+                    ("recall_budget", Some(v)) => {
+                        cfg.recall_budget.set(parse_budget(&v, &src)?, src.clone())
+                    }
                     _ => cfg.warnings.push(format!(
                         "{}: unknown setting '{key}' is ignored",
                         config_file.display()
@@ -312,6 +330,13 @@ impl Config {
             cfg.identity
                 .set(expand_home(&v), Source::Env("MEM_IDENTITY".into()));
         }
+        if let Some(v) = env("MEM_RECALL") {
+            cfg.recall.set(v, Source::Env("MEM_RECALL".into()));
+        }
+        if let Some(v) = env("MEM_RECALL_BUDGET") {
+            let src = Source::Env("MEM_RECALL_BUDGET".into());
+            cfg.recall_budget.set(parse_budget(&v, &src)?, src);
+        }
         if let Some(v) = env("MEM_LIMIT") {
             let src = Source::Env("MEM_LIMIT".into());
             cfg.limit.set(parse_limit(&v, &src)?, src);
@@ -363,6 +388,29 @@ fn yaml_scalar(s: &str) -> String {
     serde_yaml::to_string(s)
         .map(|y| y.trim_end().to_owned())
         .unwrap_or_else(|_| format!("{s:?}"))
+}
+
+impl Config {
+    /// Whether recall at every prompt is on for the client named `client`
+    /// (`claude-code`, `codex`, `gemini`): [`Config::recall`] is `true`, or
+    /// lists it, and the budget is above 0.
+    pub fn recall_on(&self, client: &str) -> bool {
+        let v = self.recall.value.trim().to_ascii_lowercase();
+        let on = match v.as_str() {
+            "true" | "yes" | "on" => true,
+            "false" | "no" | "off" | "" => false,
+            list => list.split(',').any(|c| c.trim() == client),
+        };
+        on && self.recall_budget.value > 0
+    }
+}
+
+fn parse_budget(v: &str, src: &Source) -> Result<usize, ConfigError> {
+    v.parse::<usize>().map_err(|_| ConfigError::BadValue {
+        what: format!("recall_budget '{v}'"),
+        expected: "a whole number of characters (0 turns recall off)".into(),
+        layer: src.clone(),
+    })
 }
 
 fn parse_limit(v: &str, src: &Source) -> Result<usize, ConfigError> {

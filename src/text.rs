@@ -177,18 +177,23 @@ pub enum Term {
     Cjk(String),
     /// A single CJK character, matched as a prefix of the bigrams.
     CjkChar(char),
+    /// A quoted phrase: its words and CJK runs, separated by single spaces,
+    /// matched as one FTS5 phrase (in this order, next to each other).
+    Phrase(String),
 }
 
 impl Term {
     /// The text this term looks for in a document, for snippets.
     pub fn needle(&self) -> String {
         match self {
-            Term::Word(w) | Term::Cjk(w) => w.clone(),
+            Term::Word(w) | Term::Cjk(w) | Term::Phrase(w) => w.clone(),
             Term::CjkChar(c) => c.to_string(),
         }
     }
 
-    fn to_fts(&self) -> String {
+    /// The FTS5 string matching this term: always double-quoted, with no
+    /// quote inside (a lone CJK character adds the prefix `*`).
+    pub(crate) fn to_fts(&self) -> String {
         match self {
             // Words hold only alphanumerics, so no quote can appear inside.
             Term::Word(w) => format!("\"{w}\""),
@@ -197,6 +202,16 @@ impl Term {
                 format!("\"{}\"", bigrams(&chars).join(" "))
             }
             Term::CjkChar(c) => format!("\"{c}\"*"),
+            Term::Phrase(p) => {
+                let tokens: Vec<String> = query_terms(p)
+                    .iter()
+                    .map(|t| match t {
+                        Term::Cjk(run) => bigrams(&run.chars().collect::<Vec<_>>()).join(" "),
+                        other => other.needle(),
+                    })
+                    .collect();
+                format!("\"{}\"", tokens.join(" "))
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::common::{fixture, git, TestEnv};
 
 /// Each client, the directory its recorded payloads ran in, its settings
 /// file under HOME, and its timeout as it spells it.
-const CLIENTS: [(&str, &str, &str, u64); 3] = [
+pub const CLIENTS: [(&str, &str, &str, u64); 3] = [
     ("claude-code", "/tmp/proj", ".claude/settings.json", 10),
     ("codex", "/tmp/xproj", ".codex/hooks.json", 10),
     ("gemini", "/tmp/gproj", ".gemini/settings.json", 10_000),

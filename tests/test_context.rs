@@ -94,8 +94,11 @@ fn fits_the_budget_without_cutting_an_entry() {
     assert!(!entries.is_empty() && v["omitted"].as_u64().unwrap() > 0);
     for e in entries {
         assert!(md.contains(e["text"].as_str().unwrap()), "entry cut: {e}");
+        assert!(md.contains(&format!("`{}`", e["short_id"].as_str().unwrap())));
     }
-    assert_eq!(md.matches("\n- **").count(), entries.len());
+    let full = entries.iter().filter(|e| e["full"] == true).count();
+    assert_eq!(md.matches("\n- **").count(), full);
+    assert_eq!(md.matches("\n- `").count(), entries.len() - full);
     let big = context(&env, &[]);
     assert!(big["entries"].as_array().unwrap().len() > entries.len());
     assert!(big["markdown"].as_str().unwrap().chars().count() <= 8000);
@@ -144,7 +147,7 @@ fn unresolved_merge_records_come_first_with_both_titles() {
     a.mem().arg("sync").output().unwrap();
     let md = a.ok(&["context"]);
     let records = md.find("## Unresolved merge records").expect(&md);
-    let memories = md.find("## Memories").expect(&md);
+    let memories = md.find("## In full").expect(&md);
     assert!(records < memories, "{md}");
     let line = md[records..memories].to_owned();
     assert!(
@@ -160,4 +163,104 @@ fn nothing_set_up_gives_an_empty_block_and_creates_nothing() {
     let env = TestEnv::new();
     assert_eq!(env.ok(&["context"]), "");
     assert_eq!(std::fs::read_dir(env.home.path()).unwrap().count(), 0);
+}
+
+/// A store whose block is the same on every run: fixed clock, user and
+/// device, so fixed ids.
+fn snapshot_store(env: &TestEnv) {
+    let save = |when: &str, body: &str, args: &[&str]| {
+        let mut all = vec!["save", body];
+        all.extend_from_slice(args);
+        env.mem().env("MEM_NOW", when).args(&all).assert().success();
+    };
+    save(
+        "2026-11-21T09:00:00Z",
+        "Deploys go through ArgoCD; never kubectl apply by hand.",
+        &[
+            "--title",
+            "How we deploy",
+            "--kind",
+            "decision",
+            "--importance",
+            "5",
+        ],
+    );
+    save(
+        "2026-11-20T10:00:00Z",
+        "The staging API listens on port 8443 behind the VPN.",
+        &[
+            "--title",
+            "Staging API port",
+            "--kind",
+            "config",
+            "--key",
+            "staging-port",
+        ],
+    );
+    save(
+        "2026-11-22T09:30:00Z",
+        "Flaky test in sync: the https server needs a second to start.",
+        &["--title", "Flaky https test", "--kind", "bug"],
+    );
+    save(
+        "2026-10-01T10:00:00Z",
+        &"Notes from the index design review, long. ".repeat(30),
+        &["--title", "Index design review"],
+    );
+    save(
+        "2025-11-01T10:00:00Z",
+        "Prefer ripgrep to grep in scripts.",
+        &["--title", "Use ripgrep", "--kind", "pattern"],
+    );
+    save(
+        "2026-11-22T09:59:30Z",
+        "日本語のメモ：検索は二文字ずつ。",
+        &["--title", "CJK search note"],
+    );
+}
+
+#[test]
+fn the_session_start_block_is_an_index_after_the_best_three() {
+    let env = TestEnv::new();
+    snapshot_store(&env);
+    let v = context(&env, &[]);
+    let md = v["markdown"].as_str().unwrap();
+    insta::assert_snapshot!("context_block", md);
+    // The header states the block's own estimate, as the JSON does.
+    let tokens = v["tokens"].as_u64().unwrap();
+    assert!(md
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(&format!("~{tokens} tokens")));
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.iter().filter(|e| e["full"] == true).count(), 3);
+    // The long memory is listed with what expanding it would cost.
+    let long = entries
+        .iter()
+        .find(|e| e["title"] == "Index design review")
+        .unwrap();
+    assert_eq!(long["full"], false);
+    assert!(long["tokens"].as_u64().unwrap() > 300, "{long}");
+    assert!(md.contains(&format!("~{} tokens", long["tokens"])));
+    // The session-start hook injects the same block.
+    let hook = env
+        .mem()
+        .args(["hook", "run", "claude-code", "SessionStart"])
+        .write_stdin("{\"session_id\":\"s1\"}")
+        .output()
+        .unwrap();
+    let out: serde_json::Value = serde_json::from_slice(&hook.stdout).unwrap();
+    assert_eq!(out["hookSpecificOutput"]["additionalContext"], md);
+}
+
+#[test]
+fn a_tight_budget_keeps_the_index_short() {
+    let env = TestEnv::new();
+    snapshot_store(&env);
+    let v = context(&env, &["--budget", "720"]);
+    let md = v["markdown"].as_str().unwrap();
+    insta::assert_snapshot!("context_block_720", md);
+    assert!(md.chars().count() <= 720);
+    assert!(v["omitted"].as_u64().unwrap() > 0);
 }

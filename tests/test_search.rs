@@ -196,3 +196,59 @@ fn the_same_observation_in_two_scopes_shows_once() {
     assert_eq!(hits.as_array().unwrap().len(), 1);
     assert_eq!(hits[0]["also_in"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn questions_find_answers_lacking_their_function_words() {
+    let env = TestEnv::new();
+    let answer = env.save(
+        "Melanie signed up for a pottery class on 2 July",
+        &["--title", "Pottery"],
+    );
+    let other = env.save("The class diagram of the parser", &[]);
+    let echo = env.save(
+        "When did Melanie sign up for the pottery class? Ask her.",
+        &[],
+    );
+    // "when", "did", "for", "the" leave the question: the answer, which
+    // lacks them, is found beside the observation that repeats them.
+    let got = env.ids(&["search", "When did Melanie sign up for the pottery class?"]);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.contains(&answer) && got.contains(&echo));
+    assert_eq!(got[2], other);
+    // A query of stopwords only is searched as typed.
+    let the = env.save("what it is and why", &[]);
+    assert_eq!(env.ids(&["search", "what is it"]), vec![the]);
+}
+
+#[test]
+fn holding_every_word_ranks_first_but_any_word_is_enough() {
+    let env = TestEnv::new();
+    let mut one_word = Vec::new();
+    for i in 0..12 {
+        one_word.push(env.save(&format!("release notes number {i}"), &[]));
+    }
+    let both = env.save("the release checklist for the deploy", &[]);
+    let got = env.ids(&["search", "release deploy", "--limit", "10"]);
+    // The limit is filled although only one observation has both words…
+    assert_eq!(got.len(), 10, "{got:?}");
+    // …and that one comes first, though "release" weighs little there.
+    assert_eq!(got[0], both);
+    assert!(got[1..].iter().all(|id| one_word.contains(id)));
+}
+
+#[test]
+fn quoted_phrases_must_match_as_written() {
+    let env = TestEnv::new();
+    let exact = env.save("the job ran out of memory at night", &[]);
+    let apart = env.save("memory ran out; the job stopped", &[]);
+    let got = env.ids(&["search", "\"out of memory\""]);
+    assert_eq!(got, vec![exact.clone()]);
+    // Words beside a phrase rank; the phrase still filters.
+    let got = env.ids(&["search", "\"out of memory\" night"]);
+    assert_eq!(got, vec![exact.clone()]);
+    let got = env.ids(&["search", "\"out of memory\" stopped"]);
+    assert_eq!(got, vec![exact]);
+    // Unquoted, both match.
+    assert_eq!(env.ids(&["search", "out of memory"]).len(), 2);
+    let _ = apart;
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::spool::{self, Entry, EntryKind};
 use super::{Client, Event, Payload};
 use crate::config::Flags;
-use crate::memory::{Mem, MemError, Notice, DEFAULT_BUDGET};
+use crate::memory::{Mem, MemError, Notice, DEFAULT_BUDGET, RECALL_THRESHOLD};
 use crate::paths::Paths;
 use crate::time;
 
@@ -48,9 +48,12 @@ pub struct Answer {
 ///
 /// Session start answers with the `mem context` block of the session's
 /// project; prompts, tool calls and replies are appended to the session's
-/// spool; a session's end folds the spool into one `session` observation in
-/// the project's default scope and removes the spool. Events `mem` does not
-/// handle answer `{}`. When mem is not set up nothing is created.
+/// spool, and a prompt is answered with the memories relevant to it that
+/// the session has not been shown yet ([`Mem::recall`], when the config's
+/// `recall` is on for the client); a session's end folds the spool into one
+/// `session` observation in the project's default scope and removes the
+/// spool. Events `mem` does not handle answer `{}`. When mem is not set up
+/// nothing is created.
 ///
 /// # Errors
 /// [`HookError`] for a bad payload, an unwritable spool or a failing store.
@@ -75,20 +78,27 @@ pub fn handle(
     let Some(event) = client.event(event_name) else {
         return Ok(answer);
     };
+    let session = payload.session_id.as_deref().filter(|s| !s.is_empty());
     if event == Event::SessionStart {
         let mut mem = Mem::open(paths.clone(), &cwd, &Flags::default())?;
         if mem.is_initialised() {
             let context = mem.context(DEFAULT_BUDGET, None);
             answer.notes.extend(notices(&mut mem));
-            answer.output = client.output(event_name, Some(&context?.markdown));
+            let context = context?;
+            if let Some(session) = session {
+                let ids = context.entries.iter().map(|e| e.id.as_str());
+                let path = recalled_path(paths, client, session);
+                if let Err(e) = remember_recalled(&path, ids) {
+                    answer
+                        .notes
+                        .push(format!("cannot write {}: {e}", path.display()));
+                }
+            }
+            answer.output = client.output(event_name, Some(&context.markdown));
         }
         return Ok(answer);
     }
-    let session = payload
-        .session_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or(HookError::NoSession)?;
+    let session = session.ok_or(HookError::NoSession)?;
     let spool_path = spool::path(paths.data_dir(), client, session);
     let now = time::now().as_second();
     let entry = match event {
@@ -115,6 +125,17 @@ pub fn handle(
             source,
         })?;
     }
+    if event == Event::Prompt {
+        if let Some(prompt) = payload.user_prompt() {
+            // Recall never costs the prompt its spool line: that is written
+            // first, and a failure here is only a log line.
+            match recall(paths, client, session, &cwd, &prompt, &mut answer.notes) {
+                Ok(Some(block)) => answer.output = client.output(event_name, Some(&block)),
+                Ok(None) => {}
+                Err(e) => answer.notes.push(format!("recall: {e}")),
+            }
+        }
+    }
     let ends = event == Event::SessionEnd;
     if ends || event == Event::Compact || (event == Event::TurnEnd && !client.has_session_end()) {
         fold_and_save(
@@ -126,6 +147,7 @@ pub fn handle(
             &mut answer.notes,
         )?;
         if ends {
+            let _ = std::fs::remove_file(recalled_path(paths, client, session));
             match std::fs::remove_file(&spool_path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -179,6 +201,80 @@ fn fold_and_save(
     Ok(true)
 }
 
+/// The memories relevant to `prompt` that this session has not been shown
+/// yet ([`Mem::recall`]), as a Markdown block; `None` when recall is off for
+/// `client`, mem is not set up, or nothing is relevant enough. The ids
+/// shown are added to the session's list.
+fn recall(
+    paths: &Paths,
+    client: Client,
+    session: &str,
+    cwd: &Path,
+    prompt: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<String>, HookError> {
+    let mut mem = Mem::open(paths.clone(), cwd, &Flags::default())?;
+    if !mem.is_initialised() || !mem.config().recall_on(client.name()) {
+        return Ok(None);
+    }
+    let budget = mem.config().recall_budget.value;
+    let path = recalled_path(paths, client, session);
+    let seen = read_recalled(&path);
+    let threshold = std::env::var("MEM_RECALL_THRESHOLD")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|t| (0.0..=1.0).contains(t))
+        .unwrap_or(RECALL_THRESHOLD);
+    let found = mem.recall(prompt, budget, threshold, &seen);
+    notes.extend(notices(&mut mem));
+    let found = found?;
+    if found.entries.is_empty() {
+        return Ok(None);
+    }
+    remember_recalled(&path, found.entries.iter().map(|e| e.id.as_str())).map_err(|source| {
+        HookError::Spool {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    Ok(Some(found.markdown))
+}
+
+/// The list of memory ids a session has been shown (session start and
+/// recall): beside the session's spool, one id a line.
+fn recalled_path(paths: &Paths, client: Client, session: &str) -> PathBuf {
+    spool::path(paths.data_dir(), client, session).with_extension("recalled")
+}
+
+/// The ids in the list at `path` (none when it is missing or unreadable:
+/// at worst a memory is shown twice).
+fn read_recalled(path: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// Append `ids` to the list at `path`.
+fn remember_recalled<'a>(path: &Path, ids: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut text = String::new();
+    for id in ids {
+        text.push_str(id);
+        text.push('\n');
+    }
+    if text.is_empty() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
 fn notices(mem: &mut Mem) -> Vec<String> {
     mem.take_notices()
         .into_iter()
@@ -219,6 +315,19 @@ pub fn fold_idle_spools(paths: &Paths, idle: std::time::Duration) -> std::io::Re
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
+        if name.ends_with(".recalled") {
+            // A session's list of shown memories outlives its spool only
+            // when the session never said it ended.
+            let idle_for = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .unwrap_or_default();
+            if idle_for >= idle {
+                std::fs::remove_file(&path)?;
+            }
+            continue;
+        }
         let Some(stem) = name.strip_suffix(".jsonl") else {
             continue;
         };

@@ -1,6 +1,7 @@
 //! `mem search`.
 
 use clap::Args;
+use kioku_mesh::index::SearchQuery;
 use kioku_mesh::text;
 
 use super::filter::FilterArgs;
@@ -9,12 +10,15 @@ use super::{flush_notices, Ctx, Ui};
 
 /// Search observations (FTS5, ranked by bm25).
 ///
-/// Words are matched in any order (English words by their stem); Chinese,
-/// Japanese and Korean are matched by two-character pieces, so any word of
-/// two or more characters is found inside longer text. Operators and
-/// punctuation are searched as plain text. When no observation has every
-/// word, observations with any of them are shown. By default: live
-/// observations of the current project and project-less ones.
+/// Ask in words or as a question: words are matched in any order (English
+/// words by their stem), common words ("when", "did", "the") are left out
+/// unless the query has nothing else, and observations holding more of the
+/// words rank higher, but any one word is enough to be listed. A "quoted
+/// phrase" must appear as written. Chinese, Japanese and Korean are matched
+/// by two-character pieces, so any word of two or more characters is found
+/// inside longer text. Operators and punctuation are searched as plain
+/// text. By default: live observations of the current project and
+/// project-less ones.
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// What to look for.
@@ -35,11 +39,11 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
     flush_notices(ui, &mut mem);
     let hits = result?;
     let needles: Vec<String> = {
-        let terms = text::query_terms(&query);
-        if terms.is_empty() {
+        let parsed = SearchQuery::parse(&query);
+        if parsed.is_empty() {
             vec![query.trim().to_owned()]
         } else {
-            terms.iter().map(|t| t.needle()).collect()
+            parsed.needles()
         }
     };
     if args.json {

@@ -8,16 +8,22 @@
 //!
 //! CJK text is stored in the FTS table as overlapping bigrams (see
 //! [`crate::text::cjk_bigrams`]) so that a two-character word is one token;
-//! the `unicode61` tokenizer with the `porter` stemmer handles the rest.
+//! the `unicode61` tokenizer with the `porter` stemmer handles the rest
+//! (stemming measured better than none on LoCoMo questions). How a query is
+//! read is in `parse`, how it is ranked in `search`.
 
+mod conflicts;
 mod context;
 mod gc;
 mod held;
+mod parse;
 mod query;
+mod search;
 mod writer;
 
 pub use gc::GcPlan;
 pub use held::Held;
+pub use parse::{is_stopword, SearchQuery};
 
 use std::path::{Path, PathBuf};
 

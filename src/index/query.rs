@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::{Index, IndexError};
 use crate::store::{ConflictId, Observation, ObservationId};
-use crate::text;
 
 /// Which projects a query covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +71,20 @@ impl ObsRow {
 pub struct Hit {
     /// The observation.
     pub row: ObsRow,
-    /// bm25 score as FTS5 reports it (lower is better), `0` for a literal scan.
+    /// bm25 score as FTS5 reports it (negative, lower is better), scaled by
+    /// the share of the query's terms the observation holds; `0` for a
+    /// literal scan.
     pub rank: f64,
     /// The other scopes holding the same id.
     pub also_in: Vec<String>,
+    /// For a full-text search: the share (0 to 1) of the query's ranking
+    /// terms the observation holds, among the terms some indexed
+    /// observation holds; `1` when the query has one term or none, or for a
+    /// literal scan or a listing.
+    pub coverage: f64,
+    /// How many of the query's ranking terms the observation holds, when
+    /// that was counted (a search of two terms or more); `None` otherwise.
+    pub matched: Option<usize>,
 }
 
 /// A semantic conflict found in the index (see [`Index::detect_conflicts`]).
@@ -171,7 +180,7 @@ pub(super) const ROW_COLUMNS: &str = "o.id, o.scope, o.path, o.kind, o.title, o.
 
 /// Live: not deleted in its scope, and not superseded by an observation
 /// that is itself still there (deleting an edit brings the original back).
-const LIVE: &str =
+pub(super) const LIVE: &str =
     "NOT EXISTS(SELECT 1 FROM edges e JOIN obs s ON s.rowid = e.obs WHERE e.target = o.id
         AND NOT EXISTS(SELECT 1 FROM tombs d WHERE d.target = s.id AND d.scope = s.scope))
     AND NOT EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope)";
@@ -292,107 +301,14 @@ pub(super) fn dedup(
             row,
             rank,
             also_in: Vec::new(),
+            coverage: 1.0,
+            matched: None,
         });
     }
     Ok(out)
 }
 
 impl Index {
-    /// Full-text search. The query is split into terms by
-    /// [`text::query_terms`] (never passed raw to FTS5); all terms must match,
-    /// and when that finds nothing with several terms, any term may. A query
-    /// with no letters or digits (`*`, `"`) is looked for literally in title,
-    /// summary and body. Ordered by bm25 (title weighted 10, tags 5, summary
-    /// 3, body 1), then importance, recency and the current project.
-    ///
-    /// # Errors
-    /// [`IndexError::Sql`].
-    pub fn search(&self, query: &str, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
-        let terms = text::query_terms(query);
-        let (conds, values) = filter.conditions();
-        let current = match &filter.project {
-            ProjectFilter::Current(p) => p.clone(),
-            ProjectFilter::All => None,
-        };
-        let Some(all_terms) = text::fts_expression(&terms, false) else {
-            return self.literal_search(query.trim(), &conds, values, filter.limit);
-        };
-        let mut hits = self.fts_search(
-            &all_terms,
-            &conds,
-            &values,
-            current.as_deref(),
-            filter.limit,
-        )?;
-        if hits.is_empty() && terms.len() > 1 {
-            let any = text::fts_expression(&terms, true).expect("terms are not empty");
-            hits = self.fts_search(&any, &conds, &values, current.as_deref(), filter.limit)?;
-        }
-        Ok(hits)
-    }
-
-    fn fts_search(
-        &self,
-        expr: &str,
-        conds: &[String],
-        values: &[Value],
-        current: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Hit>, IndexError> {
-        let mut where_sql = vec!["fts MATCH ?".to_owned()];
-        where_sql.extend(conds.iter().cloned());
-        let sql = format!(
-            "SELECT {ROW_COLUMNS}, bm25(fts, 10.0, 3.0, 1.0, 5.0) AS rank
-             FROM fts JOIN obs o ON o.rowid = fts.rowid
-             WHERE {}
-             ORDER BY rank, o.importance DESC, o.created DESC, (o.project IS ?) DESC, o.id",
-            where_sql.join(" AND ")
-        );
-        let mut params: Vec<Value> = vec![Value::Text(expr.to_owned())];
-        params.extend(values.iter().cloned());
-        params.push(current.map_or(Value::Null, |p| Value::Text(p.to_owned())));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(params), |r| {
-            Ok((row_from(r)?, r.get::<_, f64>(22)?))
-        })?;
-        Ok(dedup(rows, limit)?)
-    }
-
-    fn literal_search(
-        &self,
-        needle: &str,
-        conds: &[String],
-        mut values: Vec<Value>,
-        limit: usize,
-    ) -> Result<Vec<Hit>, IndexError> {
-        if needle.is_empty() {
-            return Ok(Vec::new());
-        }
-        let escaped = needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let mut where_sql = vec![
-            "(o.title LIKE ? ESCAPE '\\' OR o.summary LIKE ? ESCAPE '\\' OR o.body LIKE ? ESCAPE '\\')"
-                .to_owned(),
-        ];
-        where_sql.extend(conds.iter().cloned());
-        let mut params = vec![
-            Value::Text(pattern.clone()),
-            Value::Text(pattern.clone()),
-            Value::Text(pattern),
-        ];
-        params.append(&mut values);
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM obs o WHERE {} ORDER BY o.importance DESC, o.created DESC, o.id",
-            where_sql.join(" AND ")
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(params), |r| Ok((row_from(r)?, 0.0)))?;
-        Ok(dedup(rows, limit)?)
-    }
-
     /// Observations matching `filter`, newest first.
     ///
     /// # Errors
@@ -621,120 +537,3 @@ impl Index {
     }
 }
 
-fn split_ids(joined: String) -> Vec<ObservationId> {
-    let mut ids: Vec<ObservationId> = joined
-        .split(',')
-        .map(|id| ObservationId::from_hex(id.to_owned()))
-        .collect();
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
-impl Index {
-    /// The semantic conflicts in `scope` now (DESIGN §5): forks (several live
-    /// observations supersede one), keys (several live observations share a
-    /// key) and delete-edits (a deleted observation that a live one
-    /// supersedes). Records already written, resolved or not, are the
-    /// caller's to skip.
-    ///
-    /// # Errors
-    /// [`IndexError::Sql`].
-    pub fn detect_conflicts(&self, scope: &str) -> Result<Vec<Candidate>, IndexError> {
-        use crate::store::ConflictKind;
-        let mut out = Vec::new();
-        let forks = format!(
-            "SELECT e.target, group_concat(DISTINCT o.id) FROM edges e JOIN obs o ON o.rowid = e.obs
-             WHERE o.scope = ?1 AND {LIVE} GROUP BY e.target HAVING count(DISTINCT o.id) >= 2 ORDER BY e.target"
-        );
-        let mut stmt = self.conn.prepare(&forks)?;
-        for row in stmt.query_map(params![scope], |r| {
-            Ok((r.get::<_, ObservationId>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (base, ids) = row?;
-            out.push(Candidate {
-                kind: ConflictKind::Fork,
-                competitors: split_ids(ids),
-                base: Some(base),
-                key: None,
-            });
-        }
-        let keys = format!(
-            "SELECT o.key, group_concat(DISTINCT o.id) FROM obs o
-             WHERE o.scope = ?1 AND o.key IS NOT NULL AND {LIVE} GROUP BY o.key HAVING count(DISTINCT o.id) >= 2 ORDER BY o.key"
-        );
-        let mut stmt = self.conn.prepare(&keys)?;
-        for row in stmt.query_map(params![scope], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (key, ids) = row?;
-            out.push(Candidate {
-                kind: ConflictKind::Key,
-                competitors: split_ids(ids),
-                base: None,
-                key: Some(key),
-            });
-        }
-        // A fork over one base that also shares a key is one conflict, not two.
-        let forks: Vec<Vec<ObservationId>> = out
-            .iter()
-            .filter(|c| c.kind == ConflictKind::Fork)
-            .map(|c| c.competitors.clone())
-            .collect();
-        out.retain(|c| {
-            c.kind != ConflictKind::Key
-                || !forks
-                    .iter()
-                    .any(|f| c.competitors.iter().all(|id| f.contains(id)))
-        });
-        let delete_edits = format!(
-            "SELECT t.target, group_concat(DISTINCT o.id) FROM tombs t
-             JOIN edges e ON e.target = t.target JOIN obs o ON o.rowid = e.obs
-             WHERE t.scope = ?1 AND o.scope = ?1 AND {LIVE} GROUP BY t.target ORDER BY t.target"
-        );
-        let mut stmt = self.conn.prepare(&delete_edits)?;
-        for row in stmt.query_map(params![scope], |r| {
-            Ok((r.get::<_, ObservationId>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (base, ids) = row?;
-            let mut competitors = split_ids(ids);
-            competitors.push(base.clone());
-            competitors.sort();
-            competitors.dedup();
-            out.push(Candidate {
-                kind: ConflictKind::DeleteEdit,
-                competitors,
-                base: Some(base),
-                key: None,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Merge records (only unresolved ones unless `all`), oldest path first.
-    ///
-    /// # Errors
-    /// [`IndexError::Sql`].
-    pub fn conflicts(&self, all: bool) -> Result<Vec<ConflictRow>, IndexError> {
-        let sql = format!(
-            "SELECT c.scope, c.path, c.id, c.kind, c.base, c.key, c.resolved,
-                    (SELECT group_concat(m.obs) FROM conflict_members m WHERE m.scope = c.scope AND m.path = c.path)
-             FROM conflicts c {} ORDER BY c.scope, c.id",
-            if all { "" } else { "WHERE c.resolved = 0" }
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ConflictRow {
-                scope: r.get(0)?,
-                path: r.get(1)?,
-                id: r.get(2)?,
-                kind: r.get(3)?,
-                base: r.get(4)?,
-                key: r.get(5)?,
-                resolved: r.get(6)?,
-                competitors: split_ids(r.get::<_, Option<String>>(7)?.unwrap_or_default()),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-}

@@ -1,7 +1,10 @@
 //! `mem context`: the Markdown block an agent's session-start hook injects —
 //! unresolved merge records first, then the most relevant live memories of
 //! the current project (and project-less ones), fitted to a character
-//! budget without cutting an entry in half.
+//! budget without cutting an entry in half. Progressive disclosure: the
+//! best few are shown with their text, the rest as an index (id, kind,
+//! title, age, estimated tokens of the whole memory) to expand with
+//! `mem get ID`; the block states its own size in tokens.
 
 use serde::Serialize;
 
@@ -16,6 +19,34 @@ pub const DEFAULT_BUDGET: usize = 8_000;
 
 /// At most this many characters of an entry's summary or body.
 const ENTRY_TEXT: usize = 300;
+
+/// How many entries (the best ranked) the block shows with their text;
+/// the others get one index line each.
+pub const FULL_ENTRIES: usize = 3;
+
+/// Estimated tokens of `text` for a model's context: one per four ASCII
+/// bytes (the rule of thumb OpenAI and Anthropic give for English with
+/// BPE tokenizers) plus one per other character (CJK characters are about
+/// one token each). An estimate for budgeting, not a count.
+pub fn estimate_tokens(text: &str) -> usize {
+    let ascii = text.bytes().filter(u8::is_ascii).count();
+    let other = text.chars().filter(|c| !c.is_ascii()).count();
+    ascii.div_ceil(4) + other
+}
+
+/// How long ago `then` was, in one unit: `5m`, `3h`, `12d`, `4mo`, `2y`
+/// (`now` for the future or under a minute).
+fn age(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    let secs = now.as_second() - then.as_second();
+    match secs {
+        ..60 => "now".into(),
+        60..3_600 => format!("{}m", secs / 60),
+        3_600..86_400 => format!("{}h", secs / 3_600),
+        86_400..2_592_000 => format!("{}d", secs / 86_400),
+        2_592_000..31_536_000 => format!("{}mo", secs / 2_592_000),
+        _ => format!("{}y", secs / 31_536_000),
+    }
+}
 
 /// An unresolved merge record as the context lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -49,8 +80,15 @@ pub struct ContextEntry {
     pub importance: u8,
     /// Topic key.
     pub key: Option<String>,
-    /// Its summary, or the start of its body, on one line.
+    /// Its summary, or the start of its body, on one line (empty for an
+    /// index line).
     pub text: String,
+    /// Whether the block shows its text (the first [`FULL_ENTRIES`]) or only
+    /// an index line.
+    pub full: bool,
+    /// Estimated tokens of the whole observation (title and body), what
+    /// `mem get` would add ([`estimate_tokens`]).
+    pub tokens: usize,
 }
 
 /// The assembled block.
@@ -66,6 +104,8 @@ pub struct Context {
     pub entries: Vec<ContextEntry>,
     /// Ranked memories left out for lack of room.
     pub omitted: usize,
+    /// Estimated tokens of the Markdown block ([`estimate_tokens`]).
+    pub tokens: usize,
     /// The Markdown block (at most `budget` characters).
     pub markdown: String,
 }
@@ -146,8 +186,17 @@ impl Mem {
         }
         conflicts.dedup_by(|a, b| a.id == b.id);
 
+        // The header states the block's own size, known only at the end:
+        // room is kept for the longest count it could state.
+        let project_name = project.as_deref().unwrap_or("no project");
+        let header = |tokens: usize| {
+            format!(
+                "# Memories from mem ({project_name}), ~{tokens} tokens\n\
+                 The best {FULL_ENTRIES} in full, the rest as an index (id, kind, title, age, ~tokens of the whole memory): expand one with `mem get ID` (MCP `get_memory`); `mem search WORDS` finds more.\n"
+            )
+        };
         let mut md = String::new();
-        let mut used = 0;
+        let mut used = header(budget).chars().count() + 1;
         let mut push = |md: &mut String, line: &str| -> bool {
             let n = line.chars().count() + 1;
             if used + n > budget {
@@ -158,11 +207,6 @@ impl Mem {
             used += n;
             true
         };
-        let header = format!(
-            "# Memories from mem ({})\n`mem get ID` shows an entry whole; `mem search WORDS` finds more.\n",
-            project.as_deref().unwrap_or("no project")
-        );
-        push(&mut md, &header);
         if !conflicts.is_empty() {
             push(&mut md, "## Unresolved merge records");
             for c in &conflicts {
@@ -185,39 +229,55 @@ impl Mem {
             }
             push(&mut md, "");
         }
+        let now = time::now();
         let mut entries = Vec::new();
         let mut omitted = 0;
-        let mut heading = false;
+        let mut heading = None;
         for hit in hits {
             let o = &hit.row.obs;
+            let full = entries.len() < FULL_ENTRIES;
             let text = clip(
                 &single_line(o.summary.as_deref().unwrap_or(&o.body)),
                 ENTRY_TEXT,
             );
-            let mut tags = vec![o.kind.clone(), format!("importance {}", o.importance)];
-            if let Some(k) = &o.key {
-                tags.push(format!("key {k}"));
-            }
+            let tokens = estimate_tokens(&o.title) + estimate_tokens(&o.body);
             let created = time::format(o.created);
-            let entry = format!(
-                "- **{}** [{}] `{}` {}\n  {}",
-                single_line(&o.title),
-                tags.join(", "),
-                short_id(&hit.row.id),
-                &created[..10],
-                text
-            );
-            if !heading {
-                if !push(&mut md, "## Memories") {
-                    omitted += 1;
-                    continue;
+            let line = if full {
+                let mut tags = vec![o.kind.clone(), format!("importance {}", o.importance)];
+                if let Some(k) = &o.key {
+                    tags.push(format!("key {k}"));
                 }
-                heading = true;
-            }
-            if !push(&mut md, &entry) {
+                format!(
+                    "- **{}** [{}] `{}` {}\n  {}",
+                    single_line(&o.title),
+                    tags.join(", "),
+                    short_id(&hit.row.id),
+                    &created[..10],
+                    text
+                )
+            } else {
+                format!(
+                    "- `{}` {} · {} · {} · ~{} tokens",
+                    short_id(&hit.row.id),
+                    o.kind,
+                    clip(&single_line(&o.title), 80),
+                    age(now, o.created),
+                    tokens
+                )
+            };
+            let section = if full { "## In full" } else { "## Index" };
+            // A heading goes in only with its first entry.
+            let line = if heading == Some(section) {
+                line
+            } else {
+                let gap = if heading.is_some() { "\n" } else { "" };
+                format!("{gap}{section}\n{line}")
+            };
+            if !push(&mut md, &line) {
                 omitted += 1;
                 continue;
             }
+            heading = Some(section);
             entries.push(ContextEntry {
                 id: hit.row.id.to_string(),
                 short_id: short_id(&hit.row.id).to_owned(),
@@ -227,20 +287,56 @@ impl Mem {
                 created,
                 importance: o.importance,
                 key: o.key.clone(),
-                text,
+                text: if full { text } else { String::new() },
+                full,
+                tokens,
             });
         }
+        let body_tokens = estimate_tokens(&md);
+        let mut tokens = body_tokens + estimate_tokens(&header(body_tokens));
+        // The count is part of the text it counts: settle it.
+        for _ in 0..3 {
+            tokens = body_tokens + estimate_tokens(&header(tokens));
+        }
+        let markdown = format!("{}\n{md}", header(tokens));
         Ok(Context {
             project,
             budget,
             conflicts,
             entries,
             omitted,
-            markdown: md,
+            tokens,
+            markdown,
         })
     }
 }
 
 fn single_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_estimated_per_four_ascii_bytes_and_per_other_character() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("abcd"), 1);
+        assert_eq!(estimate_tokens("abcde"), 2);
+        assert_eq!(estimate_tokens("検索"), 2);
+    }
+
+    #[test]
+    fn ages_use_one_unit() {
+        let now = jiff::Timestamp::from_second(100_000_000).unwrap();
+        let ago = |s: i64| age(now, jiff::Timestamp::from_second(100_000_000 - s).unwrap());
+        assert_eq!(ago(-5), "now");
+        assert_eq!(ago(30), "now");
+        assert_eq!(ago(120), "2m");
+        assert_eq!(ago(7_200), "2h");
+        assert_eq!(ago(3 * 86_400), "3d");
+        assert_eq!(ago(65 * 86_400), "2mo");
+        assert_eq!(ago(800 * 86_400), "2y");
+    }
 }

@@ -16,6 +16,7 @@ pub mod gate;
 mod gc;
 mod import;
 mod read;
+mod recall;
 mod removals;
 mod repair;
 mod scopes;
@@ -24,7 +25,9 @@ mod verify;
 mod write;
 
 pub use conflicts::Resolve;
-pub use context::{Context, ContextConflict, ContextEntry, DEFAULT_BUDGET};
+pub use context::{
+    estimate_tokens, Context, ContextConflict, ContextEntry, DEFAULT_BUDGET, FULL_ENTRIES,
+};
 pub use doctor::{
     AgentReport, Diagnosis, IdentityReport, IndexReport, Problem, Repair, ScopeReport, Setting,
 };
@@ -32,6 +35,7 @@ pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use import::{ImportReport, ImportSource, IMPORT_BATCH};
 pub use read::{ScopeCommit, StoreStats, Version};
+pub use recall::{Recall, RecallEntry, RECALL_BUDGET, RECALL_THRESHOLD};
 pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};
 pub use trust::{RecipientsState, RefusalKind, RemoteRefusal};

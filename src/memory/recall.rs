@@ -1,0 +1,125 @@
+//! Recall at every prompt: the few memories most relevant to what the user
+//! just asked, small enough to add to every prompt, and nothing when
+//! nothing is relevant enough.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{clip, Mem, MemError};
+use crate::index::{Filter, ProjectFilter};
+use crate::store::short_id;
+
+/// Default budget of a recall block, in characters.
+pub const RECALL_BUDGET: usize = 1_500;
+
+/// At most this many memories in a recall block.
+const MAX_ENTRIES: usize = 3;
+
+/// The share of the prompt's search terms (stopwords removed, and terms no
+/// memory holds at all) a memory must hold to be recalled. Tuned on LoCoMo with `cargo bench --bench
+/// locomo -- prompt`: evidence for answerable questions against silence for
+/// adversarial ones.
+pub const RECALL_THRESHOLD: f64 = 0.6;
+
+/// One recalled memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecallEntry {
+    /// Full id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+}
+
+/// What [`Mem::recall`] found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Recall {
+    /// The memories in the block, best first.
+    pub entries: Vec<RecallEntry>,
+    /// The Markdown block (empty when nothing passed the threshold; at most
+    /// the budget in characters).
+    pub markdown: String,
+}
+
+impl Mem {
+    /// The memories of the configured project (and project-less ones) most
+    /// relevant to `prompt`: searched as [`crate::index::Index::search`]
+    /// reads a query, kept when they hold at least `threshold` (0 to 1) of
+    /// the prompt's terms that some memory holds (and two of them when the
+    /// prompt has two or more), minus the ids in `skip` (what the session
+    /// already got); at most three, fitted into `budget` characters, each
+    /// entry's text clipped to its share of the room. An empty
+    /// [`Recall`] when nothing passes.
+    ///
+    /// # Errors
+    /// As [`Mem::search`].
+    pub fn recall(
+        &mut self,
+        prompt: &str,
+        budget: usize,
+        threshold: f64,
+        skip: &BTreeSet<String>,
+    ) -> Result<Recall, MemError> {
+        let terms = crate::index::SearchQuery::parse(prompt).terms.len();
+        if terms == 0 || budget == 0 {
+            return Ok(Recall::default());
+        }
+        let filter = Filter {
+            scopes: Vec::new(),
+            kind: None,
+            tag: None,
+            project: ProjectFilter::Current(self.config.project.value.clone()),
+            since: None,
+            all: false,
+            limit: MAX_ENTRIES + skip.len().min(20),
+        };
+        let hits = self.search(prompt, &filter)?;
+        let relevant: Vec<_> = hits
+            .into_iter()
+            .filter(|h| h.coverage + 1e-9 >= threshold && h.matched.unwrap_or(1) >= terms.min(2))
+            .filter(|h| !skip.contains(h.row.id.as_str()))
+            .take(MAX_ENTRIES)
+            .collect();
+        let mut out = Recall::default();
+        if relevant.is_empty() {
+            return Ok(out);
+        }
+        let header = "# Memories from mem that may bear on this prompt\n";
+        let footer = "(`mem get ID` shows one whole.)\n";
+        let room = budget.saturating_sub(header.len() + footer.len());
+        let per_entry = room / relevant.len();
+        let mut md = String::from(header);
+        for hit in &relevant {
+            let o = &hit.row.obs;
+            let head = format!(
+                "- **{}** ({}, {}) `{}`: ",
+                clip(&single_line(&o.title), 80),
+                o.kind,
+                &crate::time::format(o.created)[..10],
+                short_id(&hit.row.id)
+            );
+            let text = single_line(o.summary.as_deref().unwrap_or(&o.body));
+            let left = per_entry.saturating_sub(head.chars().count() + 1);
+            if left < 20 {
+                continue;
+            }
+            md.push_str(&head);
+            md.push_str(&clip(&text, left));
+            md.push('\n');
+            out.entries.push(RecallEntry {
+                id: hit.row.id.to_string(),
+                title: o.title.clone(),
+            });
+        }
+        if out.entries.is_empty() {
+            return Ok(out);
+        }
+        md.push_str(footer);
+        out.markdown = md;
+        Ok(out)
+    }
+}
+
+fn single_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
