@@ -536,4 +536,3 @@ impl Index {
         Ok(stats)
     }
 }
-

@@ -135,27 +135,8 @@ fn render(
             project.as_deref().unwrap_or("no project")
         ),
     );
-    if !conflicts.is_empty() {
-        push(&mut md, "## Unresolved merge records");
-        for c in conflicts {
-            let versions: Vec<String> = c
-                .versions
-                .iter()
-                .map(|(id, t)| format!("\"{}\" (`{id}`)", clip(t, 80)))
-                .collect();
-            push(
-                &mut md,
-                &format!(
-                    "- {} `{}` in {}: {} — resolve with `mem conflicts resolve {} --keep ID`",
-                    c.kind,
-                    c.id,
-                    c.scope,
-                    versions.join(" vs "),
-                    c.id
-                ),
-            );
-        }
-        push(&mut md, "");
+    for line in crate::memory::conflict_lines(conflicts) {
+        push(&mut md, &line);
     }
     let mut ids = Vec::new();
     let mut omitted = 0;

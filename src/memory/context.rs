@@ -207,27 +207,8 @@ impl Mem {
             used += n;
             true
         };
-        if !conflicts.is_empty() {
-            push(&mut md, "## Unresolved merge records");
-            for c in &conflicts {
-                let versions: Vec<String> = c
-                    .versions
-                    .iter()
-                    .map(|(id, t)| format!("\"{}\" (`{id}`)", clip(t, 80)))
-                    .collect();
-                push(
-                    &mut md,
-                    &format!(
-                        "- {} `{}` in {}: {} — resolve with `mem conflicts resolve {} --keep ID`",
-                        c.kind,
-                        c.id,
-                        c.scope,
-                        versions.join(" vs "),
-                        c.id
-                    ),
-                );
-            }
-            push(&mut md, "");
+        for line in conflict_lines(&conflicts) {
+            push(&mut md, &line);
         }
         let now = time::now();
         let mut entries = Vec::new();
@@ -313,6 +294,34 @@ impl Mem {
 
 fn single_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The block's section on unresolved merge records: a heading, one line per
+/// record naming its versions and how to resolve it, and a blank line;
+/// nothing when there are none. Shared by the session-start block and MCP's
+/// filtered `recall_context`.
+pub fn conflict_lines(conflicts: &[ContextConflict]) -> Vec<String> {
+    if conflicts.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec!["## Unresolved merge records".to_owned()];
+    for c in conflicts {
+        let versions: Vec<String> = c
+            .versions
+            .iter()
+            .map(|(id, t)| format!("\"{}\" (`{id}`)", clip(t, 80)))
+            .collect();
+        lines.push(format!(
+            "- {} `{}` in {}: {} — resolve with `mem conflicts resolve {} --keep ID`",
+            c.kind,
+            c.id,
+            c.scope,
+            versions.join(" vs "),
+            c.id
+        ));
+    }
+    lines.push(String::new());
+    lines
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ mod write;
 
 pub use conflicts::Resolve;
 pub use context::{
-    estimate_tokens, Context, ContextConflict, ContextEntry, DEFAULT_BUDGET, FULL_ENTRIES,
+    conflict_lines, estimate_tokens, Context, ContextConflict, ContextEntry, DEFAULT_BUDGET,
+    FULL_ENTRIES,
 };
 pub use doctor::{
     AgentReport, Diagnosis, IdentityReport, IndexReport, Problem, Repair, ScopeReport, Setting,
