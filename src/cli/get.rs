@@ -55,16 +55,14 @@ pub fn full<'a>(
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: GetArgs) -> anyhow::Result<()> {
     let mut mem = ctx.mem(ui, &Flags::default())?;
-    let result = mem.resolve(&args.id);
+    let result = mem.get(&args.id);
     flush_notices(ui, &mut mem);
-    let rows = result?;
-    let row = &rows[0];
-    let also_in: Vec<String> = rows[1..]
-        .iter()
-        .filter(|r| r.scope != row.scope)
-        .map(|r| r.scope.clone())
-        .collect();
-    let superseded_by = mem.superseded_by(&row.id)?;
+    let kioku_mesh::memory::Fetched {
+        row,
+        also_in,
+        superseded_by,
+    } = result?;
+    let row = &row;
     if args.json {
         return ui.json(&full(row, &also_in, superseded_by));
     }

@@ -109,12 +109,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
             let store =
                 kioku_mesh::importers::kioku_mesh::read(&args.path, created, author, device)
                     .map_err(|e| UsageError(e.to_string()))?;
-            let teams: Vec<String> = mem
-                .scopes()
-                .iter()
-                .map(ToString::to_string)
-                .filter(|s| s.starts_with("team/"))
-                .collect();
+            let teams = mem.team_scopes();
             ImportSource::from_kioku_mesh(store, &teams)
         }
         Source::ClaudeMem => {

@@ -144,12 +144,7 @@ impl Tools {
             "team" => {}
             _ => return Ok(Some(v)),
         }
-        let teams: Vec<String> = mem
-            .scopes()
-            .iter()
-            .map(ToString::to_string)
-            .filter(|s| s.starts_with("team/"))
-            .collect();
+        let teams = mem.team_scopes();
         match teams.as_slice() {
             [one] => Ok(Some(one.clone())),
             [] => Err("there is no team scope here: add one with `mem scope add team/<id>`, or use visibility local or user".into()),
@@ -313,18 +308,12 @@ impl Tools {
     /// An unknown, ambiguous or malformed id.
     pub fn get(&self, p: IdParams) -> Result<MemoryReport, ToolError> {
         let mut mem = self.open(None)?;
-        let rows = mem.resolve(&p.observation_id).map_err(err)?;
-        let row = &rows[0];
-        let also_in: Vec<String> = rows[1..]
+        let fetched = mem.get(&p.observation_id).map_err(err)?;
+        let (row, also_in) = (&fetched.row, fetched.also_in.clone());
+        let superseded_by: Vec<String> = fetched
+            .superseded_by
             .iter()
-            .filter(|r| r.scope != row.scope)
-            .map(|r| r.scope.clone())
-            .collect();
-        let superseded_by: Vec<String> = mem
-            .superseded_by(&row.id)
-            .map_err(err)?
-            .into_iter()
-            .map(String::from)
+            .map(ToString::to_string)
             .collect();
         let o = &row.obs;
         let mut extra = match serde_json::to_value(&o.extra) {

@@ -35,7 +35,7 @@ pub use doctor::{
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use import::{ImportReport, ImportSource, IMPORT_BATCH};
-pub use read::{ScopeCommit, StoreStats, Version};
+pub use read::{Fetched, ScopeCommit, StoreStats, Version};
 pub use recall::{Recall, RecallEntry, RECALL_BUDGET, RECALL_THRESHOLD};
 pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};

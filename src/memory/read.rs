@@ -38,7 +38,40 @@ pub struct Version {
     pub tombstone: Option<TombInfo>,
 }
 
+/// One observation as `mem get` and MCP `get_memory` show it.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The observation (its first file, live ones first).
+    pub row: ObsRow,
+    /// Other scopes holding the same id.
+    pub also_in: Vec<String>,
+    /// The observations that supersede it.
+    pub superseded_by: Vec<ObservationId>,
+}
+
 impl Mem {
+    /// The observation whose id starts with `prefix`, with the other
+    /// scopes holding it and what supersedes it.
+    ///
+    /// # Errors
+    /// As [`Mem::resolve`]; [`MemError::Index`] when the index fails.
+    pub fn get(&mut self, prefix: &str) -> Result<Fetched, MemError> {
+        let mut rows = self.resolve(prefix)?;
+        let row = rows.remove(0);
+        let mut also_in: Vec<String> = rows
+            .into_iter()
+            .filter(|r| r.scope != row.scope)
+            .map(|r| r.scope)
+            .collect();
+        also_in.dedup();
+        let superseded_by = self.superseded_by(&row.id)?;
+        Ok(Fetched {
+            row,
+            also_in,
+            superseded_by,
+        })
+    }
+
     /// Counts per scope, kind and project, and the bytes each scope's
     /// repository and the index take on disk.
     ///
@@ -160,6 +193,15 @@ impl Mem {
     pub fn export_rows(&mut self, scopes: &[ScopeName]) -> Result<Vec<ObsRow>, MemError> {
         let names: Vec<String> = scopes.iter().map(ToString::to_string).collect();
         Ok(self.index()?.all_rows(&names)?)
+    }
+
+    /// The names of this device's team scopes (`team/<id>`), sorted.
+    pub fn team_scopes(&self) -> Vec<String> {
+        self.scopes
+            .iter()
+            .map(ToString::to_string)
+            .filter(|s| s.starts_with("team/"))
+            .collect()
     }
 
     /// Bring the index in step with `scopes` (every scope when empty); a
