@@ -139,6 +139,14 @@ impl Index {
 
     /// The best `limit` distinct observations matching the FTS5 expression
     /// `expr`, each with the FTS rowid of the file that ranked it.
+    ///
+    /// Two stages, so a word found in most observations costs about what a
+    /// rare one does: first only the rowid, id, scope and sort keys of the
+    /// best matches (enough of them to fill `limit` distinct ids, fetched
+    /// again with more when one id stands in several scopes), then the
+    /// full rows of the chosen files alone. The order, the ids and the
+    /// scopes of each hit are those a one-stage query gives (a unit test
+    /// holds the two side by side).
     fn fts_search(
         &self,
         expr: &str,
@@ -147,31 +155,83 @@ impl Index {
         current: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(Hit, i64)>, IndexError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
         let mut where_sql = vec!["fts MATCH ?".to_owned()];
         where_sql.extend(conds.iter().cloned());
         let sql = format!(
-            "SELECT {ROW_COLUMNS}, bm25(fts, {WEIGHTS}) AS rank, fts.rowid
+            "SELECT fts.rowid, o.id, o.scope, bm25(fts, {WEIGHTS}) AS rank
              FROM fts JOIN obs o ON o.rowid = fts.rowid
              WHERE {}
-             ORDER BY rank, o.importance DESC, o.created DESC, (o.project IS ?) DESC, o.id",
+             ORDER BY rank, o.importance DESC, o.created DESC, (o.project IS ?) DESC, o.id
+             LIMIT ?",
             where_sql.join(" AND ")
         );
-        let mut params: Vec<Value> = vec![Value::Text(expr.to_owned())];
-        params.extend(values.iter().cloned());
-        params.push(current.map_or(Value::Null, |p| Value::Text(p.to_owned())));
         let mut stmt = self.conn.prepare(&sql)?;
-        let mut rowids = std::collections::HashMap::new();
-        let rows = stmt.query_map(params_from_iter(params), |r| {
-            let row = row_from(r)?;
-            rowids.entry(row.id.clone()).or_insert(r.get::<_, i64>(23)?);
-            Ok((row, r.get::<_, f64>(22)?))
-        })?;
-        let hits = dedup(rows, limit)?;
-        Ok(hits
+        let mut fetch = limit.saturating_mul(2).max(16);
+        let chosen = loop {
+            let mut params: Vec<Value> = vec![Value::Text(expr.to_owned())];
+            params.extend(values.iter().cloned());
+            params.push(current.map_or(Value::Null, |p| Value::Text(p.to_owned())));
+            params.push(Value::Integer(i64::try_from(fetch).unwrap_or(i64::MAX)));
+            let rows: Vec<(i64, String, String, f64)> = stmt
+                .query_map(params_from_iter(params), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let exhausted = rows.len() < fetch;
+            // As `dedup` reads a one-stage result: the first file of each
+            // id, the scopes of its later files, up to `limit` ids.
+            let mut chosen: Vec<(i64, String, String, f64, Vec<String>)> = Vec::new();
+            let mut full = false;
+            for (rowid, id, scope, rank) in rows {
+                if let Some(c) = chosen.iter_mut().find(|c| c.1 == id) {
+                    if c.2 != scope && !c.4.contains(&scope) {
+                        c.4.push(scope);
+                    }
+                    continue;
+                }
+                if chosen.len() == limit {
+                    full = true;
+                    break;
+                }
+                chosen.push((rowid, id, scope, rank, Vec::new()));
+            }
+            if full || exhausted {
+                break chosen;
+            }
+            fetch = fetch.saturating_mul(4);
+        };
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; chosen.len()].join(", ");
+        let sql = format!("SELECT {ROW_COLUMNS}, o.rowid FROM obs o WHERE o.rowid IN ({marks})");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = std::collections::HashMap::new();
+        let found = stmt.query_map(
+            params_from_iter(chosen.iter().map(|c| Value::Integer(c.0))),
+            |r| Ok((r.get::<_, i64>(22)?, row_from(r)?)),
+        )?;
+        for f in found {
+            let (rowid, row) = f?;
+            rows.insert(rowid, row);
+        }
+        Ok(chosen
             .into_iter()
-            .map(|h| {
-                let rowid = rowids[&h.row.id];
-                (h, rowid)
+            .filter_map(|(rowid, _, _, rank, also_in)| {
+                let row = rows.remove(&rowid)?;
+                Some((
+                    Hit {
+                        row,
+                        rank,
+                        also_in,
+                        coverage: 1.0,
+                        matched: None,
+                    },
+                    rowid,
+                ))
             })
             .collect())
     }
@@ -209,5 +269,124 @@ impl Index {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), |r| Ok((row_from(r)?, 0.0)))?;
         Ok(dedup(rows, limit)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FileChange, ScopeName, ScopeRepo, Signature};
+
+    /// The one-stage query the two-stage search replaced: every match
+    /// joined to its full row and sorted, then read as `dedup` reads it.
+    fn one_stage(
+        index: &Index,
+        expr: &str,
+        filter: &Filter,
+        limit: usize,
+    ) -> Vec<(String, Vec<String>, f64)> {
+        let (conds, values) = filter.conditions();
+        let mut where_sql = vec!["fts MATCH ?".to_owned()];
+        where_sql.extend(conds.iter().cloned());
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, bm25(fts, {WEIGHTS}) AS rank
+             FROM fts JOIN obs o ON o.rowid = fts.rowid
+             WHERE {}
+             ORDER BY rank, o.importance DESC, o.created DESC, (o.project IS ?) DESC, o.id",
+            where_sql.join(" AND ")
+        );
+        let mut params: Vec<Value> = vec![Value::Text(expr.to_owned())];
+        params.extend(values);
+        params.push(Value::Null);
+        let mut stmt = index.conn.prepare(&sql).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(params), |r| {
+                Ok((row_from(r)?, r.get::<_, f64>(22)?))
+            })
+            .unwrap();
+        super::super::query::dedup(rows, limit)
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.row.id.to_string(), h.also_in, h.rank))
+            .collect()
+    }
+
+    /// Two scopes of 400 observations over a small vocabulary (a word in
+    /// every one, words in some, a rare one), a quarter held by both.
+    fn seeded() -> (tempfile::TempDir, Index) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(&dir.path().join("index.sqlite")).unwrap().0;
+        let words = ["cache", "deploy", "parser", "shard", "token", "zebra"];
+        let signature = Signature {
+            name: "t".into(),
+            email: "t@t".into(),
+            seconds: 0,
+        };
+        let mut shared = Vec::new();
+        for name in ["local", "user"] {
+            let scope = ScopeName::parse(name).unwrap();
+            let repo = ScopeRepo::init(&scope.repo_path(dir.path())).unwrap();
+            let mut changes = Vec::new();
+            for i in 0..400u32 {
+                let mut obs = crate::store::sample_observation();
+                obs.key = None;
+                obs.title = format!("{name} note {i} {}", words[(i % 5) as usize]);
+                obs.body = format!(
+                    "common text {} {}",
+                    words[(i * 7 % 5) as usize],
+                    if i % 97 == 0 { words[5] } else { "" }
+                );
+                obs.importance = (i % 5 + 1) as u8;
+                if name == "user" && i % 4 == 0 {
+                    obs = shared.get((i / 4) as usize).cloned().unwrap_or(obs);
+                } else if name == "local" && i % 4 == 0 {
+                    shared.push(obs.clone());
+                }
+                let id = obs.id();
+                changes.push(FileChange::Upsert {
+                    path: obs.path(&id),
+                    bytes: obs.render().into_bytes(),
+                });
+            }
+            let crate::store::CommitOutcome::Committed(head) =
+                repo.commit(None, &changes, "seed", &signature).unwrap()
+            else {
+                panic!("the seed commit moved");
+            };
+            index
+                .update_scope(&scope, &repo, None, Some(head), None)
+                .unwrap();
+        }
+        (dir, index)
+    }
+
+    #[test]
+    fn two_stages_give_what_one_stage_gave() {
+        let (_dir, index) = seeded();
+        let filter = Filter {
+            scopes: Vec::new(),
+            kind: None,
+            tag: None,
+            project: ProjectFilter::All,
+            since: None,
+            all: false,
+            limit: 10,
+        };
+        for expr in ["common", "cache", "zebra", "cache OR parser", "nothing"] {
+            for limit in [1, 5, 10, 50, 500] {
+                let (conds, values) = filter.conditions();
+                let two: Vec<(String, Vec<String>, f64)> = index
+                    .fts_search(expr, &conds, &values, None, limit)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(h, _)| (h.row.id.to_string(), h.also_in, h.rank))
+                    .collect();
+                let one = one_stage(&index, expr, &filter, limit);
+                assert_eq!(two, one, "{expr} --limit {limit}");
+                if expr == "common" {
+                    assert_eq!(two.len(), limit.min(700), "{expr} --limit {limit}");
+                }
+            }
+        }
     }
 }
