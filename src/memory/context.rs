@@ -91,6 +91,8 @@ impl Mem {
             // No more entries than could fit at ~60 characters each.
             limit: (budget / 60).clamp(1, 1_000),
         };
+        // Handoff messages to this user and device come first (`super::messages`).
+        let messages = self.message_lines();
         let index = self.index()?;
         let mut hits = index.context_candidates(&filter)?;
         let mut relevance = std::collections::HashMap::new();
@@ -163,6 +165,9 @@ impl Mem {
             project.as_deref().unwrap_or("no project")
         );
         push(&mut md, &header);
+        for line in &messages {
+            push(&mut md, line);
+        }
         if !conflicts.is_empty() {
             push(&mut md, "## Unresolved merge records");
             for c in &conflicts {

@@ -77,6 +77,8 @@ fn is_content(path: &str) -> bool {
     index::is_observation_path(path)
         || index::is_tombstone_path(path)
         || index::is_conflict_path(path)
+        || crate::store::is_message_path(path)
+        || crate::store::is_ack_path(path)
 }
 
 /// Encrypt every content file `changes` writes: a plaintext path

@@ -15,6 +15,7 @@ mod encryption;
 pub mod gate;
 mod gc;
 mod import;
+mod messages;
 mod read;
 mod removals;
 mod repair;
@@ -31,6 +32,9 @@ pub use doctor::{
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use import::{ImportReport, ImportSource, IMPORT_BATCH};
+pub use messages::{
+    AckOutcome, InboxEntry, MessagePurge, Outgoing, SendOutcome, DEFAULT_MESSAGE_TTL,
+};
 pub use read::{ScopeCommit, StoreStats, Version};
 pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};
@@ -64,6 +68,9 @@ pub enum MemError {
     /// No merge record has this id or prefix.
     #[error("no merge record has an id starting with '{0}': see `mem conflicts list --all`")]
     NoConflict(String),
+    /// No message (or several) has this id or prefix.
+    #[error("no single message has an id starting with '{0}': give at least 6 hex characters of one (see `mem inbox --all`)")]
+    NoMessage(String),
     /// A kind that is not one of the known kinds (where one must be).
     #[error("'{0}' is not a kind: use one of {kinds}", kinds = crate::store::KINDS.join(", "))]
     BadKind(String),
