@@ -412,14 +412,21 @@ impl Mem {
     }
 
     /// The messages and acks at `scope`'s head, decrypted where sealed;
-    /// files this device cannot read are skipped.
+    /// files this device cannot read, and plaintext files in an encrypted
+    /// scope, are skipped.
     fn scope_messages(&mut self, scope: &ScopeName) -> Result<ScopeMessages, MemError> {
         let repo = self.repo(scope)?;
         let mut out = ScopeMessages::default();
         let Some(head) = repo.head()? else {
             return Ok(out);
         };
+        // In an encrypted scope a plaintext message was not written by mem
+        // (anyone with push access could add one): it is not delivered.
+        let encrypted = self.is_encrypted(scope)?;
         for (path, blob) in repo.files(head, &["msg/", "ack/"])? {
+            if encrypted && !crate::crypto::is_encrypted_path(&path) {
+                continue;
+            }
             let bytes = repo.read_blob(blob)?;
             let bytes = if crate::crypto::is_encrypted_path(&path) {
                 self.identity().and_then(|i| Ok(i.decrypt(&bytes)?)).ok()
