@@ -300,6 +300,8 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--budget', '--budget', [CompletionResultType]::ParameterName, 'At most this many characters')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Rank memories matching these words higher')
             [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Rank memories matching these words higher')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'The agent family reading (claude-code, codex, …): its messages come first too')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The reading agent''s session id')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the block and its parts as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -269,6 +269,8 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --budget 'At most this many characters'
             cand -q 'Rank memories matching these words higher'
             cand --query 'Rank memories matching these words higher'
+            cand --agent 'The agent family reading (claude-code, codex, …): its messages come first too'
+            cand --session 'The reading agent''s session id'
             cand --json 'Print the block and its parts as JSON'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -177,6 +177,8 @@ complete -c mem -n "__fish_mem_using_subcommand ack" -s h -l help -d 'Print help
 complete -c mem -n "__fish_mem_using_subcommand context" -l project -d 'The project (default: the normalised origin URL of the cwd\'s repository)' -r
 complete -c mem -n "__fish_mem_using_subcommand context" -l budget -d 'At most this many characters' -r
 complete -c mem -n "__fish_mem_using_subcommand context" -s q -l query -d 'Rank memories matching these words higher' -r
+complete -c mem -n "__fish_mem_using_subcommand context" -l agent -d 'The agent family reading (claude-code, codex, …): its messages come first too' -r
+complete -c mem -n "__fish_mem_using_subcommand context" -l session -d 'The reading agent\'s session id' -r
 complete -c mem -n "__fish_mem_using_subcommand context" -l json -d 'Print the block and its parts as JSON'
 complete -c mem -n "__fish_mem_using_subcommand context" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mem -n "__fish_mem_using_subcommand scope; and not __fish_seen_subcommand_from list add remote recipients rekey help" -s h -l help -d 'Print help'

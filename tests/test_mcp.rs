@@ -548,6 +548,12 @@ fn messaging_tools_send_check_ack_and_purge() {
         (Some(1), Some(true))
     );
 
+    // recall_context (the session-start block) shows it first.
+    let r = c.ok("recall_context", json!({}));
+    let md = r["markdown"].as_str().unwrap();
+    assert!(md.contains("Review PR 42 before merging"), "{md}");
+    assert!(!md.contains("Not for codex"), "{md}");
+
     // The CLI's inbox sees it for the same agent, and not for another.
     assert!(env
         .ok(&["inbox", "--agent", "codex"])

@@ -317,3 +317,37 @@ fn a_plaintext_message_planted_in_an_encrypted_scope_is_not_delivered() {
     env.commit_externally("local", &[(path, planted)], &[]);
     assert!(env.ok(&["inbox"]).contains("Planted"));
 }
+
+#[test]
+fn the_session_start_hook_shows_the_messages_to_its_agent_first() {
+    use crate::test_agents::{hook, payload, project};
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let dir = project(&env);
+    env.ok(&["save", "Widgets build with make", "--global"]);
+    env.ok(&[
+        "send",
+        "--to",
+        "agent:claude-code",
+        "Claude: finish the parser",
+    ]);
+    env.ok(&["send", "--to", "agent:codex", "Codex: review the parser"]);
+    let out = hook(
+        &env,
+        "claude-code",
+        "SessionStart",
+        &payload("claude-code", "/tmp/proj", "SessionStart", &dir),
+        &[],
+    );
+    let ctx = out["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    let msg_at = ctx.find("Claude: finish the parser").expect(ctx);
+    assert!(msg_at < ctx.find("## Memories").expect(ctx), "{ctx}");
+    assert!(!ctx.contains("Codex: review"), "{ctx}");
+    // `mem context` shows an agent's messages when told which agent reads.
+    assert!(env
+        .ok(&["context", "--agent", "codex"])
+        .contains("Codex: review the parser"));
+    assert!(!env.ok(&["context"]).contains("Codex: review"));
+}

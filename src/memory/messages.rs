@@ -122,6 +122,12 @@ struct ScopeMessages {
 }
 
 impl Mem {
+    /// Name the agent family and session this store is used by: the
+    /// session-start block then also shows the messages addressed to them.
+    pub fn set_caller(&mut self, agent: Option<String>, session: Option<String>) {
+        self.caller = (agent, session);
+    }
+
     /// The reader this device is, as the agent `agent` in session `session`.
     pub fn reader(&self, agent: Option<String>, session: Option<String>) -> Reader {
         Reader {
@@ -380,9 +386,10 @@ impl Mem {
     }
 
     /// The session-start lines for the unacked, unexpired messages to this
-    /// user and device (empty when there are none or they cannot be read).
+    /// user and device, and to the caller's agent and session when named
+    /// ([`Mem::set_caller`]); empty when there are none or they cannot be read.
     pub(super) fn message_lines(&mut self) -> Vec<String> {
-        let reader = self.reader(None, None);
+        let reader = self.reader(self.caller.0.clone(), self.caller.1.clone());
         let Ok(inbox) = self.inbox(&reader, false) else {
             return Vec::new();
         };

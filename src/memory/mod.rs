@@ -179,6 +179,8 @@ pub struct Mem {
     /// whether the cause is the environment's (a full or read-only disk).
     lagging: Vec<(ScopeName, String, bool)>,
     notices: Vec<Notice>,
+    /// The agent family and session running this (see [`Mem::set_caller`]).
+    caller: (Option<String>, Option<String>),
 }
 
 impl Mem {
@@ -235,6 +237,7 @@ impl Mem {
             fresh: Vec::new(),
             lagging: Vec::new(),
             notices,
+            caller: (None, None),
         }
     }
 
