@@ -252,6 +252,12 @@ fn an_encrypted_scope_never_holds_a_message_in_plaintext() {
     assert!(!paths
         .iter()
         .any(|p| p.ends_with(".md") || (p.ends_with(".yaml") && p.starts_with("ack/"))));
+    let subjects = git(&env.scope_repo("user"), &["log", "--format=%s", "main"]);
+    assert!(
+        subjects.contains("mem: 1 message(s) sent")
+            && subjects.contains("mem: 1 message(s) acknowledged"),
+        "{subjects}"
+    );
     let all = everything_in(&env.scope_repo("user"));
     for needle in [
         "zebra-quartz",
@@ -350,4 +356,51 @@ fn the_session_start_hook_shows_the_messages_to_its_agent_first() {
         .ok(&["context", "--agent", "codex"])
         .contains("Codex: review the parser"));
     assert!(!env.ok(&["context"]).contains("Codex: review"));
+}
+
+#[test]
+fn adding_a_recipient_reencrypts_messages_and_acks_to_them() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let sent: Value = serde_json::from_str(&env.ok(&[
+        "send",
+        "--to",
+        "device:testbox",
+        "For the new member too",
+        "--json",
+    ]))
+    .unwrap();
+    let id = sent["id"].as_str().unwrap().to_owned();
+    env.ok(&["ack", &id]);
+    let member = crate::common::Keyholder::new();
+    let added = env.ok(&[
+        "scope",
+        "recipients",
+        "user",
+        "add",
+        &member.recipient,
+        "--name",
+        "member",
+    ]);
+    assert!(added.contains("2 file(s) re-encrypted"), "{added}");
+    let repo = env.scope_repo("user");
+    for p in env
+        .tree_paths("user")
+        .iter()
+        .filter(|p| p.starts_with("msg/") || p.starts_with("ack/"))
+    {
+        let bytes = crate::common::blob(&repo, "main", p);
+        assert!(
+            member.can_read(&bytes),
+            "{p} is not sealed to the new member"
+        );
+    }
+    let all = inbox_of(&env);
+    assert_eq!(all[0]["body"], "For the new member too");
+    assert_eq!(all[0]["acked"], true);
+}
+
+fn inbox_of(env: &TestEnv) -> Vec<Value> {
+    let v: Value = serde_json::from_str(&env.ok(&["inbox", "--all", "--json"])).unwrap();
+    v.as_array().unwrap().clone()
 }
