@@ -120,6 +120,29 @@ fn a_message_travels_over_sync_comes_first_and_concurrent_acks_merge() {
     // Acking again here changes nothing.
     let again: Value = serde_json::from_str(&b.ok(&["ack", &id, "--json"])).unwrap();
     assert_eq!(again["status"], "already-acked");
+
+    // A's gc, long after they expired, removes the messages and acks; the
+    // removal syncs to B, which does not put them back.
+    const LATER: &str = "2026-12-10T00:00:00Z";
+    let later = |d: &Device, args: &[&str]| {
+        let out = d.mem().env("MEM_NOW", LATER).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    later(&a, &["gc", "--retention-days", "1"]);
+    later(&a, &["sync"]);
+    later(&b, &["sync"]);
+    later(&b, &["sync"]);
+    let left: Vec<String> = crate::common::paths_at(&remote)
+        .into_iter()
+        .filter(|p| p.starts_with("msg/") || p.starts_with("ack/"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(later(&b, &["inbox", "--all", "--json"]).trim(), "[]");
 }
 
 #[test]
