@@ -91,7 +91,7 @@ impl Mem {
             // No more entries than could fit at ~60 characters each.
             limit: (budget / 60).clamp(1, 1_000),
         };
-        // Handoff messages to this user and device come first (`super::messages`).
+        // Handoff messages to this reader come first (`super::messages`).
         let messages = self.message_lines();
         let index = self.index()?;
         let mut hits = index.context_candidates(&filter)?;
