@@ -41,6 +41,9 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a handoff message to another agent, device, session or user')
+            [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'Show the handoff messages addressed to you')
+            [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge a handoff message: it leaves every recipient''s inbox')
             [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Print the block an agent''s session-start hook injects')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
@@ -261,11 +264,44 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
         'mem;conflicts;help;help' {
             break
         }
+        'mem;send' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Who it is for: user:NAME, agent:FAMILY (claude-code, codex, …), device:NAME or session:ID')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Deliver for this long: seconds (3600) or an age (90m, 12h, 7d, 2w); default 7d')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'One-line subject')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Scope to send through (default: default_scope from config, normally user)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to send through (default: default_scope from config, normally user)')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Agent sending it (claude-code, codex, gemini, …)')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The sending agent''s session id')
+            [CompletionResult]::new('--requires-ack', '--requires-ack', [CompletionResultType]::ParameterName, 'Ask the recipient to acknowledge it')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;inbox' {
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'The agent family reading (claude-code, codex, …)')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The reading agent''s session id')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also show acknowledged and expired messages')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the messages as a JSON array')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;ack' {
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'The agent family acknowledging (claude-code, codex, …)')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The acknowledging agent''s session id')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mem;context' {
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'The project (default: the normalised origin URL of the cwd''s repository)')
             [CompletionResult]::new('--budget', '--budget', [CompletionResultType]::ParameterName, 'At most this many characters')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Rank memories matching these words higher')
             [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Rank memories matching these words higher')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'The agent family reading (claude-code, codex, …): its messages come first too')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'The reading agent''s session id')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the block and its parts as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -530,6 +566,9 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import observations from another source')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push and pull scopes to and from their git remotes')
             [CompletionResult]::new('conflicts', 'conflicts', [CompletionResultType]::ParameterValue, 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a handoff message to another agent, device, session or user')
+            [CompletionResult]::new('inbox', 'inbox', [CompletionResultType]::ParameterValue, 'Show the handoff messages addressed to you')
+            [CompletionResult]::new('ack', 'ack', [CompletionResultType]::ParameterValue, 'Acknowledge a handoff message: it leaves every recipient''s inbox')
             [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Print the block an agent''s session-start hook injects')
             [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'List scopes, add one, point one at a git remote, or manage encryption')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Create or show this device''s identity for encrypted scopes')
@@ -598,6 +637,15 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;conflicts;resolve' {
+            break
+        }
+        'mem;help;send' {
+            break
+        }
+        'mem;help;inbox' {
+            break
+        }
+        'mem;help;ack' {
             break
         }
         'mem;help;context' {

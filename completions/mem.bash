@@ -16,6 +16,9 @@ _mem() {
             ",$1")
                 cmd="mem"
                 ;;
+            mem,ack)
+                cmd="mem__subcmd__ack"
+                ;;
             mem,conflicts)
                 cmd="mem__subcmd__conflicts"
                 ;;
@@ -52,6 +55,9 @@ _mem() {
             mem,import)
                 cmd="mem__subcmd__import"
                 ;;
+            mem,inbox)
+                cmd="mem__subcmd__inbox"
+                ;;
             mem,init)
                 cmd="mem__subcmd__init"
                 ;;
@@ -78,6 +84,9 @@ _mem() {
                 ;;
             mem,search)
                 cmd="mem__subcmd__search"
+                ;;
+            mem,send)
+                cmd="mem__subcmd__send"
                 ;;
             mem,stats)
                 cmd="mem__subcmd__stats"
@@ -111,6 +120,9 @@ _mem() {
                 ;;
             mem__subcmd__conflicts__subcmd__help,show)
                 cmd="mem__subcmd__conflicts__subcmd__help__subcmd__show"
+                ;;
+            mem__subcmd__help,ack)
+                cmd="mem__subcmd__help__subcmd__ack"
                 ;;
             mem__subcmd__help,conflicts)
                 cmd="mem__subcmd__help__subcmd__conflicts"
@@ -148,6 +160,9 @@ _mem() {
             mem__subcmd__help,import)
                 cmd="mem__subcmd__help__subcmd__import"
                 ;;
+            mem__subcmd__help,inbox)
+                cmd="mem__subcmd__help__subcmd__inbox"
+                ;;
             mem__subcmd__help,init)
                 cmd="mem__subcmd__help__subcmd__init"
                 ;;
@@ -174,6 +189,9 @@ _mem() {
                 ;;
             mem__subcmd__help,search)
                 cmd="mem__subcmd__help__subcmd__search"
+                ;;
+            mem__subcmd__help,send)
+                cmd="mem__subcmd__help__subcmd__send"
                 ;;
             mem__subcmd__help,stats)
                 cmd="mem__subcmd__help__subcmd__stats"
@@ -362,12 +380,34 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex gc doctor stats export import sync conflicts send inbox ack context scope key hook mcp watch generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__ack)
+            opts="-h --agent --session --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -510,7 +550,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__context)
-            opts="-q -h --project --budget --query --json --help"
+            opts="-q -h --project --budget --query --agent --session --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +569,14 @@ _mem() {
                     return 0
                     ;;
                 -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -686,8 +734,22 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex gc doctor stats export import sync conflicts context scope key hook mcp watch generate-docs help"
+            opts="init save search get list log edit delete reindex gc doctor stats export import sync conflicts send inbox ack context scope key hook mcp watch generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -938,6 +1000,20 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__inbox)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1231,6 +1307,20 @@ _mem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mem__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mem__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1423,6 +1513,28 @@ _mem() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__inbox)
+            opts="-h --all --agent --session --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2161,6 +2273,48 @@ _mem() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__send)
+            opts="-s -h --to --ttl --subject --requires-ack --scope --agent --session --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

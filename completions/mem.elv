@@ -38,6 +38,9 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
+            cand send 'Send a handoff message to another agent, device, session or user'
+            cand inbox 'Show the handoff messages addressed to you'
+            cand ack 'Acknowledge a handoff message: it leaves every recipient''s inbox'
             cand context 'Print the block an agent''s session-start hook injects'
             cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
             cand key 'Create or show this device''s identity for encrypted scopes'
@@ -233,11 +236,41 @@ set edit:completion:arg-completer[mem] = {|@words|
         }
         &'mem;conflicts;help;help'= {
         }
+        &'mem;send'= {
+            cand --to 'Who it is for: user:NAME, agent:FAMILY (claude-code, codex, …), device:NAME or session:ID'
+            cand --ttl 'Deliver for this long: seconds (3600) or an age (90m, 12h, 7d, 2w); default 7d'
+            cand --subject 'One-line subject'
+            cand -s 'Scope to send through (default: default_scope from config, normally user)'
+            cand --scope 'Scope to send through (default: default_scope from config, normally user)'
+            cand --agent 'Agent sending it (claude-code, codex, gemini, …)'
+            cand --session 'The sending agent''s session id'
+            cand --requires-ack 'Ask the recipient to acknowledge it'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;inbox'= {
+            cand --agent 'The agent family reading (claude-code, codex, …)'
+            cand --session 'The reading agent''s session id'
+            cand --all 'Also show acknowledged and expired messages'
+            cand --json 'Print the messages as a JSON array'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;ack'= {
+            cand --agent 'The agent family acknowledging (claude-code, codex, …)'
+            cand --session 'The acknowledging agent''s session id'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mem;context'= {
             cand --project 'The project (default: the normalised origin URL of the cwd''s repository)'
             cand --budget 'At most this many characters'
             cand -q 'Rank memories matching these words higher'
             cand --query 'Rank memories matching these words higher'
+            cand --agent 'The agent family reading (claude-code, codex, …): its messages come first too'
+            cand --session 'The reading agent''s session id'
             cand --json 'Print the block and its parts as JSON'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -455,6 +488,9 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand import 'Import observations from another source'
             cand sync 'Push and pull scopes to and from their git remotes'
             cand conflicts 'List, show and resolve merge records: concurrent edits that `mem sync` found (two edits of one observation, two observations with one key, an edit of a deleted observation). Exits 3 while any is unresolved'
+            cand send 'Send a handoff message to another agent, device, session or user'
+            cand inbox 'Show the handoff messages addressed to you'
+            cand ack 'Acknowledge a handoff message: it leaves every recipient''s inbox'
             cand context 'Print the block an agent''s session-start hook injects'
             cand scope 'List scopes, add one, point one at a git remote, or manage encryption'
             cand key 'Create or show this device''s identity for encrypted scopes'
@@ -504,6 +540,12 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;conflicts;show'= {
         }
         &'mem;help;conflicts;resolve'= {
+        }
+        &'mem;help;send'= {
+        }
+        &'mem;help;inbox'= {
+        }
+        &'mem;help;ack'= {
         }
         &'mem;help;context'= {
         }

@@ -27,4 +27,4 @@ pub mod text;
 pub mod time;
 pub mod watch;
 
-pub use memory::{Draft, Mem, MemError};
+pub use memory::{Draft, Mem, MemError, Outgoing};

@@ -28,6 +28,7 @@ mod test_importers;
 mod test_index;
 mod test_init;
 mod test_mcp;
+mod test_messages;
 mod test_recall;
 mod test_save;
 mod test_scale;

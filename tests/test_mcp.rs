@@ -124,7 +124,8 @@ fn tools_are_titled_annotated_and_answer_objects_with_plain_schemas() {
             "purge_expired_messages",
             "recall_context",
             "save_observation",
-            "search_memory"
+            "search_memory",
+            "send_message"
         ]
     );
     for t in &tools {
@@ -462,12 +463,6 @@ fn kioku_mesh_argument_shapes_do_what_the_compatibility_table_says() {
     );
     c.fails("drain_pending_puts", json!({"limit": 0}));
 
-    // Messaging is refused with the reason.
-    for t in ["check_messages", "ack_message", "purge_expired_messages"] {
-        let msg = c.fails(t, json!({"msg_id": "0123456789abcdef0123456789abcdef"}));
-        assert!(msg.contains("does not carry messages"), "{msg}");
-    }
-
     // An expiry in the past: saved, hidden from search and recall, shown
     // with its state when asked for everything.
     let expired = c.ok(
@@ -502,5 +497,97 @@ fn kioku_mesh_argument_shapes_do_what_the_compatibility_table_says() {
         json!({"observation_id": second, "reason": null}),
     );
     assert_eq!(again["status"], "already-deleted");
+    c.close();
+}
+
+#[test]
+fn messaging_tools_send_check_ack_and_purge() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    // An old message, already expired by the fixed clock.
+    env.mem()
+        .env("MEM_NOW", "2026-11-20T00:00:00Z")
+        .args(["send", "--to", "agent:codex", "--ttl", "1h", "Old news"])
+        .assert()
+        .success();
+    let c = Client::start_with(&env, &[("MEM_AGENT", "codex"), ("MEM_SESSION", "s-1")]);
+    let sent = c.ok(
+        "send_message",
+        json!({"to": "agent:codex", "body": "Review PR 42 before merging",
+               "subject": "review", "requires_ack": true, "ttl_sec": 3600}),
+    );
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(sent["scope"], "user", "{sent}");
+    assert_eq!(sent["expires_at"], "2026-11-22T11:00:00Z", "{sent}");
+    let id = sent["msg_id"].as_str().unwrap().to_owned();
+    c.ok(
+        "send_message",
+        json!({"to": "agent:gemini", "body": "Not for codex"}),
+    );
+
+    let got = c.ok("check_messages", json!({}));
+    assert_eq!(got["count"], 1, "{got}");
+    let m = &got["messages"][0];
+    assert_eq!(m["msg_id"], id.as_str());
+    assert_eq!(m["body"], "Review PR 42 before merging");
+    assert_eq!(m["sender"]["agent_id"], "codex");
+    assert_eq!(m["sender"]["session_id"], "s-1");
+    assert_eq!(m["recipient"]["kind"], "agent");
+    assert_eq!(
+        (m["requires_ack"].as_bool(), m["acked"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let both = c.ok("check_messages", json!({"include_expired": true}));
+    assert_eq!(both["count"], 2, "{both}");
+    let one = c.ok(
+        "check_messages",
+        json!({"include_expired": true, "limit": 1}),
+    );
+    assert_eq!(
+        (one["count"].as_u64(), one["truncated"].as_bool()),
+        (Some(1), Some(true))
+    );
+
+    // recall_context (the session-start block) shows it first.
+    let r = c.ok("recall_context", json!({}));
+    let md = r["markdown"].as_str().unwrap();
+    assert!(md.contains("Review PR 42 before merging"), "{md}");
+    assert!(!md.contains("Not for codex"), "{md}");
+
+    // The CLI's inbox sees it for the same agent, and not for another.
+    assert!(env
+        .ok(&["inbox", "--agent", "codex"])
+        .contains("Review PR 42"));
+    assert!(!env
+        .ok(&["inbox", "--agent", "claude-code"])
+        .contains("Review PR 42"));
+
+    let acked = c.ok("ack_message", json!({"msg_id": &id[..10]}));
+    assert_eq!(acked["status"], "acked", "{acked}");
+    assert_eq!(acked["msg_id"], id.as_str());
+    let again = c.ok("ack_message", json!({"msg_id": id}));
+    assert_eq!(again["status"], "already-acked", "{again}");
+    assert_eq!(c.ok("check_messages", json!({}))["count"], 0);
+    let with_acked = c.ok("check_messages", json!({"include_acked": true}));
+    assert_eq!(with_acked["messages"][0]["acked"], true, "{with_acked}");
+    let t = c.fails(
+        "ack_message",
+        json!({"msg_id": "0123456789abcdef0123456789abcdef"}),
+    );
+    assert!(t.contains("no single message"), "{t}");
+    let t = c.fails("ack_message", json!({"msg_id": id, "visibility": "local"}));
+    assert!(t.contains("holds no message"), "{t}");
+    let t = c.fails("send_message", json!({"to": "codex", "body": "x"}));
+    assert!(t.contains("agent:FAMILY"), "{t}");
+
+    // Purging removes the expired one now, and leaves the rest.
+    let purged = c.ok("purge_expired_messages", json!({}));
+    assert_eq!(purged["purged"], 1, "{purged}");
+    let left = c.ok(
+        "check_messages",
+        json!({"include_expired": true, "include_acked": true}),
+    );
+    assert_eq!(left["count"], 1, "{left}");
+    assert_eq!(left["messages"][0]["msg_id"], id.as_str());
     c.close();
 }

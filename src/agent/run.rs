@@ -82,6 +82,10 @@ pub fn handle(
     if event == Event::SessionStart {
         let mut mem = Mem::open(paths.clone(), &cwd, &Flags::default())?;
         if mem.is_initialised() {
+            mem.set_caller(
+                Some(client.name().to_owned()),
+                payload.session_id.clone().filter(|s| !s.is_empty()),
+            );
             let context = mem.context(DEFAULT_BUDGET, None);
             answer.notes.extend(notices(&mut mem));
             let context = context?;

@@ -8,7 +8,9 @@ use super::{flush_notices, Ctx, Ui, UsageError};
 
 /// Print the block an agent's session-start hook injects.
 ///
-/// Markdown: unresolved merge records first (with each version's title),
+/// Markdown: handoff messages to this user, device, or the --agent/--session
+/// (MEM_AGENT/MEM_SESSION) that are neither acknowledged nor expired first,
+/// then unresolved merge records (with each version's title),
 /// then the live memories of the current project and project-less ones,
 /// ranked by importance, topic keys and decisions, relevance to --query,
 /// and recency, each with its short id for `mem get`. Entries that do not fit
@@ -24,6 +26,12 @@ pub struct ContextArgs {
     /// Rank memories matching these words higher.
     #[arg(long, short = 'q', value_name = "Q")]
     query: Option<String>,
+    /// The agent family reading (claude-code, codex, …): its messages come first too.
+    #[arg(long, env = "MEM_AGENT")]
+    agent: Option<String>,
+    /// The reading agent's session id.
+    #[arg(long, env = "MEM_SESSION")]
+    session: Option<String>,
     /// Print the block and its parts as JSON.
     #[arg(long)]
     json: bool,
@@ -50,6 +58,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ContextArgs) -> anyhow::Result<()> {
             Ok(())
         };
     }
+    mem.set_caller(args.agent, args.session);
     let result = mem.context(args.budget, args.query.as_deref());
     flush_notices(ui, &mut mem);
     let context = result?;

@@ -13,7 +13,8 @@ use super::{Ctx, Ui};
 /// observation whose newest tombstone is older than --retention-days,
 /// together with its tombstones (both stay in the history), and every
 /// observation that expired (`mem save --ttl/--expires`) more than
-/// --retention-days ago. A device that
+/// --retention-days ago, and every handoff message that expired that long
+/// ago with its acks. A device that
 /// syncs later cannot bring them back: the removal merges against its
 /// unchanged copy.
 ///
@@ -52,19 +53,25 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
             "kept a session spool that could not be saved: {failed}"
         ));
     }
-    let dropped = mem.gc_dropped(std::time::Duration::from_secs(
-        args.retention_days.saturating_mul(86_400),
-    ))?;
+    let retention = std::time::Duration::from_secs(args.retention_days.saturating_mul(86_400));
+    let dropped = mem.gc_dropped(retention)?;
+    let messages = mem.purge_messages(retention)?;
     let scopes = mem.gc_scopes()?;
     super::flush_notices(ui, &mut mem);
     if args.json {
         return ui
-            .json(&serde_json::json!({"scopes": scopes, "dropped": dropped, "sessions": spools}));
+            .json(&serde_json::json!({"scopes": scopes, "dropped": dropped, "messages": messages, "sessions": spools}));
     }
     for d in dropped.iter().filter(|d| d.commit.is_some()) {
         ui.line(format!(
             "{:<16} removed {} deleted observation file(s) with {} tombstone(s), {} expired observation file(s), {} resolved merge record(s)",
             d.scope, d.observations, d.tombstones, d.expired, d.resolved_records
+        ))?;
+    }
+    for m in messages.iter().filter(|m| m.commit.is_some()) {
+        ui.line(format!(
+            "{:<16} removed {} expired message(s) and {} ack(s)",
+            m.scope, m.messages, m.acks
         ))?;
     }
     for s in &scopes {

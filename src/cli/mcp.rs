@@ -11,8 +11,8 @@ use super::{Ctx, Ui};
 ///
 /// Tools, named as kioku-mesh names them: save_observation, search_memory,
 /// get_memory, recall_context, delete_memory, get_memory_status,
-/// drain_pending_puts (and check_messages, ack_message,
-/// purge_expired_messages, which answer that mem carries no messages yet).
+/// drain_pending_puts, check_messages, ack_message, purge_expired_messages,
+/// and mem's send_message (handoff messages, as `mem send`).
 /// MEM_AGENT and MEM_SESSION in the environment name the agent and session
 /// of what it saves. Register it with `mem hook install --client C --mcp`,
 /// or in the client's MCP settings as the command `mem mcp`.

@@ -2,6 +2,7 @@
 //! and the mapping of errors to exit codes (0 ok, 1 error, 2 usage, 3
 //! unresolved conflicts, 4 not found).
 
+mod ack;
 mod conflicts;
 mod context;
 mod delete;
@@ -15,6 +16,7 @@ mod generate;
 mod get;
 mod hook;
 mod import;
+mod inbox;
 mod init;
 mod key;
 mod list;
@@ -25,6 +27,7 @@ mod reindex;
 mod save;
 mod scope;
 mod search;
+mod send;
 mod stats;
 mod sync;
 mod ui;
@@ -72,6 +75,9 @@ enum Command {
     Import(import::ImportArgs),
     Sync(sync::SyncArgs),
     Conflicts(conflicts::ConflictsArgs),
+    Send(send::SendArgs),
+    Inbox(inbox::InboxArgs),
+    Ack(ack::AckArgs),
     Context(context::ContextArgs),
     Scope(scope::ScopeArgs),
     Key(key::KeyArgs),
@@ -160,6 +166,9 @@ fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
         Command::Import(a) => import::run(ui, &ctx, a),
         Command::Sync(a) => sync::run(ui, &ctx, a),
         Command::Conflicts(a) => conflicts::run(ui, &ctx, a),
+        Command::Send(a) => send::run(ui, &ctx, a),
+        Command::Inbox(a) => inbox::run(ui, &ctx, a),
+        Command::Ack(a) => ack::run(ui, &ctx, a),
         Command::Context(a) => context::run(ui, &ctx, a),
         Command::Scope(a) => scope::run(ui, &ctx, a),
         Command::Key(a) => key::run(ui, &ctx, a),
@@ -183,7 +192,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             return 5;
         }
         match cause.downcast_ref::<MemError>() {
-            Some(MemError::NotFound(_) | MemError::NoConflict(_)) => return 4,
+            Some(MemError::NotFound(_) | MemError::NoConflict(_) | MemError::NoMessage(_)) => {
+                return 4
+            }
             // A value the command line got wrong: usage.
             Some(
                 MemError::Url(_)

@@ -22,17 +22,19 @@ use rmcp::schemars::JsonSchema;
 use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
 use serde::Serialize;
 
+mod messaging;
 pub mod params;
 mod recall;
 pub mod report;
 pub mod tools;
 
 use params::{
-    parse, DeleteParams, DrainParams, IdParams, MessagingParams, RecallParams, SaveParams,
-    SearchParams,
+    parse, AckParams, CheckParams, DeleteParams, DrainParams, IdParams, RecallParams, SaveParams,
+    SearchParams, SendParams,
 };
 use report::{
-    DeleteReport, DrainReport, MemoryReport, RecallReport, SaveReport, SearchReport, StatusReport,
+    AckReport, DeleteReport, DrainReport, MemoryReport, MessagesReport, PurgeReport, RecallReport,
+    SaveReport, SearchReport, SendReport, StatusReport,
 };
 pub use tools::{Caller, ToolError, Tools};
 
@@ -52,9 +54,6 @@ pub enum McpError {
 
 /// The instructions given to the agent at initialisation.
 pub const INSTRUCTIONS: &str = "Shared memory kept in git. Call recall_context at the start of a task, search_memory before solving something that may have been solved, and save_observation after a decision, a non-obvious fix or a convention.";
-
-/// The sentence the messaging tools answer with.
-pub const NO_MESSAGING: &str = "mem does not carry messages between agents yet: leave a handoff with save_observation (memory_type handoff) and the next session's recall_context shows it";
 
 /// Serve `tools` over stdin/stdout until the client closes the session.
 ///
@@ -197,36 +196,50 @@ impl Server {
     }
 
     #[tool(
-        name = "check_messages",
-        title = "Check messages (not supported)",
-        description = "kioku-mesh's inbox. mem does not carry messages yet: this answers an error saying so; leave handoffs with save_observation (memory_type handoff).",
-        input_schema = schema::<MessagingParams>(),
-        annotations(title = "Check messages (not supported)", read_only_hint = true, open_world_hint = false)
+        name = "send_message",
+        title = "Send a handoff message",
+        description = "Leave a message for another agent: to is user:NAME, agent:FAMILY (claude-code, codex, ...), device:NAME or session:ID. It syncs with the memories, shows in the recipient's check_messages and session start until acknowledged or expired (ttl_sec or expires_at; default 7 days). requires_ack asks for an ack_message.",
+        input_schema = schema::<SendParams>(),
+        output_schema = schema::<SendReport>(),
+        annotations(title = "Send a handoff message", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
-    fn check_messages(&self, Parameters(_args): Parameters<JsonObject>) -> CallToolResult {
-        answer::<()>(Err(NO_MESSAGING.into()))
+    fn send_message(&self, Parameters(args): Parameters<JsonObject>) -> CallToolResult {
+        answer(parse::<SendParams>(Some(args)).and_then(|p| self.tools.send_message(p)))
+    }
+
+    #[tool(
+        name = "check_messages",
+        title = "Check messages",
+        description = "The handoff messages addressed to this user, device, agent or session, oldest first: by default those neither acknowledged nor expired (include_acked, include_expired show the rest). Acknowledge one with ack_message once handled.",
+        input_schema = schema::<CheckParams>(),
+        output_schema = schema::<MessagesReport>(),
+        annotations(title = "Check messages", read_only_hint = true, open_world_hint = false)
+    )]
+    fn check_messages(&self, Parameters(args): Parameters<JsonObject>) -> CallToolResult {
+        answer(parse::<CheckParams>(Some(args)).and_then(|p| self.tools.check_messages(p)))
     }
 
     #[tool(
         name = "ack_message",
-        title = "Acknowledge a message (not supported)",
-        description = "kioku-mesh's message ack. mem does not carry messages yet: this answers an error saying so.",
-        input_schema = schema::<MessagingParams>(),
-        annotations(title = "Acknowledge a message (not supported)", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        title = "Acknowledge a message",
+        description = "Acknowledge a message by msg_id (or a unique prefix): it leaves every recipient's inbox once synced. Acknowledging twice changes nothing.",
+        input_schema = schema::<AckParams>(),
+        output_schema = schema::<AckReport>(),
+        annotations(title = "Acknowledge a message", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
-    fn ack_message(&self, Parameters(_args): Parameters<JsonObject>) -> CallToolResult {
-        answer::<()>(Err(NO_MESSAGING.into()))
+    fn ack_message(&self, Parameters(args): Parameters<JsonObject>) -> CallToolResult {
+        answer(parse::<AckParams>(Some(args)).and_then(|p| self.tools.ack_message(p)))
     }
 
     #[tool(
         name = "purge_expired_messages",
-        title = "Purge expired messages (not supported)",
-        description = "kioku-mesh's message GC. mem does not carry messages yet: this answers an error saying so (`mem gc` removes expired memories).",
-        input_schema = schema::<MessagingParams>(),
-        annotations(title = "Purge expired messages (not supported)", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        title = "Purge expired messages",
+        description = "Remove every expired message, with its acks, from every scope now (they stay in git history; `mem gc` does the same after its retention).",
+        output_schema = schema::<PurgeReport>(),
+        annotations(title = "Purge expired messages", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
-    fn purge_expired_messages(&self, Parameters(_args): Parameters<JsonObject>) -> CallToolResult {
-        answer::<()>(Err(NO_MESSAGING.into()))
+    fn purge_expired_messages(&self) -> CallToolResult {
+        answer(self.tools.purge_expired_messages())
     }
 }
 

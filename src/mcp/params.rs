@@ -161,17 +161,61 @@ pub struct DrainParams {
     pub limit: Option<i64>,
 }
 
-/// The parameters of kioku-mesh's messaging tools, which mem refuses
-/// (accepted whatever they hold, so the refusal is the one sentence).
+/// `send_message`'s parameters (mem's: kioku-mesh sends from its CLI).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[schemars(transform = plain)]
-pub struct MessagingParams {
-    /// kioku-mesh's message id (ack_message).
-    #[serde(default)]
-    pub msg_id: Option<Value>,
-    /// kioku-mesh's scope hint.
-    #[serde(default)]
-    pub visibility: Option<Value>,
+pub struct SendParams {
+    /// Who it is for: user:NAME, agent:FAMILY (claude-code, codex, …), device:NAME or session:ID.
+    pub to: String,
+    /// The message text.
+    pub body: String,
+    /// One-line subject.
+    #[serde(default, deserialize_with = "text")]
+    pub subject: Option<String>,
+    /// Deliver for this many seconds (default 7 days).
+    #[serde(default, deserialize_with = "integer")]
+    pub ttl_sec: Option<i64>,
+    /// Deliver until this instant (RFC 3339); wins over ttl_sec.
+    #[serde(default, deserialize_with = "text")]
+    pub expires_at: Option<String>,
+    /// Ask the recipient to acknowledge it with ack_message.
+    #[serde(default, deserialize_with = "boolean")]
+    pub requires_ack: Option<bool>,
+    /// The scope to send through: user, local, team (the one team scope) or team/<id> (default: the default scope).
+    #[serde(default, deserialize_with = "text")]
+    pub visibility: Option<String>,
+}
+
+/// `check_messages`'s parameters (kioku-mesh's).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = plain)]
+pub struct CheckParams {
+    /// At most this many messages (1 to 100, default 20).
+    #[serde(default, deserialize_with = "integer")]
+    pub limit: Option<i64>,
+    /// Only this scope: user, local, team or team/<id> (default: every scope).
+    #[serde(default, deserialize_with = "text")]
+    pub visibility: Option<String>,
+    /// Also acknowledged messages.
+    #[serde(default, deserialize_with = "boolean")]
+    pub include_acked: Option<bool>,
+    /// Also expired messages.
+    #[serde(default, deserialize_with = "boolean")]
+    pub include_expired: Option<bool>,
+    /// Only messages sent at or after this instant (ISO 8601, a date, or an age: 7d).
+    #[serde(default, deserialize_with = "text")]
+    pub since_iso: Option<String>,
+}
+
+/// `ack_message`'s parameters (kioku-mesh's).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = plain)]
+pub struct AckParams {
+    /// The message id (32 hex) or a unique prefix of it (at least 6 hex characters).
+    pub msg_id: String,
+    /// The scope holding it (checked when given; the id finds it anyway).
+    #[serde(default, deserialize_with = "text")]
+    pub visibility: Option<String>,
 }
 
 /// Parse a tool's arguments (`None`: the client sent none).

@@ -46,6 +46,7 @@ impl Tools {
             });
         }
         let query = some(p.query);
+        mem.set_caller(self.caller().agent.clone(), self.caller().session.clone());
         let context = mem.context(budget, query.as_deref()).map_err(err)?;
         let filtered = !p.memory_types.is_empty()
             || !p.source_files.is_empty()

@@ -256,3 +256,105 @@ pub struct DrainReport {
     /// Why.
     pub note: String,
 }
+
+/// `send_message`'s answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct SendReport {
+    /// The message id (32 hex), kioku-mesh's name for it.
+    pub msg_id: String,
+    /// `sent`, or `unchanged` when the scope already held it.
+    pub status: String,
+    /// The scope it went into.
+    pub scope: String,
+    /// Who it is for.
+    pub to: String,
+    /// When it stops being delivered (RFC 3339).
+    pub expires_at: String,
+}
+
+/// Who sent a message, as `check_messages` shows it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct MessageSender {
+    /// The user id.
+    pub user: String,
+    /// The device.
+    pub device: String,
+    /// The agent family (kioku-mesh's name; empty when not known).
+    pub agent_id: String,
+    /// The agent's session (empty when not known).
+    pub session_id: String,
+}
+
+/// Who a message is for.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct MessageRecipient {
+    /// `user`, `agent`, `device` or `session`.
+    pub kind: String,
+    /// The name, family or id.
+    pub id: String,
+}
+
+/// One message in `check_messages`'s answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct MessageItem {
+    /// The message id (32 hex).
+    pub msg_id: String,
+    /// The subject (empty when none).
+    pub subject: String,
+    /// The text.
+    pub body: String,
+    /// When it was sent (RFC 3339).
+    pub created_at: String,
+    /// When it stops being delivered (RFC 3339).
+    pub expires_at: String,
+    /// The scope holding it.
+    pub scope: String,
+    /// Who sent it.
+    pub sender: MessageSender,
+    /// Who it is for.
+    pub recipient: MessageRecipient,
+    /// Whether the sender asked for an ack.
+    pub requires_ack: bool,
+    /// Whether any device acknowledged it.
+    pub acked: bool,
+    /// Whether it has expired.
+    pub expired: bool,
+}
+
+/// `check_messages`'s answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct MessagesReport {
+    /// The messages, oldest first.
+    pub messages: Vec<MessageItem>,
+    /// How many are listed.
+    pub count: usize,
+    /// Whether more passed than `limit` allowed.
+    pub truncated: bool,
+}
+
+/// `ack_message`'s answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct AckReport {
+    /// The message id (32 hex).
+    pub msg_id: String,
+    /// `acked`, or `already-acked` when this device and session had.
+    pub status: String,
+    /// The scope holding it.
+    pub scope: String,
+}
+
+/// `purge_expired_messages`'s answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::params::plain)]
+pub struct PurgeReport {
+    /// Expired messages removed.
+    pub purged: usize,
+    /// Their ack files removed with them.
+    pub acks: usize,
+}

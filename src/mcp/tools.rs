@@ -125,6 +125,11 @@ impl Tools {
         Tools { paths, cwd, caller }
     }
 
+    /// Who is calling.
+    pub(super) fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
     pub(super) fn open(&self, project: Option<String>) -> Result<Mem, ToolError> {
         let flags = Flags {
             project: some(project),
@@ -135,7 +140,10 @@ impl Tools {
 
     /// The scope `visibility` names: mem's scope names, kioku-mesh's
     /// `team` (the one team scope) and `user`; `mesh` is refused.
-    fn scope_of(mem: &Mem, visibility: Option<String>) -> Result<Option<String>, ToolError> {
+    pub(super) fn scope_of(
+        mem: &Mem,
+        visibility: Option<String>,
+    ) -> Result<Option<String>, ToolError> {
         let Some(v) = some(visibility) else {
             return Ok(None);
         };

@@ -131,6 +131,8 @@ impl Mem {
             // No more entries than could fit at ~60 characters each.
             limit: (budget / 60).clamp(1, 1_000),
         };
+        // Handoff messages to this reader come first (`super::messages`).
+        let messages = self.message_lines();
         let index = self.index()?;
         let mut hits = index.context_candidates(&filter)?;
         let mut relevance = std::collections::HashMap::new();
@@ -207,6 +209,10 @@ impl Mem {
             used += n;
             true
         };
+        // Messages to this user, device, agent or session come first.
+        for line in &messages {
+            push(&mut md, line);
+        }
         for line in conflict_lines(&conflicts) {
             push(&mut md, &line);
         }

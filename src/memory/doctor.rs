@@ -483,7 +483,7 @@ impl Mem {
             }
             if let Some(h) = head {
                 s.plaintext_files = repo
-                    .files(h, &["obs/", "tomb/", "conflicts/"])?
+                    .files(h, &["obs/", "tomb/", "conflicts/", "msg/", "ack/"])?
                     .iter()
                     .filter(|(p, _)| !crate::crypto::is_encrypted_path(p))
                     .count();

@@ -77,6 +77,8 @@ fn is_content(path: &str) -> bool {
     index::is_observation_path(path)
         || index::is_tombstone_path(path)
         || index::is_conflict_path(path)
+        || crate::store::is_message_path(path)
+        || crate::store::is_ack_path(path)
 }
 
 /// Encrypt every content file `changes` writes: a plaintext path
@@ -118,18 +120,21 @@ fn generic_message(changes: &[FileChange]) -> String {
     // `mem gc` removes observations (with their tombstones) and records.
     let gc = changes.iter().all(|c| matches!(c, FileChange::Remove { .. }))
         && changes.iter().any(|c| {
-            matches!(c, FileChange::Remove { path } if index::is_observation_path(path) || index::is_conflict_path(path))
+            matches!(c, FileChange::Remove { path } if index::is_observation_path(path) || index::is_conflict_path(path) || crate::store::is_message_path(path))
         });
     if gc {
         return format!("mem: gc, {} file(s) removed", changes.len());
     }
     let (mut saved, mut deleted, mut restored, mut records, mut other) = (0, 0, 0, 0, 0);
+    let (mut sent, mut acked) = (0, 0);
     for c in changes {
         match c {
             FileChange::Upsert { path, .. } if index::is_observation_path(path) => saved += 1,
             FileChange::Upsert { path, .. } if index::is_tombstone_path(path) => deleted += 1,
             FileChange::Remove { path } if index::is_tombstone_path(path) => restored += 1,
             FileChange::Upsert { path, .. } if index::is_conflict_path(path) => records += 1,
+            FileChange::Upsert { path, .. } if crate::store::is_message_path(path) => sent += 1,
+            FileChange::Upsert { path, .. } if crate::store::is_ack_path(path) => acked += 1,
             _ => other += 1,
         }
     }
@@ -138,6 +143,8 @@ fn generic_message(changes: &[FileChange]) -> String {
         (deleted, "deleted"),
         (restored, "restored"),
         (records, "merge record(s)"),
+        (sent, "message(s) sent"),
+        (acked, "message(s) acknowledged"),
         (other, "changed"),
     ]
     .iter()

@@ -15,6 +15,7 @@ mod encryption;
 pub mod gate;
 mod gc;
 mod import;
+mod messages;
 mod read;
 mod recall;
 mod removals;
@@ -35,6 +36,9 @@ pub use doctor::{
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use import::{ImportReport, ImportSource, IMPORT_BATCH};
+pub use messages::{
+    AckOutcome, InboxEntry, MessagePurge, Outgoing, SendOutcome, DEFAULT_MESSAGE_TTL,
+};
 pub use read::{Fetched, ScopeCommit, StoreStats, Version};
 pub use recall::{Recall, RecallEntry, RECALL_BUDGET, RECALL_THRESHOLD};
 pub use repair::RepairReport;
@@ -69,6 +73,9 @@ pub enum MemError {
     /// No merge record has this id or prefix.
     #[error("no merge record has an id starting with '{0}': see `mem conflicts list --all`")]
     NoConflict(String),
+    /// No message (or several) has this id or prefix.
+    #[error("no single message has an id starting with '{0}': give at least 6 hex characters of one (see `mem inbox --all`)")]
+    NoMessage(String),
     /// A kind that is not one of the known kinds (where one must be).
     #[error("'{0}' is not a kind: use one of {kinds}", kinds = crate::store::KINDS.join(", "))]
     BadKind(String),
@@ -177,6 +184,8 @@ pub struct Mem {
     /// whether the cause is the environment's (a full or read-only disk).
     lagging: Vec<(ScopeName, String, bool)>,
     notices: Vec<Notice>,
+    /// The agent family and session running this (see [`Mem::set_caller`]).
+    caller: (Option<String>, Option<String>),
 }
 
 impl Mem {
@@ -233,6 +242,7 @@ impl Mem {
             fresh: Vec::new(),
             lagging: Vec::new(),
             notices,
+            caller: (None, None),
         }
     }
 

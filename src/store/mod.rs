@@ -10,6 +10,7 @@ mod observation;
 #[cfg(test)]
 pub(crate) use observation::tests::sample as sample_observation;
 mod lock;
+mod message;
 mod record;
 mod repo;
 mod trust;
@@ -19,6 +20,10 @@ use std::path::{Path, PathBuf};
 use crate::crypto::Recipients;
 
 pub use ids::{ConflictId, ObservationId};
+pub use message::{
+    ack_message_of, is_ack_path, is_message_id, is_message_path, Ack, Message, Reader, Sender,
+    Target, TARGET_KINDS,
+};
 pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
     EXPIRES_FIELD, IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
