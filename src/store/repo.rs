@@ -112,6 +112,29 @@ pub(super) fn git_err(
     }
 }
 
+/// Run an object write again when it failed because a directory vanished
+/// under it: `git gc` (its prune-packed step, e.g. a background pack)
+/// removes fan-out directories it emptied, racing a write that had just
+/// found one there. git retries its own writes the same way.
+fn retry_vanished<T>(mut write: impl FnMut() -> gix::Result<T>) -> gix::Result<T> {
+    let mut attempts = 0;
+    loop {
+        match write() {
+            Err(e) if attempts < 5 && vanished(&e) => attempts += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Whether a file-system step of `e` found nothing where it looked.
+fn vanished(e: &gix::Error) -> bool {
+    e.iter_errors().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+    })
+}
+
 fn open_options() -> gix::open::Options {
     // Isolated: the user's global git config must not change how scopes are
     // read or written (hooks, templates, object formats). The one setting
@@ -185,9 +208,7 @@ impl ScopeRepo {
     /// # Errors
     /// [`StoreError::Git`] when the object cannot be written.
     pub fn write_blob(&self, bytes: &[u8]) -> Result<ObjectId, StoreError> {
-        self.repo
-            .write_blob(bytes)
-            .map(|id| id.detach())
+        retry_vanished(|| self.repo.write_blob(bytes).map(|id| id.detach()))
             .map_err(|e| git_err("cannot write object", e))
     }
 
@@ -355,12 +376,9 @@ impl ScopeRepo {
         for change in changes {
             match change {
                 FileChange::Upsert { path, bytes } => {
-                    let blob = self
-                        .repo
-                        .write_blob(bytes)
-                        .map_err(|e| git_err("cannot write object", e))?;
+                    let blob = self.write_blob(bytes)?;
                     editor
-                        .upsert(path.split('/'), EntryKind::Blob, blob.detach())
+                        .upsert(path.split('/'), EntryKind::Blob, blob)
                         .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
                 }
                 FileChange::Remove { path } => {
@@ -371,7 +389,7 @@ impl ScopeRepo {
             }
         }
         let tree = editor
-            .write(|tree| self.repo.write_object(tree).map(|id| id.detach()))
+            .write(|tree| retry_vanished(|| self.repo.write_object(tree).map(|id| id.detach())))
             .map_err(|e| git_err("cannot write tree", e))?;
         let parents: Vec<ObjectId> = parent.into_iter().collect();
         self.commit_tree(tree, &parents, message, signature)
@@ -435,11 +453,8 @@ impl ScopeRepo {
             parents: parents.iter().copied().collect(),
             extra_headers: Default::default(),
         };
-        let commit_id = self
-            .repo
-            .write_object(&commit)
-            .map_err(|e| git_err("cannot write commit", e))?
-            .detach();
+        let commit_id = retry_vanished(|| self.repo.write_object(&commit).map(|id| id.detach()))
+            .map_err(|e| git_err("cannot write commit", e))?;
         let expected = match expected_head {
             Some(p) => PreviousValue::MustExistAndMatch(Target::Object(p)),
             None => PreviousValue::MustNotExist,
