@@ -201,6 +201,24 @@ fn without_user_or_logname_the_author_is_gits_user_name() {
 }
 
 #[test]
+fn init_without_any_user_name_says_how_to_set_one() {
+    let env = TestEnv::new();
+    let out = env
+        .mem()
+        .env_remove("USER")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .arg("init")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no user name was found") && stderr.contains("set user_id in"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn doctor_runs_with_a_malformed_config_and_names_file_and_line() {
     let env = TestEnv::new();
     env.ok(&["init"]);

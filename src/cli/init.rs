@@ -44,6 +44,12 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
     let key = mem.ensure_identity()?;
     mem.refresh(&[])?;
     flush_notices(ui, &mut mem);
+    if mem.config().user_id.value == "unknown" {
+        ui.warn(&format!(
+            "no user name was found ($USER, $LOGNAME and git's user.name are unset): memories are saved by 'unknown' until you set user_id in {}",
+            mem.paths().config_file().display()
+        ));
+    }
     if args.json {
         ui.json(&serde_json::json!({
             "home": mem.paths().data_dir(),
