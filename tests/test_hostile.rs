@@ -278,6 +278,51 @@ fn observations_removed_by_the_host_are_kept() {
 }
 
 #[test]
+fn messages_and_acks_removed_by_the_host_are_kept() {
+    let t = team();
+    t.a.ok(&[
+        "send",
+        "--to",
+        "device:bob",
+        "--scope",
+        SCOPE,
+        "--requires-ack",
+        "the parser tests are half done",
+    ]);
+    t.a.ok(&[
+        "send",
+        "--to",
+        "device:alice",
+        "--scope",
+        SCOPE,
+        "acked already",
+    ]);
+    let id = t.a.ok(&["inbox", "--json"]);
+    let id = serde_json::from_str::<serde_json::Value>(&id).unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.a.ok(&["ack", &id]);
+    sync_ok(&t.a);
+    let planted: Vec<String> = paths_at(&t.remote)
+        .into_iter()
+        .filter(|p| p.starts_with("msg/") || p.starts_with("ack/"))
+        .collect();
+    assert_eq!(planted.len(), 3, "{planted:?}");
+    let refs: Vec<&str> = planted.iter().map(String::as_str).collect();
+    host_commit(&t.remote, &[], &refs);
+    sync_refuses(&t.a, "were removed by the remote without a tombstone");
+    for p in &planted {
+        assert!(paths_at(&t.remote).contains(p), "{p} not restored");
+    }
+    sync_ok(&t.b);
+    assert!(t
+        .b
+        .ok(&["inbox"])
+        .contains("the parser tests are half done"));
+}
+
+#[test]
 fn tombstones_removed_by_the_host_are_kept() {
     let t = team();
     let id = t.a.save_id(&["deleted on purpose", "--scope", SCOPE]);

@@ -455,3 +455,65 @@ impl Mem {
         Ok(out)
     }
 }
+
+impl Mem {
+    /// Of the message and ack files a sync removed from `scope` (`gone`:
+    /// path and blob before the sync), the ones no member's `mem gc` or
+    /// purge explains, to be put back: a message that had not expired, an
+    /// ack whose message is still live at the head. A file this device
+    /// cannot read is not judged (see `super::removals`).
+    ///
+    /// # Errors
+    /// [`MemError`] when the repository cannot be read.
+    pub(super) fn unexplained_message_removals(
+        &mut self,
+        scope: &ScopeName,
+        repo: &crate::store::ScopeRepo,
+        gone: &[(String, gix::ObjectId)],
+    ) -> Result<Vec<crate::store::FileChange>, MemError> {
+        if gone.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = time::now();
+        let mut live: Vec<String> = self
+            .scope_messages(scope)?
+            .messages
+            .into_iter()
+            .filter(|(_, m)| !m.is_expired(now))
+            .map(|(_, m)| m.id)
+            .collect();
+        // Messages first: one put back keeps its acks live too.
+        let mut files: Vec<&(String, gix::ObjectId)> = gone.iter().collect();
+        files.sort_by_key(|(path, _)| !is_message_path(path));
+        let mut keep = Vec::new();
+        for (path, blob) in files {
+            let bytes = repo.read_blob(*blob)?;
+            let plain = if crate::crypto::is_encrypted_path(path) {
+                match self.identity().and_then(|i| Ok(i.decrypt(&bytes)?)) {
+                    Ok(p) => p,
+                    Err(_) => continue,
+                }
+            } else {
+                bytes.clone()
+            };
+            let unexplained = if is_message_path(path) {
+                match Message::parse(&plain) {
+                    Ok(m) if !m.is_expired(now) => {
+                        live.push(m.id);
+                        true
+                    }
+                    _ => false,
+                }
+            } else {
+                Ack::parse(&plain).is_ok_and(|a| live.contains(&a.message))
+            };
+            if unexplained {
+                keep.push(crate::store::FileChange::Upsert {
+                    path: path.clone(),
+                    bytes,
+                });
+            }
+        }
+        Ok(keep)
+    }
+}

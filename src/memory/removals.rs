@@ -15,6 +15,8 @@
 //!   one). In a plaintext scope the host can read, so a removed tombstone is
 //!   taken as a restore;
 //! - a merge record: fine when it was resolved (gc drops resolved ones);
+//! - a message: fine when it had expired (gc and purges drop expired
+//!   ones); an ack: fine when its message is no longer live;
 //! - a file this device could not read: not judged (it was never in this
 //!   device's live set).
 //!
@@ -63,15 +65,24 @@ impl Mem {
         let Some(after) = repo.head()? else {
             return Ok(0);
         };
-        let gone: Vec<String> = repo
+        let (gone, other): (Vec<String>, Vec<String>) = repo
             .diff(Some(before), after)?
             .into_iter()
             .filter_map(|c| match c {
-                TreeChange::Removed { path } if is_content(&path) => Some(path),
+                TreeChange::Removed { path } => Some(path),
                 _ => None,
             })
-            .collect();
-        if gone.is_empty() {
+            .partition(|path| is_content(path));
+        // Messages and acks are not indexed: judged from their files.
+        let mut gone_messages = Vec::new();
+        for path in other {
+            if crate::store::is_message_path(&path) || crate::store::is_ack_path(&path) {
+                if let Some(blob) = repo.blob_at(before, &path)? {
+                    gone_messages.push((path, blob));
+                }
+            }
+        }
+        if gone.is_empty() && gone_messages.is_empty() {
             return Ok(0);
         }
         // What they held, while the index still knows the old head.
@@ -154,6 +165,7 @@ impl Mem {
                 });
             }
         }
+        keep.extend(self.unexplained_message_removals(scope, repo, &gone_messages)?);
         if keep.is_empty() {
             return Ok(0);
         }
