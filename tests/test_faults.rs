@@ -393,3 +393,35 @@ fn doctor_without_a_remote_says_to_restore_and_fix_changes_nothing() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing doctor can repair by itself"));
 }
+
+#[test]
+fn a_broken_scope_does_not_stop_the_others_from_syncing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_local_remote, local_url) = crate::common::bare_remote(tmp.path(), "local");
+    let (user_remote, user_url) = crate::common::bare_remote(tmp.path(), "user");
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["scope", "remote", "local", &local_url]);
+    env.ok(&["scope", "remote", "user", &user_url]);
+    env.save("a local note", &["--scope", "local"]);
+    env.ok(&["sync"]);
+    let repo = env.scope_repo("local");
+    for file in loose_objects_of(&repo, "main") {
+        std::fs::remove_file(file).unwrap();
+    }
+    env.save("saved after local broke", &["--scope", "user"]);
+    let out = env.output(&["sync", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let local = crate::common::sync_result(&results, "local");
+    assert!(
+        local["error"].as_str().unwrap().contains("mem doctor"),
+        "{local}"
+    );
+    let user = crate::common::sync_result(&results, "user");
+    assert!(user["error"].is_null(), "{user}");
+    // The healthy scope's new commit reached its remote.
+    let ours = crate::common::git(&env.scope_repo("user"), &["rev-parse", "main"]);
+    let theirs = crate::common::git(&user_remote, &["rev-parse", "main"]);
+    assert_eq!(ours, theirs);
+}

@@ -10,6 +10,20 @@ use crate::store::{self, ScopeName, ScopeRepo};
 use crate::sync::{self, Network, ScopeSync, SyncError};
 
 impl SyncResult {
+    /// A scope whose sync could not run: its repository or the index failed.
+    fn broken(scope: &ScopeName, e: &MemError) -> Self {
+        SyncResult {
+            scope: scope.to_string(),
+            outcome: None,
+            new_conflicts: Vec::new(),
+            unresolved_conflicts: 0,
+            refused: Vec::new(),
+            error: Some(format!("{e}: run `mem doctor`")),
+            detail: None,
+            busy: false,
+        }
+    }
+
     fn failed(scope: &ScopeName, e: SyncError) -> Self {
         SyncResult {
             scope: scope.to_string(),
@@ -203,7 +217,8 @@ impl Mem {
         let targets: Vec<ScopeName> = if only.is_empty() {
             let mut with_remote = Vec::new();
             for s in &self.scopes {
-                if self.repo(s)?.remote_url().is_some() {
+                // A scope that cannot be opened is tried, and reported.
+                if self.repo(s).map_or(true, |r| r.remote_url().is_some()) {
                     with_remote.push(s.clone());
                 }
             }
@@ -217,107 +232,119 @@ impl Mem {
         let network = Network::from_environment();
         let mut results = Vec::new();
         for scope in targets {
-            let repo = self.repo(&scope)?;
-            let Some(url) = self.remote(&scope)? else {
-                results.push(SyncResult::failed(
-                    &scope,
-                    SyncError::NoRemote(scope.to_string()),
-                ));
-                continue;
-            };
-            // The index and the trust record in step with this device's own
-            // head before anything the remote wrote arrives.
-            self.fresh.retain(|s| s != &scope);
-            self.index_for(std::slice::from_ref(&scope))?;
-            let before = repo.head()?;
-            let first_contact = repo.ref_target(store::TRACKING_REF)?.is_none();
-            let encrypted = self.trust_of(&scope, &repo, before)?.encrypted;
-            let mut outcome = sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network);
-            let mut refused = Vec::new();
-            if outcome.is_ok() {
-                let mut committed = false;
-                // A device the head's list leaves out cannot read what a
-                // rekey moved, so it cannot judge removals; members can.
-                let judge = !encrypted || self.in_head_list(&repo)?;
-                if let Some(before) =
-                    before.filter(|b| judge && repo.head().ok().flatten() != Some(*b))
-                {
-                    let kept =
-                        self.keep_unauthenticated_removals(&scope, &repo, before, encrypted)?;
-                    self.record_removed(&scope, &repo, kept)?;
-                    if kept > 0 {
-                        refused.push(super::trust::removed_refusal(&scope, kept));
-                        committed = true;
-                    }
-                }
-                let (unverified, joined) = self.verify_head(&scope, &repo, first_contact)?;
-                refused.extend(unverified);
-                if committed || joined {
-                    // Share what this device wrote back at once.
-                    if let (Ok(first), Ok(second)) = (
-                        &mut outcome,
-                        sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network),
-                    ) {
-                        first.pushed |= second.pushed;
-                    }
-                }
-            }
-            self.fresh.retain(|s| s != &scope);
-            self.index_for(std::slice::from_ref(&scope))?;
-            let mut new_conflicts = Vec::new();
-            let sides = outcome.as_ref().ok().and_then(|o| o.sides.clone());
-            if let Some(sides) = sides {
-                new_conflicts = self.record_conflicts(&scope, &sides)?;
-                if !new_conflicts.is_empty() {
-                    // Share the records at once, like any other commit.
-                    if let (Ok(first), Ok(second)) = (
-                        &mut outcome,
-                        sync::sync_scope(&repo, scope.as_str(), &url, &signature, &network),
-                    ) {
-                        first.pushed |= second.pushed;
-                    }
-                    self.fresh.retain(|s| s != &scope);
-                    self.index_for(std::slice::from_ref(&scope))?;
-                }
-            }
-            let unresolved = self
-                .index()?
-                .conflicts(false)?
-                .iter()
-                .filter(|c| c.scope == scope.as_str())
-                .count();
-            match &outcome {
-                Ok(_) => {
-                    repo.record_sync(&crate::time::format(crate::time::now()))?;
-                    repo.record_sync_error(None)?;
-                }
-                Err(SyncError::Busy(_)) => {}
-                Err(e) => repo.record_sync_error(Some(&e.to_string()))?,
-            }
-            results.push(match outcome {
-                Ok(o) => SyncResult {
-                    scope: scope.to_string(),
-                    outcome: Some(o),
-                    new_conflicts,
-                    unresolved_conflicts: unresolved,
-                    refused,
-                    error: None,
-                    detail: None,
-                    busy: false,
-                },
-                Err(e) => SyncResult {
-                    scope: scope.to_string(),
-                    outcome: None,
-                    new_conflicts,
-                    unresolved_conflicts: unresolved,
-                    refused,
-                    busy: matches!(e, SyncError::Busy(_)),
-                    error: Some(e.to_string()),
-                    detail: e.detail(),
-                },
-            });
+            // A fault stays in its scope: one that cannot be read or written
+            // is reported, and the others still sync.
+            let result = self
+                .sync_one(&scope, &signature, &network)
+                .unwrap_or_else(|e| SyncResult::broken(&scope, &e));
+            results.push(result);
         }
         Ok(results)
+    }
+
+    /// Sync one scope and bring the index in step with it.
+    fn sync_one(
+        &mut self,
+        scope: &ScopeName,
+        signature: &crate::store::Signature,
+        network: &Network,
+    ) -> Result<SyncResult, MemError> {
+        let repo = self.repo(scope)?;
+        let Some(url) = self.remote(scope)? else {
+            return Ok(SyncResult::failed(
+                scope,
+                SyncError::NoRemote(scope.to_string()),
+            ));
+        };
+        // The index and the trust record in step with this device's own
+        // head before anything the remote wrote arrives.
+        self.fresh.retain(|s| s != scope);
+        self.index_for(std::slice::from_ref(scope))?;
+        let before = repo.head()?;
+        let first_contact = repo.ref_target(store::TRACKING_REF)?.is_none();
+        let encrypted = self.trust_of(scope, &repo, before)?.encrypted;
+        let mut outcome = sync::sync_scope(&repo, scope.as_str(), &url, signature, network);
+        let mut refused = Vec::new();
+        if outcome.is_ok() {
+            let mut committed = false;
+            // A device the head's list leaves out cannot read what a
+            // rekey moved, so it cannot judge removals; members can.
+            let judge = !encrypted || self.in_head_list(&repo)?;
+            if let Some(before) = before.filter(|b| judge && repo.head().ok().flatten() != Some(*b))
+            {
+                let kept = self.keep_unauthenticated_removals(scope, &repo, before, encrypted)?;
+                self.record_removed(scope, &repo, kept)?;
+                if kept > 0 {
+                    refused.push(super::trust::removed_refusal(scope, kept));
+                    committed = true;
+                }
+            }
+            let (unverified, joined) = self.verify_head(scope, &repo, first_contact)?;
+            refused.extend(unverified);
+            if committed || joined {
+                // Share what this device wrote back at once.
+                if let (Ok(first), Ok(second)) = (
+                    &mut outcome,
+                    sync::sync_scope(&repo, scope.as_str(), &url, signature, network),
+                ) {
+                    first.pushed |= second.pushed;
+                }
+            }
+        }
+        self.fresh.retain(|s| s != scope);
+        self.index_for(std::slice::from_ref(scope))?;
+        let mut new_conflicts = Vec::new();
+        let sides = outcome.as_ref().ok().and_then(|o| o.sides.clone());
+        if let Some(sides) = sides {
+            new_conflicts = self.record_conflicts(scope, &sides)?;
+            if !new_conflicts.is_empty() {
+                // Share the records at once, like any other commit.
+                if let (Ok(first), Ok(second)) = (
+                    &mut outcome,
+                    sync::sync_scope(&repo, scope.as_str(), &url, signature, network),
+                ) {
+                    first.pushed |= second.pushed;
+                }
+                self.fresh.retain(|s| s != scope);
+                self.index_for(std::slice::from_ref(scope))?;
+            }
+        }
+        let unresolved = self
+            .index()?
+            .conflicts(false)?
+            .iter()
+            .filter(|c| c.scope == scope.as_str())
+            .count();
+        match &outcome {
+            Ok(_) => {
+                repo.record_sync(&crate::time::format(crate::time::now()))?;
+                repo.record_sync_error(None)?;
+            }
+            Err(SyncError::Busy(_)) => {}
+            Err(e) => repo.record_sync_error(Some(&e.to_string()))?,
+        }
+        Ok(match outcome {
+            Ok(o) => SyncResult {
+                scope: scope.to_string(),
+                outcome: Some(o),
+                new_conflicts,
+                unresolved_conflicts: unresolved,
+                refused,
+                error: None,
+                detail: None,
+                busy: false,
+            },
+            Err(e) => SyncResult {
+                scope: scope.to_string(),
+                outcome: None,
+                new_conflicts,
+                unresolved_conflicts: unresolved,
+                refused,
+                busy: matches!(e, SyncError::Busy(_)),
+                error: Some(e.to_string()),
+                detail: e.detail(),
+            },
+        })
     }
 }
 
