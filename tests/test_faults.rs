@@ -425,3 +425,48 @@ fn a_broken_scope_does_not_stop_the_others_from_syncing() {
     let theirs = crate::common::git(&user_remote, &["rev-parse", "main"]);
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn a_broken_scope_does_not_hide_the_messages_of_the_others() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save("a local note", &["--scope", "local"]);
+    env.ok(&[
+        "send",
+        "--to",
+        "user:tester",
+        "--scope",
+        "user",
+        "handoff: finish the parser",
+    ]);
+    let repo = env.scope_repo("local");
+    for file in loose_objects_of(&repo, "main") {
+        std::fs::remove_file(file).unwrap();
+    }
+    let out = env.output(&["inbox"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("finish the parser"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scope 'local'"));
+    let context = env.ok(&["context"]);
+    assert!(context.contains("finish the parser"), "{context}");
+    let id: serde_json::Value = serde_json::from_str(&env.ok(&["inbox", "--json"])).unwrap();
+    let id = id[0]["id"].as_str().unwrap().to_owned();
+    env.ok(&["ack", &id]);
+    // gc packs what it can and names the scope it cannot.
+    let out = env.output(&["gc"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("scope 'local' could not be packed"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("user") && stdout.contains("packed"),
+        "{stdout}"
+    );
+}

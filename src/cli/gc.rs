@@ -59,8 +59,11 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
     let scopes = mem.gc_scopes()?;
     super::flush_notices(ui, &mut mem);
     if args.json {
-        return ui
-            .json(&serde_json::json!({"scopes": scopes, "dropped": dropped, "messages": messages, "sessions": spools}));
+        ui.json(&serde_json::json!({"scopes": scopes, "dropped": dropped, "messages": messages, "sessions": spools}))?;
+        if scopes.iter().any(|s| s.error.is_some()) {
+            anyhow::bail!("a scope could not be packed (see \"error\" in the output)");
+        }
+        return Ok(());
     }
     for d in dropped.iter().filter(|d| d.commit.is_some()) {
         ui.line(format!(
@@ -75,6 +78,10 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
         ))?;
     }
     for s in &scopes {
+        if let Some(e) = &s.error {
+            ui.warn(e);
+            continue;
+        }
         ui.line(format!(
             "{:<16} objects {} loose + {} packed -> {} loose + {} packed, {:.1} MiB -> {:.1} MiB",
             s.scope,
@@ -96,5 +103,9 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: GcArgs) -> anyhow::Result<()> {
         spools.sessions_saved,
         spools.spools_removed
     ))?;
+    let failed = scopes.iter().filter(|s| s.error.is_some()).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} scope(s) could not be packed (see above)");
+    }
     Ok(())
 }

@@ -33,6 +33,9 @@ pub struct ScopeGc {
     pub before: ObjectCounts,
     /// Objects after.
     pub after: ObjectCounts,
+    /// Why the scope could not be packed (then `after` is `before`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Mem {
@@ -108,14 +111,19 @@ impl Mem {
             let before = gitcli::count_objects(&repo)?;
             // `git gc` locks refs (reflog expiry): hold mem's ref guard so
             // no save takes its lock for a dead writer's.
-            let guard = self.repo(&scope)?.ref_guard();
-            gitcli::gc(&repo)?;
+            let guard = self.repo(&scope).map(|r| r.ref_guard());
+            // A scope git cannot pack (a missing object) is reported; the
+            // others are packed.
+            let error = gitcli::gc(&repo)
+                .err()
+                .map(|e| format!("scope '{scope}' could not be packed ({e}): run `mem doctor`"));
             drop(guard);
             let after = gitcli::count_objects(&repo)?;
             out.push(ScopeGc {
                 scope: scope.to_string(),
                 before,
                 after,
+                error,
             });
         }
         Ok(out)

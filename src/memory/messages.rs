@@ -227,7 +227,9 @@ impl Mem {
         let now = time::now();
         let mut out = Vec::new();
         for scope in self.scopes.clone() {
-            let held = self.scope_messages(&scope)?;
+            let Some(held) = self.readable_messages(&scope) else {
+                continue;
+            };
             for (_, m) in held.messages {
                 let mut acks: Vec<Ack> = held
                     .acks
@@ -340,7 +342,9 @@ impl Mem {
             .unwrap_or(Timestamp::MIN);
         let mut out = Vec::new();
         for scope in self.scopes.clone() {
-            let held = self.scope_messages(&scope)?;
+            let Some(held) = self.readable_messages(&scope) else {
+                continue;
+            };
             let mut report = MessagePurge {
                 scope: scope.to_string(),
                 ..MessagePurge::default()
@@ -416,6 +420,21 @@ impl Mem {
         }
         lines.push(String::new());
         lines
+    }
+
+    /// [`Mem::scope_messages`] for a read across scopes: a scope that
+    /// cannot be read is a warning, and the others are read (a fault stays
+    /// in its scope).
+    fn readable_messages(&mut self, scope: &ScopeName) -> Option<ScopeMessages> {
+        match self.scope_messages(scope) {
+            Ok(held) => Some(held),
+            Err(e) => {
+                self.notices.push(super::Notice::Warning(format!(
+                    "the messages of scope '{scope}' cannot be read ({e}): run `mem doctor`"
+                )));
+                None
+            }
+        }
     }
 
     /// The messages and acks at `scope`'s head, decrypted where sealed;
