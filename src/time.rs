@@ -1,7 +1,7 @@
 //! Clock and date parsing. `MEM_NOW` (RFC 3339) fixes the clock so that tests
 //! and reproducible runs get deterministic timestamps.
 
-use jiff::{civil::Date, Timestamp, ToSpan};
+use jiff::{civil::Date, Timestamp};
 
 /// The current time, or `MEM_NOW` when set to an RFC 3339 timestamp.
 pub fn now() -> Timestamp {
@@ -35,15 +35,18 @@ pub fn parse_since(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     if let Some(unit) = s.chars().last() {
         let number = &s[..s.len() - unit.len_utf8()];
         if let Ok(n) = number.parse::<i64>() {
-            let secs = match unit {
-                'm' => Some(n * 60),
-                'h' => Some(n * 3600),
-                'd' => Some(n * 86_400),
-                'w' => Some(n * 7 * 86_400),
+            let per = match unit {
+                'm' => Some(60),
+                'h' => Some(3600),
+                'd' => Some(86_400),
+                'w' => Some(7 * 86_400),
                 _ => None,
             };
-            if let Some(secs) = secs.filter(|s| *s >= 0) {
-                if let Ok(ts) = now.checked_sub(secs.seconds()) {
+            // Checked all the way: an age past the calendar's range is bad
+            // input, not a panic.
+            let secs = per.and_then(|p: i64| n.checked_mul(p)).filter(|s| *s >= 0);
+            if let Some(secs) = secs {
+                if let Ok(ts) = now.checked_sub(jiff::SignedDuration::from_secs(secs)) {
                     return Ok(ts);
                 }
             }

@@ -222,3 +222,21 @@ fn a_read_only_mem_home() {
     assert_eq!(head(&env, "user"), before);
     assert_eq!(env.ids(&["list"]), vec![id]);
 }
+
+#[test]
+fn ages_past_the_calendar_are_bad_input_not_a_panic() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    for since in ["99999999d", "9999999w", "9999999999999999999d"] {
+        for command in ["list", "search"] {
+            let mut args = vec![command];
+            if command == "search" {
+                args.push("anything");
+            }
+            args.extend(["--since", since]);
+            let stderr = env.fails(&args, 2);
+            one_sentence(&stderr);
+            assert!(stderr.contains("is not a date"), "{stderr}");
+        }
+    }
+}
