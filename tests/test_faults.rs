@@ -470,3 +470,50 @@ fn a_broken_scope_does_not_hide_the_messages_of_the_others() {
         "{stdout}"
     );
 }
+
+#[test]
+fn doctor_fix_falls_back_to_the_remote_when_the_index_had_the_lost_commit_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_remote, url) = crate::common::bare_remote(tmp.path(), "local");
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["scope", "remote", "local", &url]);
+    env.save("synced", &["--scope", "local"]);
+    env.ok(&["sync", "--scope", "local"]);
+    env.save("never pushed", &["--scope", "local"]);
+    let repo = env.scope_repo("local");
+    // Lose what only this device had: the last save's objects.
+    for file in loose_objects_of(&repo, "main") {
+        let oid = file
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string()
+            + &file.file_name().unwrap().to_string_lossy();
+        let on_remote = std::process::Command::new("git")
+            .args([
+                "--git-dir",
+                _remote.to_str().unwrap(),
+                "cat-file",
+                "-e",
+                &oid,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        if !on_remote {
+            std::fs::remove_file(file).unwrap();
+        }
+    }
+    let out = env.output(&["doctor", "--fix"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.contains("main is back at"), "{stderr}");
+    assert!(env.ok(&["list", "--scope", "local"]).contains("synced"));
+}

@@ -53,7 +53,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<()> {
                     ));
                     if let Some((lost, now)) = &r.reset {
                         ui.warn(&format!(
-                            "scope '{}': commit {} is on neither this device nor the remote; main is back at {}, the last commit this device had read (later saves made here are lost)",
+                            "scope '{}': commit {} is on neither this device nor the remote; main is back at {}, the newest state this device had whole (saves made here after it are lost)",
                             r.scope,
                             short_id(lost),
                             short_id(now)

@@ -19,8 +19,9 @@ pub struct RepairReport {
     /// Pack files added to the scope's object store.
     pub packs: usize,
     /// When `main` named a commit neither side had: the commit it named,
-    /// and the last commit this device's index had read, which `main`
-    /// now names (what was saved after it on this device is lost).
+    /// and the one `main` now names — the last commit this device's index
+    /// had read, else the remote's as last fetched (what was saved after
+    /// it on this device is lost).
     pub reset: Option<(String, String)>,
 }
 
@@ -28,7 +29,7 @@ impl Mem {
     /// Fetch every object of `scope` afresh from its remote, so a missing
     /// object or commit is back; when `main` names a commit the remote
     /// does not have either, move `main` back to the last commit the index
-    /// read. Then rebuild the index, so files it could not read are read.
+    /// read, else to the remote's as last fetched. Then rebuild the index, so files it could not read are read.
     /// No ref of the remote is taken: what it sends only fills in objects.
     ///
     /// # Errors
@@ -48,11 +49,16 @@ impl Mem {
         let mut reset = None;
         if let Some(head) = repo.head()? {
             if let Err(e) = repo.files(head, &[]) {
-                let fallback = self
+                // The last commit the index read, else the remote's as last
+                // fetched: the newest state this device had whole.
+                let indexed = self
                     .open_index()?
                     .indexed_commit(scope.as_str())?
-                    .and_then(|c| gix::ObjectId::from_hex(c.as_bytes()).ok())
-                    .filter(|c| *c != head && repo.files(*c, &[]).is_ok());
+                    .and_then(|c| gix::ObjectId::from_hex(c.as_bytes()).ok());
+                let fallback = [indexed, repo.ref_target(crate::store::TRACKING_REF)?]
+                    .into_iter()
+                    .flatten()
+                    .find(|c| *c != head && repo.files(*c, &[]).is_ok());
                 let Some(good) = fallback else {
                     return Err(e.into());
                 };
