@@ -240,3 +240,17 @@ fn ages_past_the_calendar_are_bad_input_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn an_unknown_kind_filter_is_a_usage_error() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    for args in [
+        vec!["list", "--kind", "nope"],
+        vec!["search", "x", "--kind", "nope"],
+    ] {
+        let stderr = env.fails(&args, 2);
+        one_sentence(&stderr);
+        assert!(stderr.contains("'nope' is not a kind"), "{stderr}");
+    }
+}

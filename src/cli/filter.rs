@@ -63,6 +63,13 @@ impl FilterArgs {
         if self.limit == Some(0) {
             return Err(UsageError("--limit must be at least 1".into()).into());
         }
+        if let Some(kind) = self
+            .kind
+            .as_deref()
+            .filter(|k| !kioku_mesh::store::KINDS.contains(k))
+        {
+            return Err(kioku_mesh::memory::MemError::BadKind(kind.to_owned()).into());
+        }
         Ok(Filter {
             scopes,
             kind: self.kind.clone(),
