@@ -161,3 +161,27 @@ fn two_synced_devices_agree_on_expiry_and_on_gc_removing_it() {
         assert_eq!(all, std::slice::from_ref(&kept), "{}", d.name);
     }
 }
+
+#[test]
+fn list_all_marks_what_has_expired() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["save", "short lived note", "--ttl", "1h"]);
+    let later = env
+        .mem()
+        .env("MEM_NOW", "2026-11-22T12:00:00Z")
+        .args(["list", "--all"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&later.stdout);
+    assert!(listed.contains("short lived note [expired]"), "{listed}");
+    let json = env
+        .mem()
+        .env("MEM_NOW", "2026-11-22T12:00:00Z")
+        .args(["list", "--all", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["expired"], true, "{v}");
+    assert_eq!(v[0]["expires_at"], "2026-11-22T11:00:00Z", "{v}");
+}

@@ -28,6 +28,10 @@ pub struct Summary<'a> {
     pub agent: Option<&'a str>,
     pub superseded: bool,
     pub deleted: bool,
+    /// When it expires (RFC 3339), if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub expired: bool,
     /// The unresolved merge record it competes in.
     pub conflict: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +72,8 @@ impl<'a> Summary<'a> {
             agent: row.obs.agent.as_deref(),
             superseded: row.superseded,
             deleted: row.deleted,
+            expires_at: row.obs.expires().map(kioku_mesh::time::format),
+            expired: row.obs.is_expired(kioku_mesh::time::now()),
             conflict: row.conflict.as_deref(),
             snippet: None,
             rank: None,
@@ -87,6 +93,9 @@ pub fn human_line(ui: &Ui, row: &ObsRow) -> String {
     }
     if row.deleted {
         marks.push_str(" [deleted]");
+    }
+    if row.obs.is_expired(kioku_mesh::time::now()) {
+        marks.push_str(" [expired]");
     }
     if let Some(c) = &row.conflict {
         marks.push_str(&format!(" [conflict {}]", short_id(c)));
