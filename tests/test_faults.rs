@@ -410,6 +410,11 @@ fn a_broken_scope_does_not_stop_the_others_from_syncing() {
         std::fs::remove_file(file).unwrap();
     }
     env.save("saved after local broke", &["--scope", "user"]);
+    let stderr = env.fails(&["save", "into the broken one", "--scope", "local"], 1);
+    assert!(
+        stderr.contains("scope 'local' cannot be written until it is repaired (run `mem doctor`)"),
+        "{stderr}"
+    );
     let out = env.output(&["sync", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -120,6 +120,15 @@ pub enum MemError {
         /// The target scope.
         scope: String,
     },
+    /// A scope's repository cannot be read, so nothing can be written there.
+    #[error("scope '{scope}' cannot be written until it is repaired (run `mem doctor`)")]
+    Unwritable {
+        /// The scope.
+        scope: String,
+        /// What failed.
+        #[source]
+        source: StoreError,
+    },
     /// Too many concurrent writers.
     #[error(
         "scope '{0}' kept changing under this write ({MAX_COMMIT_ATTEMPTS} attempts): try again"
@@ -399,6 +408,18 @@ impl Mem {
     /// error here (a write must build on what the scope holds).
     pub(crate) fn index_for_write(&mut self, scope: &ScopeName) -> Result<&mut Index, MemError> {
         self.index_scopes(std::slice::from_ref(scope), false)
+            .map_err(|e| match e {
+                // A damaged scope names itself and where to look.
+                MemError::Store(source)
+                    if source.is_missing_object() || matches!(source, StoreError::Damaged(_)) =>
+                {
+                    MemError::Unwritable {
+                        scope: scope.to_string(),
+                        source,
+                    }
+                }
+                other => other,
+            })
     }
 
     fn index_scopes(

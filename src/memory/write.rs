@@ -467,7 +467,19 @@ impl Mem {
                 (changes, message) = super::encryption::seal(&recipients, changes)?;
             }
             let signature = self.signature();
-            match repo.commit(parent, &changes, &message, &signature)? {
+            let committed = repo
+                .commit(parent, &changes, &message, &signature)
+                .map_err(|source| {
+                    if source.is_missing_object() {
+                        MemError::Unwritable {
+                            scope: scope.to_string(),
+                            source,
+                        }
+                    } else {
+                        MemError::Store(source)
+                    }
+                })?;
+            match committed {
                 CommitOutcome::Committed(id) => {
                     self.fresh.retain(|s| s != scope);
                     // The commit is the save: an index that cannot follow
