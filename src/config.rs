@@ -360,10 +360,16 @@ impl Config {
     /// # Errors
     /// The I/O error when the file cannot be written.
     pub fn write_user_file(&self, path: &Path) -> std::io::Result<()> {
+        // No name found anywhere: left out, so a later $USER (or git's
+        // user.name) still applies instead of 'unknown' for good.
+        let user = if self.user_id.value == "unknown" {
+            "# user_id: your-name\n".to_owned()
+        } else {
+            format!("user_id: {}\n", yaml_scalar(&self.user_id.value))
+        };
         let text = format!(
             "# kioku-mesh user configuration (see .kioku-mesh.yaml.example in the source).\n\
-             user_id: {}\ndevice: {}\ndefault_scope: {}\n",
-            yaml_scalar(&self.user_id.value),
+             {user}device: {}\ndefault_scope: {}\n",
             yaml_scalar(&self.device.value),
             yaml_scalar(&self.default_scope.value),
         );

@@ -216,6 +216,10 @@ fn init_without_any_user_name_says_how_to_set_one() {
         stderr.contains("no user name was found") && stderr.contains("set user_id in"),
         "{stderr}"
     );
+    // Not written down: a name given later applies.
+    env.ok(&["save", "who saved this", "--scope", "local"]);
+    let listed = env.ok(&["list", "--scope", "local", "--json"]);
+    assert!(listed.contains("\"author\": \"tester\""), "{listed}");
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: InitArgs) -> anyhow::Result<()> {
     flush_notices(ui, &mut mem);
     if mem.config().user_id.value == "unknown" {
         ui.warn(&format!(
-            "no user name was found ($USER, $LOGNAME and git's user.name are unset): memories are saved by 'unknown' until you set user_id in {}",
+            "no user name was found ($USER, $LOGNAME and git's user.name are unset): memories are saved by 'unknown' until one is set ($USER, or user_id in {})",
             mem.paths().config_file().display()
         ));
     }
