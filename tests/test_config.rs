@@ -213,7 +213,7 @@ fn init_without_any_user_name_says_how_to_set_one() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no user name was found") && stderr.contains("set user_id in"),
+        stderr.contains("no user name was found") && stderr.contains("user_id in"),
         "{stderr}"
     );
     // Not written down: a name given later applies.
