@@ -249,22 +249,61 @@ impl ScopeRepo {
         prefixes: &[&str],
     ) -> Result<Vec<(String, ObjectId)>, StoreError> {
         let tree = self.tree_of(commit)?;
-        let mut recorder = gix::traverse::tree::Recorder::default();
-        tree.traverse()
-            .breadthfirst(&mut recorder)
-            .map_err(|e| git_err("cannot walk tree", e))?;
-        Ok(recorder
-            .records
-            .into_iter()
-            .filter(|e| e.mode.is_blob())
-            .filter_map(|e| {
-                let path = e.filepath.to_str().ok()?.to_owned();
-                prefixes
-                    .iter()
-                    .any(|p| path.starts_with(p))
-                    .then_some((path, e.oid))
+        // Top-level directories only ("msg/", "obs/"): walk just those
+        // subtrees, so a look at the few messages does not read every
+        // observation's entry. Anything else (none, "") walks the whole
+        // tree, which proves every tree is there.
+        let dirs: Option<Vec<&str>> = prefixes
+            .iter()
+            .map(|p| {
+                p.strip_suffix('/')
+                    .filter(|d| !d.is_empty() && !d.contains('/'))
             })
-            .collect())
+            .collect();
+        let Some(dirs) = dirs.filter(|d| !d.is_empty()) else {
+            let mut recorder = gix::traverse::tree::Recorder::default();
+            tree.traverse()
+                .breadthfirst(&mut recorder)
+                .map_err(|e| git_err("cannot walk tree", e))?;
+            return Ok(recorder
+                .records
+                .into_iter()
+                .filter(|e| e.mode.is_blob())
+                .filter_map(|e| {
+                    let path = e.filepath.to_str().ok()?.to_owned();
+                    prefixes
+                        .iter()
+                        .any(|p| path.starts_with(p))
+                        .then_some((path, e.oid))
+                })
+                .collect());
+        };
+        let mut out = Vec::new();
+        for dir in dirs {
+            let entry = tree
+                .lookup_entry_by_path(dir)
+                .map_err(|e| git_err(&format!("cannot look up {dir}"), e))?;
+            let Some(entry) = entry.filter(|e| e.mode().is_tree()) else {
+                continue;
+            };
+            let subtree = self
+                .repo
+                .find_tree(entry.oid())
+                .map_err(|e| git_err(&format!("cannot read tree {dir}"), e))?;
+            let mut recorder = gix::traverse::tree::Recorder::default();
+            subtree
+                .traverse()
+                .breadthfirst(&mut recorder)
+                .map_err(|e| git_err("cannot walk tree", e))?;
+            out.extend(
+                recorder
+                    .records
+                    .into_iter()
+                    .filter(|e| e.mode.is_blob())
+                    .filter_map(|e| Some((format!("{dir}/{}", e.filepath.to_str().ok()?), e.oid))),
+            );
+        }
+        Ok(out)
     }
 
     /// The files that differ between the trees of `from` and `to` (`from` =
