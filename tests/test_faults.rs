@@ -336,15 +336,7 @@ fn doctor_fix_fetches_what_a_scope_lost_from_its_remote() {
     assert!(env
         .ok(&["list", "--scope", "local"])
         .contains("a memory worth keeping"));
-    let fsck = std::process::Command::new("git")
-        .args(["--git-dir", repo.to_str().unwrap(), "fsck", "--strict"])
-        .output()
-        .unwrap();
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    crate::common::assert_fsck_clean(&repo);
 }
 
 #[test]

@@ -66,20 +66,7 @@ fn a_save_into_a_day_of_ten_thousand_does_no_per_entry_work() {
     assert!(calls < 1_000, "{calls} file-status calls for one save");
     let found = env.ok(&["search", "one more on the same day", "--scope", "local"]);
     assert!(found.contains("one more on the same day"), "{found}");
-    let fsck = Command::new("git")
-        .args([
-            "--git-dir",
-            env.scope_repo("local").to_str().unwrap(),
-            "fsck",
-            "--strict",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    crate::common::assert_fsck_clean(&env.scope_repo("local"));
 }
 
 #[test]
@@ -120,13 +107,5 @@ fn loose_objects_are_packed_in_the_background_while_eight_processes_save() {
     // Nothing lost, nothing broken.
     let listed = env.ids(&["list", "--scope", "local", "--limit", "500"]);
     assert_eq!(listed.len(), 8 * 15);
-    let fsck = Command::new("git")
-        .args(["--git-dir", repo.to_str().unwrap(), "fsck", "--strict"])
-        .output()
-        .unwrap();
-    assert!(
-        fsck.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fsck.stderr)
-    );
+    crate::common::assert_fsck_clean(&repo);
 }

@@ -347,3 +347,18 @@ fn commit_with_git(repo: &Path, files: &[(&str, Vec<u8>)], remove: &[&str], mess
     git(&w, &["commit", "-q", "--allow-empty", "-m", message]);
     git(&w, &["push", "-q", "origin", "HEAD:main"]);
 }
+
+/// Assert that `git fsck --strict` finds the bare repository `repo` whole.
+pub fn assert_fsck_clean(repo: &Path) {
+    let fsck = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(repo)
+        .args(["fsck", "--strict"])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
