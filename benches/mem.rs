@@ -147,6 +147,18 @@ fn descriptions(out: &mut Vec<Rec>) {
     flush(&pkg, &title, &body, out);
 }
 
+/// The corpus as `mem import --from jsonl` reads it.
+fn write_jsonl(recs: &[Rec], path: &Path) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for r in recs {
+        let mut v = serde_json::json!({"title": r.title, "body": r.body, "tags": r.tags, "author": r.author});
+        if let Some(c) = &r.created {
+            v["created"] = c.clone().into();
+        }
+        writeln!(f, "{v}").unwrap();
+    }
+}
+
 fn corpus(n: usize) -> Vec<Rec> {
     let mut base = Vec::new();
     changelog_entries(&mut base);
@@ -284,16 +296,7 @@ fn bench_size(bin: &Path, n: usize) {
     };
     let recs = corpus(n);
     let jsonl = b.home.path().join("corpus.jsonl");
-    {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&jsonl).unwrap());
-        for r in &recs {
-            let mut v = serde_json::json!({"title": r.title, "body": r.body, "tags": r.tags, "author": r.author});
-            if let Some(c) = &r.created {
-                v["created"] = c.clone().into();
-            }
-            writeln!(f, "{v}").unwrap();
-        }
-    }
+    write_jsonl(&recs, &jsonl);
     let raw_bytes: u64 = std::fs::metadata(&jsonl).unwrap().len();
     b.run(&["init"]);
     let (t, out) = b.run(&[
@@ -708,6 +711,14 @@ fn main() {
         bin.display(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    // `-- --corpus FILE N`: write the corpus of size N as JSON lines and
+    // stop, to study the index or the repository by hand.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--corpus") {
+        let path = PathBuf::from(args.get(i + 1).expect("--corpus FILE"));
+        write_jsonl(&corpus(sizes[0]), &path);
+        return;
+    }
     for n in sizes {
         bench_size(&bin, n);
     }

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{Index, IndexError};
+use super::{Index, IndexError, AT_PATH};
 
 /// What one file of a scope holds, as indexed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ impl Index {
     pub fn held_at(&self, scope: &str, path: &str) -> Result<Option<Held>, IndexError> {
         if let Some(id) = self
             .conn
-            .prepare_cached("SELECT id FROM obs WHERE scope = ?1 AND path = ?2")?
+            .prepare_cached(&format!("SELECT id FROM obs WHERE {AT_PATH}"))?
             .query_row(params![scope, path], |r| r.get::<_, String>(0))
             .optional()?
         {
@@ -61,5 +61,33 @@ impl Index {
             .prepare_cached("SELECT path FROM obs WHERE scope = ?1 AND id = ?2")?
             .query_map(params![scope, id], |r| r.get(0))?
             .collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file's row is found through `obs_path`, not by scanning `obs`
+    /// (a scan would make every save's index update read every row).
+    #[test]
+    fn a_row_by_path_uses_the_path_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::open(&dir.path().join("index.sqlite")).unwrap().0;
+        let plan: Vec<String> = index
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT rowid FROM obs WHERE {AT_PATH}"
+            ))
+            .unwrap()
+            .query_map(params!["local", "obs/2026/11/22/abc.md"], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX obs_path")),
+            "{plan:?}"
+        );
     }
 }

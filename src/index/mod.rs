@@ -16,6 +16,7 @@ mod conflicts;
 mod context;
 mod gc;
 mod held;
+mod packed;
 mod parse;
 mod query;
 mod search;
@@ -42,7 +43,7 @@ const PARALLEL_THRESHOLD: usize = 256;
 
 /// Schema version. Bump it whenever the tables change: an index of an older
 /// version is dropped and rebuilt from the scopes on open.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
@@ -156,17 +157,22 @@ CREATE TABLE obs(
     extra TEXT,
     body TEXT NOT NULL,
     -- When it expires (seconds since the epoch; the `expires_at` field).
-    expires INTEGER,
-    UNIQUE(scope, path)
+    expires INTEGER
 );
+-- A file's row by its path (writer.rs, held.rs): an index on the last
+-- characters of the path, which end in the file's hex name, is a fifth the
+-- size of one on (scope, path); the query compares the whole path after it,
+-- written `+path = ?` so SQLite's constant propagation does not fold the
+-- indexed expression away.
+CREATE INDEX obs_path ON obs(substr(path, -16));
 CREATE INDEX obs_id ON obs(id);
 CREATE INDEX obs_created ON obs(created);
 CREATE INDEX obs_key ON obs(scope, key) WHERE key IS NOT NULL;
 -- The order of `mem context` (index/context.rs), so its ORDER BY … LIMIT
 -- walks this index instead of sorting every live observation.
-CREATE INDEX obs_rank ON obs(importance DESC, (key IS NOT NULL OR kind = 'decision') DESC, created DESC, id);
-CREATE TABLE tags(obs INTEGER NOT NULL, tag TEXT NOT NULL);
-CREATE INDEX tags_obs ON tags(obs);
+-- Ties on all three are rare: the id that breaks them is sorted, not indexed.
+CREATE INDEX obs_rank ON obs(importance DESC, (key IS NOT NULL OR kind = 'decision') DESC, created DESC);
+CREATE TABLE tags(obs INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY(obs, tag)) WITHOUT ROWID;
 CREATE INDEX tags_tag ON tags(tag);
 CREATE TABLE edges(obs INTEGER NOT NULL, target TEXT NOT NULL);
 CREATE INDEX edges_obs ON edges(obs);
@@ -203,6 +209,13 @@ CREATE VIRTUAL TABLE fts USING fts5(
     tokenize='porter unicode61 remove_diacritics 2'
 );
 "#;
+
+/// The `obs` row of the file at `?2` in scope `?1`, through the `obs_path`
+/// index. The unary `+` keeps the constant propagation of some SQLite
+/// versions (3.40 does it) from rewriting `substr(path, -16)` into
+/// `substr(?2, -16)`, which leaves the index unused and scans every row.
+pub(super) const AT_PATH: &str =
+    "substr(path, -16) = substr(?2, -16) AND +scope = ?1 AND +path = ?2";
 
 /// One sentence for a SQLite failure, saying what to do where there is something to do.
 fn describe_sql(e: &rusqlite::Error) -> String {
@@ -331,8 +344,13 @@ impl Index {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        packed::register(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A WAL file keeps the size of the largest transaction (an import,
+        // a reindex) until it is truncated: cap what stays on disk after a
+        // checkpoint.
+        conn.pragma_update(None, "journal_size_limit", 4 * 1024 * 1024)?;
         let has_meta: bool = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
@@ -386,6 +404,7 @@ impl Index {
             uri,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
         )?;
+        packed::register(&conn)?;
         let version: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
                 r.get(0)

@@ -210,7 +210,7 @@ pub(super) fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObsRow> {
             .as_deref()
             .and_then(|y| serde_yaml::from_str(y).ok())
             .unwrap_or_default(),
-        body: r.get(18)?,
+        body: super::packed::body_from(r.get_ref(18)?),
     };
     Ok(ObsRow {
         id: r.get(0)?,
@@ -418,7 +418,7 @@ impl Index {
         let mut out = std::collections::BTreeSet::new();
         let mut obs = self
             .conn
-            .prepare_cached("SELECT id FROM obs WHERE scope = ?1 AND path = ?2")?;
+            .prepare_cached(&format!("SELECT id FROM obs WHERE {}", super::AT_PATH))?;
         let mut tomb = self
             .conn
             .prepare_cached("SELECT target FROM tombs WHERE scope = ?1 AND path = ?2")?;

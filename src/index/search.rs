@@ -252,7 +252,7 @@ impl Index {
             .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let mut where_sql = vec![
-            "(o.title LIKE ? ESCAPE '\\' OR o.summary LIKE ? ESCAPE '\\' OR o.body LIKE ? ESCAPE '\\')"
+            "(o.title LIKE ? ESCAPE '\\' OR o.summary LIKE ? ESCAPE '\\' OR body_text(o.body) LIKE ? ESCAPE '\\')"
                 .to_owned(),
         ];
         where_sql.extend(conds.iter().cloned());

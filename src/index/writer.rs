@@ -77,7 +77,7 @@ impl<'t> Writer<'t> {
     pub(super) fn remove(&mut self, scope: &str, path: &str) -> rusqlite::Result<bool> {
         let rowid: Option<i64> = self
             .tx
-            .prepare_cached("SELECT rowid FROM obs WHERE scope=?1 AND path=?2")?
+            .prepare_cached(&format!("SELECT rowid FROM obs WHERE {}", super::AT_PATH))?
             .query_row(params![scope, path], |r| r.get(0))
             .optional()?;
         let mut removed = false;
@@ -218,13 +218,13 @@ impl<'t> Writer<'t> {
                 obs.agent,
                 obs.session,
                 extra,
-                obs.body,
+                super::packed::body_value(&obs.body),
                 obs.expires().map(|t| t.as_second()),
             ])?;
         let rowid = self.tx.last_insert_rowid();
         for tag in &obs.tags {
             self.tx
-                .prepare_cached("INSERT INTO tags(obs, tag) VALUES (?1, ?2)")?
+                .prepare_cached("INSERT OR IGNORE INTO tags(obs, tag) VALUES (?1, ?2)")?
                 .execute(params![rowid, tag])?;
         }
         for target in &obs.supersedes {
