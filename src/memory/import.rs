@@ -11,8 +11,21 @@ use serde::Serialize;
 use super::{Mem, MemError, Notice};
 use crate::store::Observation;
 
-/// Observations per commit when importing.
+/// Observations per commit when importing, at least.
 pub const IMPORT_BATCH: usize = 1000;
+
+/// Observations per commit when importing at most.
+const IMPORT_BATCH_MAX: usize = 50_000;
+
+/// Observations per commit for an import of `n`: a tenth of it, within
+/// [`IMPORT_BATCH`]..=50,000. Each commit rewrites every day tree its batch
+/// touches, and those trees grow with the import, so a fixed batch makes an
+/// import quadratic in its size (a million in batches of 1,000 rewrote about
+/// 50 GB of trees); ten commits keep it linear while a batch's files stay a
+/// bounded amount of memory.
+pub fn import_batch_size(n: usize) -> usize {
+    (n / 10).clamp(IMPORT_BATCH, IMPORT_BATCH_MAX)
+}
 
 /// What a source holds, read and checked, before anything is written.
 #[derive(Debug, Default)]
@@ -142,7 +155,8 @@ impl Mem {
         for (scope, observations) in by_scope {
             let scope = self.scope(&scope)?;
             let n = observations.len();
-            let out = self.import_batch(&scope, observations, IMPORT_BATCH, |done| {
+            let batch = import_batch_size(n);
+            let out = self.import_batch(&scope, observations, batch, |done| {
                 progress(offset + done, total)
             })?;
             offset += n;
@@ -155,5 +169,18 @@ impl Mem {
             report.deleted += usize::from(!out.deleted_in.is_empty());
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_grow_with_the_import_within_bounds() {
+        assert_eq!(import_batch_size(500), IMPORT_BATCH);
+        assert_eq!(import_batch_size(10_000), 1_000);
+        assert_eq!(import_batch_size(100_000), 10_000);
+        assert_eq!(import_batch_size(1_000_000), IMPORT_BATCH_MAX);
     }
 }

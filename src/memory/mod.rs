@@ -35,7 +35,7 @@ pub use doctor::{
 };
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
-pub use import::{ImportReport, ImportSource, IMPORT_BATCH};
+pub use import::{import_batch_size, ImportReport, ImportSource, IMPORT_BATCH};
 pub use messages::{
     AckOutcome, InboxEntry, MessagePurge, Outgoing, SendOutcome, DEFAULT_MESSAGE_TTL,
 };
