@@ -190,6 +190,7 @@ fn corpus(n: usize) -> Vec<Rec> {
     assert!(!base.is_empty(), "no Debian text found on this machine");
     let mut out = Vec::with_capacity(n);
     let mut round = 0;
+    let big_day = big_day_size(n);
     while out.len() < n {
         for r in &base {
             if out.len() == n {
@@ -200,11 +201,25 @@ fn corpus(n: usize) -> Vec<Rec> {
             } else {
                 format!(" (variant {round})")
             };
+            // One record in 50 on one day (20,000 at 1,000,000), spread
+            // over its hours: the day a busy team scope or an import of
+            // undated records makes.
+            let i = out.len();
+            let created = if i % 50 == 7 && i / 50 < big_day {
+                Some(format!(
+                    "{BIG_DAY}T{:02}:{:02}:{:02}Z",
+                    (i / 3600) % 24,
+                    (i / 60) % 60,
+                    i % 60
+                ))
+            } else {
+                r.created.clone()
+            };
             out.push(Rec {
                 title: format!("{}{suffix}", r.title),
                 body: format!("{}{suffix}", r.body),
                 author: r.author.clone(),
-                created: r.created.clone(),
+                created,
                 tags: r.tags.clone(),
             });
         }
@@ -213,10 +228,120 @@ fn corpus(n: usize) -> Vec<Rec> {
     out
 }
 
+/// The day that holds one record in 50 of the corpus.
+const BIG_DAY: &str = "2026-06-15";
+
+/// How many records the corpus puts on [`BIG_DAY`]: one in 50.
+fn big_day_size(n: usize) -> usize {
+    n / 50
+}
+
+/// The `k` words (lower case, letters only, not in the query stopword
+/// list) found in the most records, with the share of records holding each:
+/// the searches where a word matches most of the store.
+fn common_words(recs: &[Rec], k: usize) -> Vec<(String, f64)> {
+    const SKIP: &[&str] = &[
+        "the", "and", "for", "with", "from", "this", "that", "was", "are", "not", "new", "to",
+        "of", "in", "a", "is", "on", "by", "it", "be", "as", "an", "or", "at", "into", "now",
+        "use", "when", "which", "can", "its", "also", "all", "has", "have", "more", "no", "but",
+        "if", "some", "so", "than", "other", "one", "do", "does", "been", "after", "only", "they",
+    ];
+    let mut df: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in recs {
+        let text = format!("{} {}", r.title, r.body).to_lowercase();
+        let words: std::collections::HashSet<&str> = text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() > 2 && !SKIP.contains(w))
+            .collect();
+        for w in words {
+            *df.entry(w.to_owned()).or_default() += 1;
+        }
+    }
+    let mut words: Vec<(String, usize)> = df.into_iter().collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    words
+        .into_iter()
+        .take(k)
+        .map(|(w, n)| (w, n as f64 / recs.len() as f64))
+        .collect()
+}
+
 struct Bench {
     bin: PathBuf,
     home: tempfile::TempDir,
     cwd: tempfile::TempDir,
+    /// Peak resident set (KiB) per command, from one run of each under
+    /// GNU time.
+    peaks: std::cell::RefCell<std::collections::BTreeMap<String, u64>>,
+}
+
+/// GNU time, which reports a child's peak resident set (`%M`, KiB).
+/// Measuring it here with `wait4(2)` would not do: a child forked from
+/// this process inherits its high-water mark (the corpus in memory).
+const TIME: &str = "/usr/bin/time";
+
+impl Bench {
+    fn new(bin: &Path) -> Bench {
+        Bench {
+            bin: bin.to_owned(),
+            home: tempfile::tempdir().unwrap(),
+            cwd: tempfile::tempdir().unwrap(),
+            peaks: Default::default(),
+        }
+    }
+
+    /// A command running `mem` that, the first time a `label` is seen,
+    /// runs it under GNU time; then [`Bench::note_peak`] reads what it
+    /// wrote. The extra process (about a millisecond) is in one sample per
+    /// label only.
+    fn cmd_for(&self, label: &str) -> (Command, Option<PathBuf>) {
+        if self.peaks.borrow().contains_key(label) || !Path::new(TIME).exists() {
+            return (self.cmd(), None);
+        }
+        let out = self
+            .home
+            .path()
+            .join(format!(".peak-{}", self.peaks.borrow().len()));
+        let mut c = Command::new(TIME);
+        c.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&out)
+            .arg(&self.bin)
+            .env("MEM_HOME", self.home.path())
+            .env("USER", "bench")
+            .env("MEM_DEVICE", "bench")
+            .current_dir(self.cwd.path())
+            .env_remove("MEM_NOW");
+        (c, Some(out))
+    }
+
+    /// Record the peak that GNU time wrote to `file` under `label`.
+    fn note_peak(&self, label: &str, file: Option<PathBuf>) {
+        let Some(file) = file else { return };
+        let kib = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| t.lines().last()?.trim().parse::<u64>().ok());
+        let _ = std::fs::remove_file(&file);
+        if let Some(kib) = kib {
+            self.peaks.borrow_mut().insert(label.to_owned(), kib);
+        }
+    }
+
+    /// The peaks seen so far, largest first.
+    fn report_peaks(&self) {
+        if !Path::new(TIME).exists() {
+            println!("  peak memory not measured: apt-get install time");
+            return;
+        }
+        let mut peaks: Vec<(String, u64)> = self.peaks.borrow().clone().into_iter().collect();
+        peaks.sort_by_key(|p| std::cmp::Reverse(p.1));
+        let list: Vec<String> = peaks
+            .iter()
+            .map(|(l, k)| format!("{l} {:.0}", *k as f64 / 1024.0))
+            .collect();
+        println!("  peak memory (MiB): {}", list.join(", "));
+    }
 }
 
 impl Bench {
@@ -231,14 +356,15 @@ impl Bench {
     }
 
     fn run(&self, args: &[&str]) -> (Duration, Vec<u8>) {
+        let (mut cmd, peak) = self.cmd_for(args[0]);
         let start = Instant::now();
-        let out = self
-            .cmd()
+        let out = cmd
             .args(args)
             .stdin(Stdio::null())
             .output()
             .expect("mem runs");
         let took = start.elapsed();
+        self.note_peak(args[0], peak);
         assert!(
             out.status.success(),
             "mem {args:?}: {}",
@@ -289,11 +415,7 @@ fn report(label: &str, samples: &mut [Duration]) -> f64 {
 
 fn bench_size(bin: &Path, n: usize) {
     println!("\n== {n} observations ==");
-    let b = Bench {
-        bin: bin.to_owned(),
-        home: tempfile::tempdir().unwrap(),
-        cwd: tempfile::tempdir().unwrap(),
-    };
+    let b = Bench::new(bin);
     let recs = corpus(n);
     let jsonl = b.home.path().join("corpus.jsonl");
     write_jsonl(&recs, &jsonl);
@@ -329,6 +451,35 @@ fn bench_size(bin: &Path, n: usize) {
         })
         .collect();
     report("mem save", &mut samples);
+    // Into the corpus's big day: the save rewrites that day's tree.
+    let mut samples: Vec<Duration> = (0..60)
+        .map(|i| {
+            let mut c = b.cmd();
+            c.env("MEM_NOW", format!("{BIG_DAY}T23:59:{:02}Z", i % 60))
+                .args([
+                    "save",
+                    &format!("big day note {i}: the deploy window moved after review {i}"),
+                    "--scope",
+                    "local",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let start = Instant::now();
+            let out = c.output().expect("mem runs");
+            let took = start.elapsed();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            took
+        })
+        .collect();
+    report(
+        &format!("mem save into a day of {}", big_day_size(n)),
+        &mut samples,
+    );
 
     let mut samples = Vec::new();
     for _ in 0..4 {
@@ -337,6 +488,21 @@ fn bench_size(bin: &Path, n: usize) {
         }
     }
     let search_p50 = report("mem search", &mut samples);
+    let common = common_words(&recs, 4);
+    let mut samples = Vec::new();
+    for _ in 0..10 {
+        for (w, _) in &common {
+            samples.push(b.run(&["search", w, "--scope", "local"]).0);
+        }
+    }
+    let shares: Vec<String> = common
+        .iter()
+        .map(|(w, s)| format!("{w} {:.0}%", s * 100.0))
+        .collect();
+    report(
+        &format!("mem search, common words ({})", shares.join(", ")),
+        &mut samples,
+    );
 
     if n <= 20_000 {
         bench_encrypted(&b, &jsonl);
@@ -435,11 +601,7 @@ fn bench_size(bin: &Path, n: usize) {
         "  first push of the scope         {:8.1} s",
         t.as_secs_f64()
     );
-    let other = Bench {
-        bin: b.bin.clone(),
-        home: tempfile::tempdir().unwrap(),
-        cwd: tempfile::tempdir().unwrap(),
-    };
+    let other = Bench::new(&b.bin);
     other.run(&["init"]);
     let (t, _) = other.run(&["scope", "add", "team/bench", "--remote", &url]);
     let (t2, _) = other.run(&["list", "--scope", "team/bench", "-n", "1"]);
@@ -461,7 +623,13 @@ fn bench_size(bin: &Path, n: usize) {
     report("mem sync with nothing to do", &mut samples);
     bench_https_sync(&b, &recs);
 
-    if Command::new("rg").arg("--version").output().is_ok() {
+    b.report_peaks();
+    other.report_peaks();
+    if n > 100_000 {
+        // A Markdown export of a million files is a test of the file
+        // system, not of mem.
+        println!("  rg comparison skipped above 100,000 observations");
+    } else if Command::new("rg").arg("--version").output().is_ok() {
         let md = b.home.path().join("md");
         b.run(&[
             "export",
@@ -507,9 +675,10 @@ fn bench_hooks(b: &Bench) {
         "tool_input": {"file_path": format!("{cwd}/src/lib.rs"), "old_string": "a", "new_string": "b"},
         "tool_response": {"filePath": format!("{cwd}/src/lib.rs"), "success": true}, "tool_use_id": "toolu_1"});
     let run = |event: &str, payload: &serde_json::Value| -> (Duration, Vec<u8>) {
+        let label = format!("hook {event}");
+        let (mut cmd, peak) = b.cmd_for(&label);
         let started = Instant::now();
-        let mut child = b
-            .cmd()
+        let mut child = cmd
             .args(["hook", "run", "claude-code", event])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -522,7 +691,9 @@ fn bench_hooks(b: &Bench) {
             .write_all(payload.to_string().as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
-        (started.elapsed(), out.stdout)
+        let took = started.elapsed();
+        b.note_peak(&label, peak);
+        (took, out.stdout)
     };
     let (_, first) = run("SessionStart", &start);
     let answer: serde_json::Value = serde_json::from_slice(&first).unwrap();
@@ -670,11 +841,7 @@ fn bench_https_sync(b: &Bench, recs: &[Rec]) {
         "  https: first push of the scope  {:8.1} s",
         t.as_secs_f64()
     );
-    let other = Bench {
-        bin: b.bin.clone(),
-        home: tempfile::tempdir().unwrap(),
-        cwd: tempfile::tempdir().unwrap(),
-    };
+    let other = Bench::new(&b.bin);
     with(&other, &["init"]);
     let t = with(&other, &["scope", "add", "team/bench", "--remote", &url]);
     with(&other, &["list", "--scope", "team/bench", "-n", "1"]);
