@@ -274,3 +274,65 @@ fn a_save_into_a_day_of_twenty_thousand_writes_only_small_trees() {
     assert!(found.contains("one more on the same day"), "{found}");
     assert_fsck_clean(&repo);
 }
+
+#[test]
+fn an_encrypted_day_fans_out_by_opaque_name_and_a_rekey_keeps_the_folders_matching() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let save = |text: &str| -> (String, String) {
+        let out = env
+            .mem()
+            .env("MEM_DAY_FANOUT", "2")
+            .args(["save", text, "--scope", "user", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["id"].as_str().unwrap().into(),
+            v["path"].as_str().unwrap().into(),
+        )
+    };
+    let saved: Vec<(String, String)> = (0..6).map(|i| save(&format!("sealed note {i}"))).collect();
+    let check = || {
+        let paths: Vec<String> = env
+            .tree_paths("user")
+            .into_iter()
+            .filter(|p| p.starts_with("obs/"))
+            .collect();
+        assert_eq!(paths.len(), 6);
+        assert_eq!(
+            paths.iter().filter(|p| is_fanned(p)).count(),
+            4,
+            "{paths:#?}"
+        );
+        for p in paths.iter().filter(|p| is_fanned(p)) {
+            let parts: Vec<&str> = p.split('/').collect();
+            // The folder is the opaque name's prefix: nothing of the id.
+            assert!(
+                parts[5].starts_with(parts[4]) && parts[5].ends_with(".age"),
+                "{p}"
+            );
+        }
+        for (id, _) in &saved {
+            assert!(env.ok(&["get", id]).contains("sealed note"));
+        }
+        paths
+    };
+    let before = check();
+    assert!(
+        saved.iter().all(|(_, path)| before.contains(path)),
+        "save reports the real path"
+    );
+    env.ok(&["scope", "rekey", "user"]);
+    let after = check();
+    assert!(
+        before.iter().all(|p| !after.contains(p)),
+        "new names after a rekey"
+    );
+    assert_fsck_clean(&env.scope_repo("user"));
+}
