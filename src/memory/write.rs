@@ -468,20 +468,23 @@ impl Mem {
             }
             // After sealing: an encrypted file's prefix folder is named by
             // its opaque name, never by its id (src/store/layout.rs).
-            let changes = repo.place_new_files(parent, changes, store::layout::day_fanout())?;
+            let unwritable = |source: store::StoreError| {
+                if source.is_missing_object() {
+                    MemError::Unwritable {
+                        scope: scope.to_string(),
+                        source,
+                    }
+                } else {
+                    MemError::Store(source)
+                }
+            };
+            let changes = repo
+                .place_new_files(parent, changes, store::layout::day_fanout())
+                .map_err(unwritable)?;
             let signature = self.signature();
             let committed = repo
                 .commit(parent, &changes, &message, &signature)
-                .map_err(|source| {
-                    if source.is_missing_object() {
-                        MemError::Unwritable {
-                            scope: scope.to_string(),
-                            source,
-                        }
-                    } else {
-                        MemError::Store(source)
-                    }
-                })?;
+                .map_err(unwritable)?;
             match committed {
                 CommitOutcome::Committed(id) => {
                     self.fresh.retain(|s| s != scope);
