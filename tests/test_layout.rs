@@ -264,8 +264,8 @@ fn a_save_into_a_day_of_twenty_thousand_writes_only_small_trees() {
         .collect();
     assert!(trees.len() >= 5, "{out}");
     // A flat day of 20,000 is a 1.9 MB tree, rewritten whole by each save.
-    // Fanned out: the day's direct files and 256 prefix folders (about
-    // 32 KB) and one prefix folder of some 80 entries.
+    // Fanned out: the day's 128 direct files and 256 prefix folders
+    // (about 20 KB) and one prefix folder of some 80 entries.
     let largest = trees.iter().max().unwrap();
     let total: u64 = trees.iter().sum();
     assert!(*largest < 40_000, "a {largest}-byte tree for one save");

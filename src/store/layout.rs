@@ -32,9 +32,10 @@ use super::{FileChange, StoreError};
 /// Direct file entries a day folder holds before new files of that day go
 /// into id-prefix folders. Chosen by measurement (docs/format.md, "Day
 /// folders"): after `git gc`, the pack space a save into a busy day costs
-/// follows the size of the day tree it rewrites, and below this bound the
-/// 256 prefix folders' own entries dominate.
-pub const DAY_FANOUT: usize = 256;
+/// follows the size of the day tree it rewrites; below this bound the 256
+/// prefix folders' own entries dominate it and the gain flattens, while
+/// ordinary days stay flat.
+pub const DAY_FANOUT: usize = 128;
 
 /// The environment variable that overrides [`DAY_FANOUT`] — for tests and
 /// benchmarks: `N` fans a day out from `N` direct entries, `0` never does
