@@ -270,6 +270,18 @@ fn a_save_into_a_day_of_twenty_thousand_writes_only_small_trees() {
     let total: u64 = trees.iter().sum();
     assert!(*largest < 40_000, "a {largest}-byte tree for one save");
     assert!(total < 60_000, "{total} bytes of trees for one save");
+    // No per-object work either (a `stat` per entry of the trees written,
+    // or per loose object): the save costs about what any save costs
+    // (some 280 file-status calls here), not the 20,000 loose objects.
+    let calls = match crate::test_scale::stat_calls_with(
+        &env,
+        &[("MEM_GC_AUTO", "0")],
+        &["save", "and one more, counted", "--scope", "local"],
+    ) {
+        Ok(n) => n,
+        Err(why) => return crate::common::servers::skip(&why),
+    };
+    assert!(calls < 500, "{calls} file-status calls for one save");
     let found = env.ok(&["search", "one more on the same day", "--scope", "local"]);
     assert!(found.contains("one more on the same day"), "{found}");
     assert_fsck_clean(&repo);
