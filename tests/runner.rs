@@ -27,6 +27,7 @@ mod test_human_output;
 mod test_importers;
 mod test_index;
 mod test_init;
+mod test_layout;
 mod test_mcp;
 mod test_messages;
 mod test_recall;

@@ -9,6 +9,15 @@ use crate::common::TestEnv;
 /// The file-status calls (`statx`, `stat`, `lstat`, `newfstatat`) one run
 /// of `mem args…` makes, counted by `strace -c`.
 fn stat_calls(env: &TestEnv, args: &[&str]) -> Result<u64, String> {
+    stat_calls_with(env, &[], args)
+}
+
+/// As [`stat_calls`], with `vars` added to the environment.
+pub(crate) fn stat_calls_with(
+    env: &TestEnv,
+    vars: &[(&str, &str)],
+    args: &[&str],
+) -> Result<u64, String> {
     let summary = env.home.path().join("strace.txt");
     let out = Command::new("strace")
         .args(["-f", "-c", "-o"])
@@ -18,6 +27,7 @@ fn stat_calls(env: &TestEnv, args: &[&str]) -> Result<u64, String> {
         .args(args)
         .env_clear()
         .envs(env.vars())
+        .envs(vars.iter().copied())
         .current_dir(env.cwd.path())
         .output()
         .map_err(|e| format!("strace cannot run ({e}): apt-get install strace"))?;

@@ -89,9 +89,12 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ExportArgs) -> anyhow::Result<()> {
                 .into());
             };
             for row in &rows {
-                // Encrypted files have opaque names: write them out under
-                // the name their plaintext would have had.
-                let name = if kioku_mesh::crypto::is_encrypted_path(&row.path) {
+                // Encrypted files have opaque names, and a busy day's
+                // files sit in prefix folders (src/store/layout.rs): write
+                // them out under the flat name their plaintext has.
+                let name = if kioku_mesh::crypto::is_encrypted_path(&row.path)
+                    || kioku_mesh::store::layout::flat_day_path(&row.path).is_none()
+                {
                     row.obs.path(&row.id)
                 } else {
                     row.path.clone()

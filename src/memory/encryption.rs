@@ -83,7 +83,8 @@ fn is_content(path: &str) -> bool {
 
 /// Encrypt every content file `changes` writes: a plaintext path
 /// (`obs/…/<id>.md`, `tomb/<id>.yaml`, `conflicts/<id>.yaml`) becomes an
-/// opaque `.age` name in the same directory; an `.age` path is rewritten in
+/// opaque `.age` name in the same directory (for a file in a day's prefix
+/// folder, its new name's prefix folder); an `.age` path is rewritten in
 /// place. The message becomes a generic count of what changed.
 ///
 /// # Errors
@@ -101,8 +102,7 @@ pub(super) fn seal(
                 let path = if crypto::is_encrypted_path(&path) {
                     path
                 } else {
-                    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or_default();
-                    format!("{dir}/{}", crypto::opaque_name(&sealed))
+                    crate::store::layout::renamed(&path, &crypto::opaque_name(&sealed))
                 };
                 out.push(FileChange::Upsert {
                     path,
@@ -453,8 +453,10 @@ impl Mem {
                     bytes
                 };
                 let sealed = list.encrypt(&plain)?;
-                let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or_default();
-                let new_path = format!("{dir}/{}", crypto::opaque_name(&sealed));
+                // A file in a day's prefix folder moves to its new name's
+                // (src/store/layout.rs): a converted scope's folders must
+                // not keep the prefixes of plaintext ids.
+                let new_path = crate::store::layout::renamed(&path, &crypto::opaque_name(&sealed));
                 files.remove(&path);
                 files.insert(new_path, repo.write_blob(&sealed)?);
                 reencrypted += 1;

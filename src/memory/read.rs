@@ -186,13 +186,34 @@ impl Mem {
     }
 
     /// Every observation of `scopes` (all when empty), deleted and
-    /// superseded ones included, for `mem export`.
+    /// superseded ones included, for `mem export`: once per scope, when
+    /// two files of a scope hold one id (two devices placed it in its day
+    /// differently, docs/format.md) the one at the byte-wise smallest path.
     ///
     /// # Errors
     /// [`MemError::Index`] when the index fails.
     pub fn export_rows(&mut self, scopes: &[ScopeName]) -> Result<Vec<ObsRow>, MemError> {
         let names: Vec<String> = scopes.iter().map(ToString::to_string).collect();
-        Ok(self.index()?.all_rows(&names)?)
+        let rows = self.index()?.all_rows(&names)?;
+        let mut first: std::collections::HashMap<(&str, &str), &str> =
+            std::collections::HashMap::new();
+        for row in &rows {
+            let path = first
+                .entry((row.scope.as_str(), row.id.as_str()))
+                .or_insert(row.path.as_str());
+            if row.path.as_str() < *path {
+                *path = row.path.as_str();
+            }
+        }
+        let keep: Vec<bool> = rows
+            .iter()
+            .map(|r| first.get(&(r.scope.as_str(), r.id.as_str())) == Some(&r.path.as_str()))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(row, keep)| keep.then_some(row))
+            .collect())
     }
 
     /// The names of this device's team scopes (`team/<id>`), sorted.

@@ -303,16 +303,16 @@ impl Mem {
         })?;
         let mut outcome = outcome.expect("the builder ran at least once");
         outcome.commit = commit;
-        if encrypted {
-            // The file went in under an opaque name: ask the index where.
-            if let Some(row) = self
-                .index_for(std::slice::from_ref(scope))?
-                .rows_of(&outcome.id)?
-                .into_iter()
-                .find(|r| r.scope == scope.as_str())
-            {
-                outcome.path = row.path;
-            }
+        // The file went in under an opaque name, or into its day's prefix
+        // folder, or was there already: ask the index where (of two files
+        // of the id, the one `rows_of` lists first: docs/format.md).
+        if let Some(row) = self
+            .index_for(std::slice::from_ref(scope))?
+            .rows_of(&outcome.id)?
+            .into_iter()
+            .find(|r| r.scope == scope.as_str())
+        {
+            outcome.path = row.path;
         }
         rivals.remove(&outcome.path);
         if outcome.status == SaveStatus::Saved && !rivals.is_empty() {
@@ -466,19 +466,25 @@ impl Mem {
                 self.check_can_read(scope, &recipients)?;
                 (changes, message) = super::encryption::seal(&recipients, changes)?;
             }
+            // After sealing: an encrypted file's prefix folder is named by
+            // its opaque name, never by its id (src/store/layout.rs).
+            let unwritable = |source: store::StoreError| {
+                if source.is_missing_object() {
+                    MemError::Unwritable {
+                        scope: scope.to_string(),
+                        source,
+                    }
+                } else {
+                    MemError::Store(source)
+                }
+            };
+            let changes = repo
+                .place_new_files(parent, changes, store::layout::day_fanout())
+                .map_err(unwritable)?;
             let signature = self.signature();
             let committed = repo
                 .commit(parent, &changes, &message, &signature)
-                .map_err(|source| {
-                    if source.is_missing_object() {
-                        MemError::Unwritable {
-                            scope: scope.to_string(),
-                            source,
-                        }
-                    } else {
-                        MemError::Store(source)
-                    }
-                })?;
+                .map_err(unwritable)?;
             match committed {
                 CommitOutcome::Committed(id) => {
                     self.fresh.retain(|s| s != scope);

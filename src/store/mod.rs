@@ -6,6 +6,7 @@
 //! repository whose head tree holds `.kioku/scope.yaml`.
 
 mod ids;
+pub mod layout;
 mod observation;
 #[cfg(test)]
 pub(crate) use observation::tests::sample as sample_observation;

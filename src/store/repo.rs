@@ -196,7 +196,7 @@ impl ScopeRepo {
         self.repo.has_object(id)
     }
 
-    fn tree_of(&self, commit: ObjectId) -> Result<gix::Tree<'_>, StoreError> {
+    pub(super) fn tree_of(&self, commit: ObjectId) -> Result<gix::Tree<'_>, StoreError> {
         self.repo
             .find_commit(commit)
             .and_then(|c| c.tree())
