@@ -19,6 +19,7 @@ mod held;
 mod parse;
 mod query;
 mod search;
+mod vectors;
 mod writer;
 
 pub use gc::GcPlan;
