@@ -18,9 +18,19 @@ use crate::index::{Filter, Hit};
 /// The rank offset of reciprocal-rank fusion (60 in the paper).
 const RRF_K: f64 = 60.0;
 
-/// The weight of the vector ranking against bm25's (1.0) in the fusion.
-/// Tuned on LoCoMo (`cargo bench --bench locomo`).
-const VECTOR_WEIGHT: f64 = 1.0;
+/// The weight of the vector ranking against bm25's (1.0) in the fusion,
+/// unless `MEM_HYBRID_WEIGHT` says otherwise. Measured on LoCoMo (`cargo
+/// bench --bench locomo`, benches/README.md): with a small model, an equal
+/// weight loses to bm25 alone.
+const VECTOR_WEIGHT: f64 = 0.3;
+
+fn vector_weight() -> f64 {
+    std::env::var("MEM_HYBRID_WEIGHT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|w| w.is_finite() && *w >= 0.0)
+        .unwrap_or(VECTOR_WEIGHT)
+}
 
 /// Candidates taken from each ranking before fusing: at least this many,
 /// or three times the limit.
@@ -140,6 +150,7 @@ impl Mem {
 fn fuse(lexical: Vec<Hit>, near: Vec<(Hit, f32)>, limit: usize) -> Vec<ScoredHit> {
     let mut out: Vec<(f64, ScoredHit)> = Vec::new();
     let mut at = std::collections::HashMap::new();
+    let weight = vector_weight();
     for (rank, hit) in lexical.into_iter().enumerate() {
         at.insert(hit.row.id.clone(), out.len());
         out.push((
@@ -151,7 +162,7 @@ fn fuse(lexical: Vec<Hit>, near: Vec<(Hit, f32)>, limit: usize) -> Vec<ScoredHit
         ));
     }
     for (rank, (hit, sim)) in near.into_iter().enumerate() {
-        let score = VECTOR_WEIGHT / (RRF_K + rank as f64 + 1.0);
+        let score = weight / (RRF_K + rank as f64 + 1.0);
         match at.get(&hit.row.id) {
             Some(&i) => {
                 out[i].0 += score;
