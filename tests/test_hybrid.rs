@@ -197,3 +197,63 @@ fn a_vanished_model_falls_back_to_words_with_a_warning() {
     );
     assert!(text.contains("fix: mem model set DIR"), "{text}");
 }
+
+/// A one-thread HTTP server on 127.0.0.1 serving the files of `dir` under
+/// `/owner/tiny/resolve/main/`, 404 for anything else; it stops after
+/// `requests` requests.
+fn serve(dir: PathBuf, requests: usize) -> String {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split(' ').nth(1).unwrap_or("");
+            let body = path
+                .strip_prefix("/owner/tiny/resolve/main/")
+                .and_then(|f| std::fs::read(dir.join(f)).ok());
+            let (status, body) = match body {
+                Some(b) => ("200 OK", b),
+                None => ("404 Not Found", b"missing".to_vec()),
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_model_is_downloaded_from_its_home() {
+    let env = TestEnv::new();
+    let (art, _, _) = store(&env);
+    let model = write_model(&env.home.path().join("served"), |t| t);
+    let url = serve(model, 3);
+    env.ok(&["model", "download", "owner/tiny", "--from", &url]);
+    assert_eq!(first_hit(&env, "pottery class").as_deref(), Some(&*art));
+    assert!(env
+        .ok(&["model"])
+        .starts_with("search: hybrid (bm25 + owner/tiny"));
+    // A model the server does not have: one sentence naming the URL.
+    let url = serve(env.home.path().join("nothing"), 1);
+    let err = env.fails(&["model", "download", "owner/tiny", "--from", &url], 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("could not download http://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(err.contains("the server answered HTTP 404"), "{err}");
+}
