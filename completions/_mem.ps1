@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an observation by writing a tombstone (who, when, why)')
             [CompletionResult]::new('reindex', 'reindex', [CompletionResultType]::ParameterValue, 'Rebuild the search index from every scope')
+            [CompletionResult]::new('model', 'model', [CompletionResultType]::ParameterValue, 'Show or change the embedding model of hybrid search')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and say what needs doing')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
@@ -158,6 +159,65 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mem;model' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the search mode and the model in use')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Use the Model2Vec model in a local directory and compute every observation''s vector with it')
+            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a Model2Vec model from Hugging Face and use it')
+            [CompletionResult]::new('off', 'off', [CompletionResultType]::ParameterValue, 'Stop using the model: search by words only')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;model;show' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;model;set' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;model;download' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Fetch from this base URL instead of https://huggingface.co (files at URL/NAME/resolve/main/FILE)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;model;off' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mem;model;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the search mode and the model in use')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Use the Model2Vec model in a local directory and compute every observation''s vector with it')
+            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a Model2Vec model from Hugging Face and use it')
+            [CompletionResult]::new('off', 'off', [CompletionResultType]::ParameterValue, 'Stop using the model: search by words only')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mem;model;help;show' {
+            break
+        }
+        'mem;model;help;set' {
+            break
+        }
+        'mem;model;help;download' {
+            break
+        }
+        'mem;model;help;off' {
+            break
+        }
+        'mem;model;help;help' {
             break
         }
         'mem;gc' {
@@ -559,6 +619,7 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an observation by writing a tombstone (who, when, why)')
             [CompletionResult]::new('reindex', 'reindex', [CompletionResultType]::ParameterValue, 'Rebuild the search index from every scope')
+            [CompletionResult]::new('model', 'model', [CompletionResultType]::ParameterValue, 'Show or change the embedding model of hybrid search')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and say what needs doing')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Count observations per scope, kind and project, and show disk use')
@@ -604,6 +665,25 @@ Register-ArgumentCompleter -Native -CommandName 'mem' -ScriptBlock {
             break
         }
         'mem;help;reindex' {
+            break
+        }
+        'mem;help;model' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the search mode and the model in use')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Use the Model2Vec model in a local directory and compute every observation''s vector with it')
+            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a Model2Vec model from Hugging Face and use it')
+            [CompletionResult]::new('off', 'off', [CompletionResultType]::ParameterValue, 'Stop using the model: search by words only')
+            break
+        }
+        'mem;help;model;show' {
+            break
+        }
+        'mem;help;model;set' {
+            break
+        }
+        'mem;help;model;download' {
+            break
+        }
+        'mem;help;model;off' {
             break
         }
         'mem;help;gc' {

@@ -73,6 +73,9 @@ _mem() {
             mem,mcp)
                 cmd="mem__subcmd__mcp"
                 ;;
+            mem,model)
+                cmd="mem__subcmd__model"
+                ;;
             mem,reindex)
                 cmd="mem__subcmd__reindex"
                 ;;
@@ -178,6 +181,9 @@ _mem() {
             mem__subcmd__help,mcp)
                 cmd="mem__subcmd__help__subcmd__mcp"
                 ;;
+            mem__subcmd__help,model)
+                cmd="mem__subcmd__help__subcmd__model"
+                ;;
             mem__subcmd__help,reindex)
                 cmd="mem__subcmd__help__subcmd__reindex"
                 ;;
@@ -225,6 +231,18 @@ _mem() {
                 ;;
             mem__subcmd__help__subcmd__key,show)
                 cmd="mem__subcmd__help__subcmd__key__subcmd__show"
+                ;;
+            mem__subcmd__help__subcmd__model,download)
+                cmd="mem__subcmd__help__subcmd__model__subcmd__download"
+                ;;
+            mem__subcmd__help__subcmd__model,off)
+                cmd="mem__subcmd__help__subcmd__model__subcmd__off"
+                ;;
+            mem__subcmd__help__subcmd__model,set)
+                cmd="mem__subcmd__help__subcmd__model__subcmd__set"
+                ;;
+            mem__subcmd__help__subcmd__model,show)
+                cmd="mem__subcmd__help__subcmd__model__subcmd__show"
                 ;;
             mem__subcmd__help__subcmd__scope,add)
                 cmd="mem__subcmd__help__subcmd__scope__subcmd__add"
@@ -294,6 +312,36 @@ _mem() {
                 ;;
             mem__subcmd__key__subcmd__help,show)
                 cmd="mem__subcmd__key__subcmd__help__subcmd__show"
+                ;;
+            mem__subcmd__model,download)
+                cmd="mem__subcmd__model__subcmd__download"
+                ;;
+            mem__subcmd__model,help)
+                cmd="mem__subcmd__model__subcmd__help"
+                ;;
+            mem__subcmd__model,off)
+                cmd="mem__subcmd__model__subcmd__off"
+                ;;
+            mem__subcmd__model,set)
+                cmd="mem__subcmd__model__subcmd__set"
+                ;;
+            mem__subcmd__model,show)
+                cmd="mem__subcmd__model__subcmd__show"
+                ;;
+            mem__subcmd__model__subcmd__help,download)
+                cmd="mem__subcmd__model__subcmd__help__subcmd__download"
+                ;;
+            mem__subcmd__model__subcmd__help,help)
+                cmd="mem__subcmd__model__subcmd__help__subcmd__help"
+                ;;
+            mem__subcmd__model__subcmd__help,off)
+                cmd="mem__subcmd__model__subcmd__help__subcmd__off"
+                ;;
+            mem__subcmd__model__subcmd__help,set)
+                cmd="mem__subcmd__model__subcmd__help__subcmd__set"
+                ;;
+            mem__subcmd__model__subcmd__help,show)
+                cmd="mem__subcmd__model__subcmd__help__subcmd__show"
                 ;;
             mem__subcmd__scope,add)
                 cmd="mem__subcmd__scope__subcmd__add"
@@ -380,7 +428,7 @@ _mem() {
 
     case "${cmd}" in
         mem)
-            opts="-h -V --help --version init save search get list log edit delete reindex gc doctor stats export import sync conflicts send inbox ack context scope key hook mcp watch generate-docs help"
+            opts="-h -V --help --version init save search get list log edit delete reindex model gc doctor stats export import sync conflicts send inbox ack context scope key hook mcp watch generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,7 +782,7 @@ _mem() {
             return 0
             ;;
         mem__subcmd__help)
-            opts="init save search get list log edit delete reindex gc doctor stats export import sync conflicts send inbox ack context scope key hook mcp watch generate-docs help"
+            opts="init save search get list log edit delete reindex model gc doctor stats export import sync conflicts send inbox ack context scope key hook mcp watch generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1114,6 +1162,76 @@ _mem() {
         mem__subcmd__help__subcmd__mcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__model)
+            opts="show set download off"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__model__subcmd__download)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__model__subcmd__off)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__model__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__help__subcmd__model__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1736,6 +1854,164 @@ _mem() {
         mem__subcmd__mcp)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model)
+            opts="-h --json --help show set download off help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__download)
+            opts="-h --from --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__help)
+            opts="show set download off help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__help__subcmd__download)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__help__subcmd__off)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__off)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__set)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mem__subcmd__model__subcmd__show)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

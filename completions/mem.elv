@@ -31,6 +31,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
             cand delete 'Delete an observation by writing a tombstone (who, when, why)'
             cand reindex 'Rebuild the search index from every scope'
+            cand model 'Show or change the embedding model of hybrid search'
             cand gc 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions'
             cand doctor 'Check the setup and say what needs doing'
             cand stats 'Count observations per scope, kind and project, and show disk use'
@@ -146,6 +147,54 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand --json 'Print the result as JSON'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mem;model'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand show 'Show the search mode and the model in use'
+            cand set 'Use the Model2Vec model in a local directory and compute every observation''s vector with it'
+            cand download 'Download a Model2Vec model from Hugging Face and use it'
+            cand off 'Stop using the model: search by words only'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;model;show'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;model;set'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;model;download'= {
+            cand --from 'Fetch from this base URL instead of https://huggingface.co (files at URL/NAME/resolve/main/FILE)'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;model;off'= {
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mem;model;help'= {
+            cand show 'Show the search mode and the model in use'
+            cand set 'Use the Model2Vec model in a local directory and compute every observation''s vector with it'
+            cand download 'Download a Model2Vec model from Hugging Face and use it'
+            cand off 'Stop using the model: search by words only'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mem;model;help;show'= {
+        }
+        &'mem;model;help;set'= {
+        }
+        &'mem;model;help;download'= {
+        }
+        &'mem;model;help;off'= {
+        }
+        &'mem;model;help;help'= {
         }
         &'mem;gc'= {
             cand --retention-days 'Remove deleted observations and their tombstones once the deletion is this many days old (expired ones once they expired this long ago)'
@@ -481,6 +530,7 @@ set edit:completion:arg-completer[mem] = {|@words|
             cand edit 'Edit an observation in $VISUAL or $EDITOR; the result is saved as a new observation that supersedes the old one'
             cand delete 'Delete an observation by writing a tombstone (who, when, why)'
             cand reindex 'Rebuild the search index from every scope'
+            cand model 'Show or change the embedding model of hybrid search'
             cand gc 'Repack every scope, drop what no longer needs keeping, and clear out finished agent sessions'
             cand doctor 'Check the setup and say what needs doing'
             cand stats 'Count observations per scope, kind and project, and show disk use'
@@ -517,6 +567,20 @@ set edit:completion:arg-completer[mem] = {|@words|
         &'mem;help;delete'= {
         }
         &'mem;help;reindex'= {
+        }
+        &'mem;help;model'= {
+            cand show 'Show the search mode and the model in use'
+            cand set 'Use the Model2Vec model in a local directory and compute every observation''s vector with it'
+            cand download 'Download a Model2Vec model from Hugging Face and use it'
+            cand off 'Stop using the model: search by words only'
+        }
+        &'mem;help;model;show'= {
+        }
+        &'mem;help;model;set'= {
+        }
+        &'mem;help;model;download'= {
+        }
+        &'mem;help;model;off'= {
         }
         &'mem;help;gc'= {
         }

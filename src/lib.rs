@@ -11,6 +11,7 @@
 pub mod agent;
 pub mod config;
 pub mod crypto;
+pub mod embed;
 pub mod gitcli;
 pub mod hooks;
 pub mod importers;

@@ -24,6 +24,7 @@ mod test_hook_lifecycle;
 mod test_hostile;
 mod test_https;
 mod test_human_output;
+mod test_hybrid;
 mod test_importers;
 mod test_index;
 mod test_init;

@@ -167,6 +167,18 @@ fn print_human(ui: &mut Ui, r: &Diagnosis) -> anyhow::Result<()> {
         r.index.mode.as_deref().unwrap_or("?"),
         r.index.health
     ))?;
+    ui.line(match &r.search.model {
+        Some(m) if r.search.mode == "hybrid" => format!(
+            "search: hybrid (bm25 + {}, {} dimensions; {} vectors, {} bytes each)",
+            m.name,
+            m.dim,
+            r.search.vectors,
+            r.search.vector_bytes / r.search.vectors.max(1)
+        ),
+        Some(m) => format!("search: lexical (model {} set but unusable)", m.name),
+        None if r.search.error.is_some() => "search: lexical (model unusable)".to_owned(),
+        None => "search: lexical (no embedding model: mem model download)".to_owned(),
+    })?;
     if r.problems.is_empty() {
         ui.line("no problems found")?;
     }

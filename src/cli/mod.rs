@@ -22,6 +22,7 @@ mod key;
 mod list;
 mod log;
 mod mcp;
+mod model;
 mod output;
 mod reindex;
 mod save;
@@ -68,6 +69,7 @@ enum Command {
     Edit(edit::EditArgs),
     Delete(delete::DeleteArgs),
     Reindex(reindex::ReindexArgs),
+    Model(model::ModelArgs),
     Gc(gc::GcArgs),
     Doctor(doctor::DoctorArgs),
     Stats(stats::StatsArgs),
@@ -159,6 +161,7 @@ fn with_ctx(ui: &mut Ui, command: Command) -> anyhow::Result<()> {
         Command::Edit(a) => edit::run(ui, &ctx, a),
         Command::Delete(a) => delete::run(ui, &ctx, a),
         Command::Reindex(a) => reindex::run(ui, &ctx, a),
+        Command::Model(a) => model::run(ui, &ctx, a),
         Command::Gc(a) => gc::run(ui, &ctx, a),
         Command::Doctor(a) => doctor::run(ui, &ctx, a),
         Command::Stats(a) => stats::run(ui, &ctx, a),

@@ -20,6 +20,7 @@ mod packed;
 mod parse;
 mod query;
 mod search;
+mod vectors;
 mod writer;
 
 pub use gc::GcPlan;

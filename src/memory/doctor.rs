@@ -151,6 +151,8 @@ pub struct Diagnosis {
     pub index: IndexReport,
     /// Files the index could not read.
     pub broken_files: Vec<BrokenFile>,
+    /// Lexical or hybrid search, and the embedding model.
+    pub search: super::hybrid::SearchMode,
     /// What needs doing; empty when all is well.
     pub problems: Vec<Problem>,
 }
@@ -368,6 +370,13 @@ impl Mem {
         let agents = home
             .map(|h| agent_hooks(h, &mut problems))
             .unwrap_or_default();
+        let search = self.search_mode();
+        if let Some(e) = &search.error {
+            problems.push(Problem::new(
+                format!("an embedding model is set but cannot be used, so search is lexical: {e}"),
+                "mem model set DIR (or mem model download), or mem model off",
+            ));
+        }
         Diagnosis {
             settings,
             identity,
@@ -380,6 +389,7 @@ impl Mem {
                 health,
             },
             broken_files,
+            search,
             problems,
         }
     }

@@ -14,6 +14,7 @@ mod doctor;
 mod encryption;
 pub mod gate;
 mod gc;
+mod hybrid;
 mod import;
 mod messages;
 mod read;
@@ -35,6 +36,7 @@ pub use doctor::{
 };
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
+pub use hybrid::{ScoredHit, SearchMode};
 pub use import::{import_batch_size, ImportReport, ImportSource, IMPORT_BATCH};
 pub use messages::{
     AckOutcome, InboxEntry, MessagePurge, Outgoing, SendOutcome, DEFAULT_MESSAGE_TTL,
@@ -158,6 +160,9 @@ pub enum MemError {
     /// Reaching a scope's remote failed.
     #[error(transparent)]
     Sync(#[from] Box<crate::sync::SyncError>),
+    /// The embedding model cannot be read or installed.
+    #[error(transparent)]
+    Embed(#[from] crate::embed::EmbedError),
 }
 
 impl MemError {
@@ -195,6 +200,8 @@ pub struct Mem {
     notices: Vec<Notice>,
     /// The agent family and session running this (see [`Mem::set_caller`]).
     caller: (Option<String>, Option<String>),
+    /// The embedding model, once looked for (`hybrid.rs`).
+    model: Option<Option<std::rc::Rc<crate::embed::Model>>>,
 }
 
 impl Mem {
@@ -252,6 +259,7 @@ impl Mem {
             lagging: Vec::new(),
             notices,
             caller: (None, None),
+            model: None,
         }
     }
 
@@ -507,6 +515,8 @@ impl Mem {
             }
         }
         self.notices.extend(notices);
+        self.open_index()?;
+        self.refresh_vectors(&mut |_, _| {});
         self.open_index()
     }
 
@@ -587,6 +597,7 @@ impl Mem {
             self.notices.extend(sealed.collect::<Vec<_>>());
             reports.push(report);
         }
+        self.refresh_vectors(&mut |_, _| {});
         Ok(reports)
     }
 
@@ -609,12 +620,17 @@ impl Mem {
         }
     }
 
-    /// Search every scope (see [`Index::search`]).
+    /// Search every scope: bm25 (see [`Index::search`]), fused with vector
+    /// similarity when an embedding model is set ([`Mem::search_scored`]).
     ///
     /// # Errors
     /// As [`Mem::index_for`].
     pub fn search(&mut self, query: &str, filter: &Filter) -> Result<Vec<Hit>, MemError> {
-        Ok(self.index()?.search(query, filter)?)
+        Ok(self
+            .search_scored(query, filter)?
+            .into_iter()
+            .map(|s| s.hit)
+            .collect())
     }
 
     /// List observations (see [`Index::list`]).
