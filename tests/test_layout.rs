@@ -4,7 +4,7 @@
 
 use std::process::Command as StdCommand;
 
-use crate::common::{assert_fsck_clean, bare_remote, git, Device, TestEnv};
+use crate::common::{assert_fsck_clean, bare_remote, busy_day_jsonl, git, Device, TestEnv};
 
 const SCOPE: &str = "team/core";
 
@@ -214,11 +214,7 @@ fn an_old_layout_device_and_a_new_layout_device_share_a_day_in_both_layouts() {
 fn a_save_into_a_day_of_twenty_thousand_writes_only_small_trees() {
     let env = TestEnv::new();
     env.ok(&["init"]);
-    let file = env.home.path().join("day.jsonl");
-    let lines: Vec<String> = (0..20_000)
-        .map(|i| format!("{{\"body\":\"note {i} of a very busy day\"}}"))
-        .collect();
-    std::fs::write(&file, lines.join("\n")).unwrap();
+    let file = busy_day_jsonl(&env, 20_000);
     // No background pack: the scope keeps its 20,000+ loose objects.
     let mut import = env.mem();
     import.env("MEM_GC_AUTO", "0").args([

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use crate::common::servers::skip;
-use crate::common::TestEnv;
+use crate::common::{busy_day_jsonl, TestEnv};
 
 /// The file-status calls (`statx`, `stat`, `lstat`, `newfstatat`) one run
 /// of `mem args…` makes, counted by `strace -c`.
@@ -51,11 +51,7 @@ fn a_save_into_a_day_of_ten_thousand_does_no_per_entry_work() {
     let env = TestEnv::new();
     env.ok(&["init"]);
     // Records without dates all land on one day, each a loose object.
-    let file = env.home.path().join("day.jsonl");
-    let lines: Vec<String> = (0..10_000)
-        .map(|i| format!("{{\"body\":\"note {i} of a very busy day\"}}"))
-        .collect();
-    std::fs::write(&file, lines.join("\n")).unwrap();
+    let file = busy_day_jsonl(&env, 10_000);
     env.ok(&[
         "import",
         "--from",

@@ -348,6 +348,17 @@ fn commit_with_git(repo: &Path, files: &[(&str, Vec<u8>)], remove: &[&str], mess
     git(&w, &["push", "-q", "origin", "HEAD:main"]);
 }
 
+/// Write `n` JSON lines without dates (`mem import` puts them all on
+/// today: one busy day) into the home directory; returns the file.
+pub fn busy_day_jsonl(env: &TestEnv, n: usize) -> std::path::PathBuf {
+    let file = env.home.path().join("day.jsonl");
+    let lines: Vec<String> = (0..n)
+        .map(|i| format!("{{\"body\":\"note {i} of a very busy day\"}}"))
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    file
+}
+
 /// Assert that `git fsck --strict` finds the bare repository `repo` whole.
 pub fn assert_fsck_clean(repo: &Path) {
     let fsck = std::process::Command::new("git")
