@@ -451,7 +451,7 @@ impl Mem {
             Option<gix::ObjectId>,
         ) -> Result<Option<(Vec<FileChange>, String)>, MemError>,
     ) -> Result<Option<String>, MemError> {
-        let repo = self.repo(scope)?;
+        let mut repo = self.repo(scope)?;
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             self.fresh.retain(|s| s != scope);
             let index = self.index_for_write(scope)?;
@@ -478,13 +478,21 @@ impl Mem {
                     MemError::Store(source)
                 }
             };
-            let changes = repo
+            // A background pack (`git gc --auto`) moves loose objects into a
+            // pack while this handle still lists the packs it saw at open:
+            // an object missing on a first try is looked for again through
+            // a fresh handle; one still missing then is damage.
+            let written = repo
                 .place_new_files(parent, changes, store::layout::day_fanout())
-                .map_err(unwritable)?;
-            let signature = self.signature();
-            let committed = repo
-                .commit(parent, &changes, &message, &signature)
-                .map_err(unwritable)?;
+                .and_then(|changes| repo.commit(parent, &changes, &message, &self.signature()));
+            let committed = match written {
+                Err(e) if e.is_missing_object() && attempt < 3 => {
+                    backoff(attempt);
+                    repo = self.repo(scope)?;
+                    continue;
+                }
+                other => other.map_err(unwritable)?,
+            };
             match committed {
                 CommitOutcome::Committed(id) => {
                     self.fresh.retain(|s| s != scope);
