@@ -188,9 +188,9 @@ impl Index {
             let exhausted = best.len() <= fetch;
             let beyond = best.get(fetch).map(|b| b.1);
             best.truncate(fetch);
+            let last = best.last().map(|b| b.1);
             let mut score: std::collections::HashMap<i64, f64> = best.into_iter().collect();
-            if let Some(beyond) = beyond {
-                let last = score.values().copied().fold(f64::MIN, f64::max);
+            if let (Some(beyond), Some(last)) = (beyond, last) {
                 if beyond == last {
                     // Files scoring the same as the last one sort by the
                     // keys below, so the cut must not fall among them.
