@@ -26,6 +26,7 @@ mod writer;
 pub use gc::GcPlan;
 pub use held::Held;
 pub use parse::{is_stopword, SearchQuery};
+pub use search::COMMON_MATCHES;
 
 use std::path::{Path, PathBuf};
 

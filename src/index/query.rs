@@ -80,11 +80,17 @@ pub struct Hit {
     /// For a full-text search: the share (0 to 1) of the query's ranking
     /// terms the observation holds, among the terms some indexed
     /// observation holds; `1` when the query has one term or none, or for a
-    /// literal scan or a listing.
+    /// literal scan or a listing; `0` when every term is common (found in
+    /// more than [`crate::index::COMMON_MATCHES`] files).
     pub coverage: f64,
     /// How many of the query's ranking terms the observation holds, when
     /// that was counted (a search of two terms or more); `None` otherwise.
+    /// Terms found in more than [`crate::index::COMMON_MATCHES`] files are
+    /// not counted: they tell observations apart no better than stopwords.
     pub matched: Option<usize>,
+    /// How many of the query's ranking terms were counted for `matched`
+    /// (0 when `matched` is `None`).
+    pub counted: usize,
 }
 
 /// A semantic conflict found in the index (see [`Index::detect_conflicts`]).
@@ -303,6 +309,7 @@ pub(super) fn dedup(
             also_in: Vec::new(),
             coverage: 1.0,
             matched: None,
+            counted: 0,
         });
     }
     Ok(out)

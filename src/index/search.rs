@@ -14,6 +14,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 use super::parse::SearchQuery;
 use super::query::{dedup, row_from, ROW_COLUMNS};
 use super::{Filter, Hit, Index, IndexError, ProjectFilter};
+use crate::text::Term;
 
 /// Column weights of `bm25()`: title, summary, body, tags (the FTS table's
 /// column order). A title match outweighs a body match, so a memory about
@@ -32,6 +33,39 @@ const MAX_POOL: usize = 300;
 /// LoCoMo (1 to 4 are within noise; 0, plain OR, is worse).
 const COVERAGE_WEIGHT: f64 = 2.0;
 
+/// A term matching more files than this is *common*: ranking its matches
+/// by bm25 would cost time in proportion to their number (FTS5 reads every
+/// match's column sizes, and counts every match for the idf), so a search
+/// for a word in most of a million observations would take seconds.
+/// Common terms are looked for among their `COMMON_MATCHES` most recent
+/// matches, by the column they appear in (title, tags, summary, body),
+/// and rank below the matches of the query's other terms. FTS5 itself
+/// gives a term in more than half the files an idf of almost zero.
+pub const COMMON_MATCHES: usize = 10_000;
+
+/// The FTS columns a common term is looked for in, best first, with the
+/// weight a match there counts for (as in [`WEIGHTS`]).
+const COLUMNS: [(&str, f64); 4] = [
+    ("title", 10.0),
+    ("tags", 5.0),
+    ("summary", 3.0),
+    ("body", 1.0),
+];
+
+/// Where the best candidates of a full-text search come from.
+enum FirstStage<'a> {
+    /// bm25 over every match of the FTS5 expression.
+    Ranked(&'a str),
+    /// Common terms: `terms` (an FTS5 `OR` group) in each column in turn,
+    /// with `phrases` (an FTS5 expression) when there are any, among the
+    /// files of rowid `since` and above.
+    Common {
+        phrases: Option<String>,
+        terms: String,
+        since: i64,
+    },
+}
+
 impl Index {
     /// Full-text search. The query is read by [`SearchQuery::parse`] (never
     /// passed raw to FTS5): quoted phrases must match; of the other terms
@@ -39,37 +73,98 @@ impl Index {
     /// rank higher. A query with no letters or digits (`*`, `"`) is looked
     /// for literally in title, summary and body. Ordered by bm25 (title
     /// weighted 10, tags 5, summary 3, body 1) scaled by term coverage, then
-    /// importance, recency and the current project.
+    /// importance, recency and the current project. Terms found in more
+    /// than [`COMMON_MATCHES`] files rank below the others, among their
+    /// most recent matches.
     ///
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn search(&self, query: &str, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
+        self.search_with(query, filter, COMMON_MATCHES)
+    }
+
+    /// [`Index::search`] with `common` as the number of matches that makes
+    /// a term common.
+    pub(super) fn search_with(
+        &self,
+        query: &str,
+        filter: &Filter,
+        common: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
         let parsed = SearchQuery::parse(query);
         let (conds, values) = filter.conditions();
         let current = match &filter.project {
             ProjectFilter::Current(p) => p.clone(),
             ProjectFilter::All => None,
         };
-        let Some(expr) = parsed.expression(true) else {
+        if parsed.expression(true).is_none() {
             return self.literal_search(query.trim(), &conds, values, filter.limit);
-        };
+        }
         let pool = filter
             .limit
             .saturating_mul(3)
             .clamp(COVERAGE_POOL, MAX_POOL)
             .max(filter.limit);
-        let search = |expr: &str, limit: usize| {
-            self.fts_search(expr, &conds, &values, current.as_deref(), limit)
+        let run = |first: FirstStage, limit: usize| {
+            self.two_stages(first, &conds, &values, current.as_deref(), limit)
         };
-        let mut hits = search(&expr, pool)?;
-        if parsed.terms.len() > 1 {
-            self.rank_by_coverage(&parsed, &mut hits)?;
+        // Split the terms: bm25 ranks the rare ones; the common ones only
+        // fill what those leave and count for coverage.
+        let (mut rare, mut common_terms) = (SearchQuery::default(), Vec::new());
+        rare.phrases = parsed.phrases.clone();
+        let small = self.max_rowid()? <= i64::try_from(common).unwrap_or(i64::MAX);
+        for term in &parsed.terms {
+            if !small && self.nth_latest_match(&term.to_fts(), common)?.is_some() {
+                common_terms.push(term.clone());
+            } else {
+                rare.terms.push(term.clone());
+            }
+        }
+        let mut hits = match rare.expression(true) {
+            Some(expr) => run(FirstStage::Ranked(&expr), pool)?,
+            None => Vec::new(),
+        };
+        if hits.len() < pool && !common_terms.is_empty() {
+            let phrases = parsed.expression(false);
+            let terms = common_terms
+                .iter()
+                .map(|t| t.to_fts())
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let whole = match &phrases {
+                Some(p) => format!("{p} AND ({terms})"),
+                None => terms.clone(),
+            };
+            let since = self
+                .nth_latest_match(&whole, common)?
+                .map_or(i64::MIN, |r| r + 1);
+            let first = FirstStage::Common {
+                phrases,
+                terms: format!("({terms})"),
+                since,
+            };
+            for (hit, rowid) in run(first, pool)? {
+                if hits.len() == pool {
+                    break;
+                }
+                if !hits.iter().any(|(h, _)| h.row.id == hit.row.id) {
+                    hits.push((hit, rowid));
+                }
+            }
+        }
+        if rare.terms.is_empty() && !common_terms.is_empty() {
+            // Words in most observations say little about any one of them.
+            for (hit, _) in &mut hits {
+                hit.coverage = 0.0;
+            }
+        } else if parsed.terms.len() > 1 {
+            self.rank_by_coverage(&rare.terms, &mut hits)?;
         }
         hits.truncate(filter.limit);
         // Phrases alone fill what phrases with a term left empty.
         if hits.len() < filter.limit && !parsed.phrases.is_empty() && !parsed.terms.is_empty() {
             let phrases = parsed.expression(false).expect("there are phrases");
-            for (hit, _) in search(&phrases, filter.limit)? {
+            for (hit, _) in run(FirstStage::Ranked(&phrases), filter.limit)? {
                 if hits.len() == filter.limit {
                     break;
                 }
@@ -81,15 +176,37 @@ impl Index {
         Ok(hits.into_iter().map(|(h, _)| h).collect())
     }
 
+    /// The largest FTS rowid (0 when the index is empty): no term can
+    /// match more files than that.
+    fn max_rowid(&self) -> Result<i64, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce(max(rowid), 0) FROM obs")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// The rowid of the file `n` places after the most recent match of the
+    /// FTS5 expression `expr` (`None` when it has `n` matches or fewer).
+    /// Reads the matches' rowids alone, newest first: about 0.2 µs each.
+    fn nth_latest_match(&self, expr: &str, n: usize) -> Result<Option<i64>, IndexError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+            )?
+            .query_row(params![expr, i64::try_from(n).unwrap_or(i64::MAX)], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// Re-rank the first [`MAX_POOL`] `hits` (with their FTS rowids) by
     /// bm25 × (1 + [`COVERAGE_WEIGHT`] × coverage); the order is stable, so
     /// ties keep the importance, recency and project order. One FTS5 query
-    /// per term, over the candidates' rowids only.
-    fn rank_by_coverage(
-        &self,
-        parsed: &SearchQuery,
-        hits: &mut [(Hit, i64)],
-    ) -> Result<(), IndexError> {
+    /// per term, over the candidates' rowids only; `terms` are the
+    /// query's terms that are not common (a common term's membership costs
+    /// a walk of its matches, or 0.1 ms a file).
+    fn rank_by_coverage(&self, terms: &[Term], hits: &mut [(Hit, i64)]) -> Result<(), IndexError> {
         let head = hits.len().min(MAX_POOL);
         let hits = &mut hits[..head];
         if hits.is_empty() {
@@ -100,7 +217,7 @@ impl Index {
         let mut stmt = self.conn.prepare(&sql)?;
         let mut covered = std::collections::HashMap::<i64, usize>::new();
         let mut known = 0;
-        for term in &parsed.terms {
+        for term in terms {
             let fts = term.to_fts();
             let mut params = vec![Value::Text(fts.clone())];
             params.extend(hits.iter().map(|(_, rowid)| Value::Integer(*rowid)));
@@ -113,7 +230,7 @@ impl Index {
                 known += 1;
             }
         }
-        let n = parsed.terms.len() as f64;
+        let n = terms.len() as f64;
         for (hit, rowid) in hits.iter_mut() {
             let held = covered.get(rowid).copied().unwrap_or(0);
             hit.rank *= 1.0 + COVERAGE_WEIGHT * held as f64 / n;
@@ -121,6 +238,7 @@ impl Index {
             // a note that …"): they say nothing about any of them.
             hit.coverage = held as f64 / known.max(1) as f64;
             hit.matched = Some(held);
+            hit.counted = terms.len();
         }
         hits.sort_by(|a, b| a.0.rank.total_cmp(&b.0.rank));
         Ok(())
@@ -138,18 +256,9 @@ impl Index {
     }
 
     /// The best `limit` distinct observations matching the FTS5 expression
-    /// `expr`, each with the FTS rowid of the file that ranked it.
-    ///
-    /// Two stages, so a word found in most observations costs about what a
-    /// rare one does: first the FTS index alone gives the rowids and bm25
-    /// scores of the best matches (every file tied with the last one
-    /// included), without touching `obs`; then the sort keys and filters
-    /// of those candidates alone decide the order, and the full rows of
-    /// the chosen files are read. When the filters or repeated ids leave
-    /// fewer than `limit`, the first stage is asked again for four times
-    /// as many. The order, the ids and the scopes of each hit are those a
-    /// one-stage query (every match joined, filtered and sorted) gives: a
-    /// unit test holds the two side by side.
+    /// `expr` by bm25, each with the FTS rowid of the file that ranked it.
+    /// See [`Index::two_stages`].
+    #[cfg(test)]
     fn fts_search(
         &self,
         expr: &str,
@@ -158,16 +267,111 @@ impl Index {
         current: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(Hit, i64)>, IndexError> {
+        self.two_stages(FirstStage::Ranked(expr), conds, values, current, limit)
+    }
+
+    /// The candidates `first` gives for `fetch` files: each file's rowid
+    /// and score (lower is better), and whether there are no more.
+    ///
+    /// Ranked: the FTS index alone gives the rowids and bm25 scores of the
+    /// best `fetch` matches, every file tied with the last one included
+    /// (they sort by other keys, so the cut must not fall among them).
+    ///
+    /// Common: the `fetch` most recent matches in each column among the
+    /// window, each scored minus the weight of the best column it was found
+    /// in, scaled down to FTS5's idf for a word in most files (10⁻⁶), so
+    /// any match of a rarer term ranks above. Rowids alone are read; no
+    /// bm25, so the cost is that of the window, whatever the word.
+    fn first_stage(
+        &self,
+        first: &FirstStage,
+        fetch: usize,
+    ) -> Result<(std::collections::HashMap<i64, f64>, bool), IndexError> {
+        let fetch_sql = i64::try_from(fetch).unwrap_or(i64::MAX);
+        match first {
+            FirstStage::Ranked(expr) => {
+                let mut top = self.conn.prepare_cached(&format!(
+                    "SELECT rowid, bm25(fts, {WEIGHTS}) AS score FROM fts WHERE fts MATCH ?1
+                     ORDER BY score LIMIT ?2"
+                ))?;
+                // One more than asked: whether the cut falls among files of
+                // the same score.
+                let mut best: Vec<(i64, f64)> = top
+                    .query_map(params![expr, fetch_sql.saturating_add(1)], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                let exhausted = best.len() <= fetch;
+                let beyond = best.get(fetch).map(|b| b.1);
+                best.truncate(fetch);
+                let last = best.last().map(|b| b.1);
+                let mut score: std::collections::HashMap<i64, f64> = best.into_iter().collect();
+                if let (Some(beyond), Some(last)) = (beyond, last) {
+                    if beyond == last {
+                        let mut tied = self.conn.prepare_cached(&format!(
+                            "SELECT rowid FROM fts WHERE fts MATCH ?1 AND bm25(fts, {WEIGHTS}) = ?2"
+                        ))?;
+                        for rowid in tied.query_map(params![expr, last], |r| r.get::<_, i64>(0))? {
+                            score.entry(rowid?).or_insert(last);
+                        }
+                    }
+                }
+                Ok((score, exhausted))
+            }
+            FirstStage::Common {
+                phrases,
+                terms,
+                since,
+            } => {
+                let mut latest = self.conn.prepare_cached(
+                    "SELECT rowid FROM fts WHERE fts MATCH ?1 AND rowid >= ?2
+                     ORDER BY rowid DESC LIMIT ?3",
+                )?;
+                let mut score = std::collections::HashMap::new();
+                let mut exhausted = true;
+                for (column, weight) in COLUMNS {
+                    let expr = match phrases {
+                        Some(p) => format!("{p} AND {{{column}}} : {terms}"),
+                        None => format!("{{{column}}} : {terms}"),
+                    };
+                    let mut found = 0;
+                    for rowid in
+                        latest.query_map(params![expr, since, fetch_sql], |r| r.get::<_, i64>(0))?
+                    {
+                        score.entry(rowid?).or_insert(-weight * 1e-6);
+                        found += 1;
+                    }
+                    exhausted &= found < fetch;
+                }
+                Ok((score, exhausted))
+            }
+        }
+    }
+
+    /// The best `limit` distinct observations among the candidates of
+    /// `first`, each with the FTS rowid of the file that ranked it.
+    ///
+    /// Two stages, so a word found in most observations costs about what a
+    /// rare one does: first the FTS index alone gives candidates
+    /// ([`Index::first_stage`]) without touching `obs`; then the sort keys
+    /// and filters of those candidates alone decide the order, and the
+    /// full rows of the chosen files are read. When the filters or
+    /// repeated ids leave fewer than `limit`, the first stage is asked
+    /// again for four times as many. For a ranked first stage, the order,
+    /// the ids and the scopes of each hit are those a one-stage query
+    /// (every match joined, filtered and sorted) gives: a unit test holds
+    /// the two side by side.
+    fn two_stages(
+        &self,
+        first: FirstStage,
+        conds: &[String],
+        values: &[Value],
+        current: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(Hit, i64)>, IndexError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut top = self.conn.prepare_cached(&format!(
-            "SELECT rowid, bm25(fts, {WEIGHTS}) AS score FROM fts WHERE fts MATCH ?1
-             ORDER BY score LIMIT ?2"
-        ))?;
-        let mut tied = self.conn.prepare_cached(&format!(
-            "SELECT rowid FROM fts WHERE fts MATCH ?1 AND bm25(fts, {WEIGHTS}) = ?2"
-        ))?;
         let mut where_sql = vec!["o.rowid IN (SELECT value FROM json_each(?))".to_owned()];
         where_sql.extend(conds.iter().cloned());
         let mut keys = self.conn.prepare(&format!(
@@ -177,28 +381,7 @@ impl Index {
         ))?;
         let mut fetch = limit.saturating_mul(2).max(16);
         let chosen = loop {
-            // One more than asked: whether the cut falls among files of
-            // the same score.
-            let mut best: Vec<(i64, f64)> = top
-                .query_map(
-                    params![expr, i64::try_from(fetch + 1).unwrap_or(i64::MAX)],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?
-                .collect::<Result<_, _>>()?;
-            let exhausted = best.len() <= fetch;
-            let beyond = best.get(fetch).map(|b| b.1);
-            best.truncate(fetch);
-            let last = best.last().map(|b| b.1);
-            let mut score: std::collections::HashMap<i64, f64> = best.into_iter().collect();
-            if let (Some(beyond), Some(last)) = (beyond, last) {
-                if beyond == last {
-                    // Files scoring the same as the last one sort by the
-                    // keys below, so the cut must not fall among them.
-                    for rowid in tied.query_map(params![expr, last], |r| r.get::<_, i64>(0))? {
-                        score.entry(rowid?).or_insert(last);
-                    }
-                }
-            }
+            let (score, exhausted) = self.first_stage(&first, fetch)?;
             let rowids: Vec<i64> = score.keys().copied().collect();
             let mut params: Vec<Value> = vec![
                 current.map_or(Value::Null, |p| Value::Text(p.to_owned())),
@@ -276,6 +459,7 @@ impl Index {
                         also_in,
                         coverage: 1.0,
                         matched: None,
+                        counted: 0,
                     },
                     rowid,
                 ))
@@ -360,7 +544,7 @@ mod tests {
 
     /// Two scopes of 400 observations over a small vocabulary (a word in
     /// every one, words in some, a rare one), a quarter held by both.
-    fn seeded() -> (tempfile::TempDir, Index) {
+    pub(super) fn seeded() -> (tempfile::TempDir, Index) {
         let dir = tempfile::tempdir().unwrap();
         let mut index = Index::open(&dir.path().join("index.sqlite")).unwrap().0;
         let words = ["cache", "deploy", "parser", "shard", "token", "zebra"];
@@ -443,5 +627,102 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod common_tests {
+    use super::tests::seeded;
+    use super::*;
+
+    fn every(limit: usize) -> Filter {
+        Filter {
+            scopes: Vec::new(),
+            kind: None,
+            tag: None,
+            project: ProjectFilter::All,
+            since: None,
+            all: false,
+            limit,
+        }
+    }
+
+    /// The FTS rowids of the files a search returned.
+    fn rowids(index: &Index, hits: &[Hit]) -> Vec<i64> {
+        hits.iter()
+            .map(|h| {
+                index
+                    .conn
+                    .query_row(
+                        "SELECT rowid FROM obs WHERE id = ?1 AND scope = ?2",
+                        params![h.row.id.as_str(), h.row.scope],
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_common_term_is_looked_for_among_its_latest_matches_by_column() {
+        let (_dir, index) = seeded();
+        // "common" is in the body of all 800 files; "cache" in the title
+        // of one in five and the body of others.
+        let bm25 = index.search_with("common", &every(20), usize::MAX).unwrap();
+        let hits = index.search_with("common", &every(20), 100).unwrap();
+        assert_eq!(hits.len(), 20);
+        let window = index.nth_latest_match("common", 100).unwrap().unwrap();
+        for rowid in rowids(&index, &hits) {
+            assert!(rowid > window, "file {rowid} is older than the window");
+        }
+        // bm25 over every match reaches older files: the window changed
+        // what was read.
+        assert!(rowids(&index, &bm25).iter().any(|r| *r <= window));
+        assert!(hits.iter().all(|h| h.coverage == 0.0 && h.rank > -1e-4));
+
+        // A title match ranks above a body match.
+        let hits = index.search_with("cache", &every(40), 50).unwrap();
+        assert_eq!(hits.len(), 40);
+        let titled: Vec<bool> = hits
+            .iter()
+            .map(|h| h.row.obs.title.contains("cache"))
+            .collect();
+        let first_body = titled.iter().position(|t| !t).unwrap_or(titled.len());
+        assert!(first_body > 0, "{titled:?}");
+        assert!(titled[first_body..].iter().all(|t| !t), "{titled:?}");
+    }
+
+    #[test]
+    fn rare_terms_rank_above_common_ones_and_common_ones_fill() {
+        let (_dir, index) = seeded();
+        let hits = index.search_with("zebra common", &every(30), 100).unwrap();
+        assert_eq!(hits.len(), 30, "the common term fills the limit");
+        let zebra = hits
+            .iter()
+            .take_while(|h| h.row.obs.body.contains("zebra"))
+            .count();
+        let all_zebra = index.search_with("zebra", &every(30), 100).unwrap().len();
+        assert!(all_zebra > 0);
+        assert_eq!(zebra, all_zebra, "every zebra file comes first");
+        assert!(hits[..zebra]
+            .iter()
+            .all(|h| h.matched == Some(1) && h.counted == 1));
+        assert!(hits[zebra..].iter().all(|h| h.coverage == 0.0));
+        // With nothing common, both words rank by bm25 and count.
+        let exact = index
+            .search_with("zebra common", &every(30), usize::MAX)
+            .unwrap();
+        assert!(exact.iter().all(|h| h.counted == 2));
+    }
+
+    #[test]
+    fn a_store_under_the_threshold_ranks_every_term_by_bm25() {
+        let (_dir, index) = seeded();
+        let a = index.search("common cache", &every(25)).unwrap();
+        let b = index
+            .search_with("common cache", &every(25), usize::MAX)
+            .unwrap();
+        let ids = |h: &[Hit]| h.iter().map(|h| h.row.id.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&b));
     }
 }

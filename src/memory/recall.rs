@@ -76,7 +76,9 @@ impl Mem {
         let hits = self.search(prompt, &filter)?;
         let relevant: Vec<_> = hits
             .into_iter()
-            .filter(|h| h.coverage + 1e-9 >= threshold && h.matched.unwrap_or(1) >= terms.min(2))
+            .filter(|h| {
+                h.coverage + 1e-9 >= threshold && h.matched.unwrap_or(1) >= h.counted.clamp(1, 2)
+            })
             .filter(|h| !skip.contains(h.row.id.as_str()))
             .take(MAX_ENTRIES)
             .collect();
