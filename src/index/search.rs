@@ -41,7 +41,7 @@ const COVERAGE_WEIGHT: f64 = 2.0;
 /// matches, by the column they appear in (title, tags, summary, body),
 /// and rank below the matches of the query's other terms. FTS5 itself
 /// gives a term in more than half the files an idf of almost zero.
-pub const COMMON_MATCHES: usize = 10_000;
+pub const COMMON_MATCHES: usize = 5_000;
 
 /// The FTS columns a common term is looked for in, best first, with the
 /// weight a match there counts for (as in [`WEIGHTS`]).
@@ -113,11 +113,18 @@ impl Index {
         let (mut rare, mut common_terms) = (SearchQuery::default(), Vec::new());
         rare.phrases = parsed.phrases.clone();
         let small = self.max_rowid()? <= i64::try_from(common).unwrap_or(i64::MAX);
+        let mut cut = None;
         for term in &parsed.terms {
-            if !small && self.nth_latest_match(&term.to_fts(), common)?.is_some() {
-                common_terms.push(term.clone());
-            } else {
-                rare.terms.push(term.clone());
+            match (!small)
+                .then(|| self.nth_latest_match(&term.to_fts(), common))
+                .transpose()?
+                .flatten()
+            {
+                Some(rowid) => {
+                    common_terms.push(term.clone());
+                    cut = Some(rowid);
+                }
+                None => rare.terms.push(term.clone()),
             }
         }
         let mut hits = match rare.expression(true) {
@@ -135,15 +142,33 @@ impl Index {
                 Some(p) => format!("{p} AND ({terms})"),
                 None => terms.clone(),
             };
-            let since = self
-                .nth_latest_match(&whole, common)?
-                .map_or(i64::MIN, |r| r + 1);
-            let first = FirstStage::Common {
-                phrases,
-                terms: format!("({terms})"),
-                since,
+            // The window of latest matches widens (four times each round)
+            // while the filters leave too few in it: a common word must
+            // still be found in a small scope whose matches are old.
+            let mut window = common;
+            let fill = loop {
+                let nth = if common_terms.len() == 1 && phrases.is_none() && window == common {
+                    cut
+                } else {
+                    self.nth_latest_match(&whole, window)?
+                };
+                let since = nth.map_or(i64::MIN, |r| r + 1);
+                let first = FirstStage::Common {
+                    phrases: phrases.clone(),
+                    terms: format!("({terms})"),
+                    since,
+                };
+                let found = run(first, pool)?;
+                let new = found
+                    .iter()
+                    .filter(|(f, _)| !hits.iter().any(|(h, _)| h.row.id == f.row.id))
+                    .count();
+                if hits.len() + new >= pool || nth.is_none() {
+                    break found;
+                }
+                window = window.saturating_mul(4);
             };
-            for (hit, rowid) in run(first, pool)? {
+            for (hit, rowid) in fill {
                 if hits.len() == pool {
                     break;
                 }
@@ -690,6 +715,20 @@ mod common_tests {
         let first_body = titled.iter().position(|t| !t).unwrap_or(titled.len());
         assert!(first_body > 0, "{titled:?}");
         assert!(titled[first_body..].iter().all(|t| !t), "{titled:?}");
+    }
+
+    #[test]
+    fn the_window_widens_until_the_filters_leave_enough() {
+        let (_dir, index) = seeded();
+        // The 100 latest matches of "common" are all in `user` (indexed
+        // second); `local` holds 300 more of its own.
+        let local = Filter {
+            scopes: vec!["local".into()],
+            ..every(20)
+        };
+        let hits = index.search_with("common", &local, 100).unwrap();
+        assert_eq!(hits.len(), 20);
+        assert!(hits.iter().all(|h| h.row.scope == "local"));
     }
 
     #[test]
