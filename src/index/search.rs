@@ -303,10 +303,11 @@ impl Index {
     /// (they sort by other keys, so the cut must not fall among them).
     ///
     /// Common: the `fetch` most recent matches in each column among the
-    /// window, each scored minus the weight of the best column it was found
+    /// window, column by column (title first) until `fetch` files are
+    /// found, each scored minus the weight of the best column it was found
     /// in, scaled down to FTS5's idf for a word in most files (10⁻⁶), so
     /// any match of a rarer term ranks above. Rowids alone are read; no
-    /// bm25, so the cost is that of the window, whatever the word.
+    /// bm25, so the cost is at most that of the window, whatever the word.
     fn first_stage(
         &self,
         first: &FirstStage,
@@ -354,7 +355,7 @@ impl Index {
                 )?;
                 let mut score = std::collections::HashMap::new();
                 let mut exhausted = true;
-                for (column, weight) in COLUMNS {
+                for (i, (column, weight)) in COLUMNS.into_iter().enumerate() {
                     let expr = match phrases {
                         Some(p) => format!("{p} AND {{{column}}} : {terms}"),
                         None => format!("{{{column}}} : {terms}"),
@@ -367,6 +368,11 @@ impl Index {
                         found += 1;
                     }
                     exhausted &= found < fetch;
+                    if score.len() >= fetch {
+                        // Lower columns only rank below these.
+                        exhausted &= i + 1 == COLUMNS.len();
+                        break;
+                    }
                 }
                 Ok((score, exhausted))
             }
