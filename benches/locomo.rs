@@ -228,11 +228,13 @@ impl Store {
         c
     }
 
-    /// Keys of `mem search QUESTION --limit k --json`, best first.
-    fn search(&self, question: &str, k: usize) -> (Vec<String>, Duration) {
+    /// Keys of `mem search QUESTION --limit k --json`, best first, with
+    /// `env` set for the process (e.g. `MEM_HYBRID_WEIGHT`).
+    fn search(&self, question: &str, k: usize, env: &[(&str, &str)]) -> (Vec<String>, Duration) {
         let start = Instant::now();
         let out = self
             .cmd()
+            .envs(env.iter().copied())
             .args([
                 "search",
                 "--limit",
@@ -259,7 +261,7 @@ impl Store {
 
     /// The block `mem hook run claude-code UserPromptSubmit` injects for
     /// `prompt` (empty when nothing), and how long the process took.
-    fn prompt_hook(&self, prompt: &str, session: &str) -> (String, Duration) {
+    fn prompt_hook(&self, prompt: &str, session: &str, env: &[(&str, &str)]) -> (String, Duration) {
         let payload = serde_json::json!({
             "session_id": session,
             "transcript_path": "/dev/null",
@@ -270,6 +272,7 @@ impl Store {
         let start = Instant::now();
         let mut child = self
             .cmd()
+            .envs(env.iter().copied())
             .args(["hook", "run", "claude-code", "UserPromptSubmit"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -400,7 +403,7 @@ impl Score {
     }
 }
 
-type Scores = BTreeMap<(&'static str, u64), Score>;
+type Scores = BTreeMap<(String, u64), Score>;
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     if samples.is_empty() {
@@ -416,7 +419,31 @@ fn model_dir() -> Option<PathBuf> {
     std::env::var_os("MEM_BENCH_MODEL").map(PathBuf::from)
 }
 
+/// A comma-separated list from the environment variable `name`, or `default`
+/// when unset: `MEM_BENCH_WEIGHTS` (vector weights for the hybrid rows, each
+/// passed as `MEM_HYBRID_WEIGHT`; the empty string for mem's default) and
+/// `MEM_BENCH_RECALL` (prompt-recall settings, `THRESHOLD/SIMILARITY`, each
+/// passed as `MEM_RECALL_THRESHOLD` and `MEM_RECALL_SIMILARITY`).
+fn list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .collect()
+}
+
+/// The name of a hybrid row: `hybrid` at mem's default weight, else
+/// `hybrid w=WEIGHT`.
+fn hybrid_name(weight: &str) -> String {
+    if weight.is_empty() {
+        "hybrid".into()
+    } else {
+        format!("hybrid w={weight}")
+    }
+}
+
 fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
+    let weights = list("MEM_BENCH_WEIGHTS", "");
     let mut scores: Scores = BTreeMap::new();
     let mut times = Vec::new();
     let mut hybrid_times = Vec::new();
@@ -434,29 +461,43 @@ fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
             } else {
                 &q.turns
             };
-            let (got, took) = store.search(&q.text, 10);
+            let (got, took) = store.search(&q.text, 10, &[]);
             times.push(took);
             let reference = plain.search(&q.text, 10);
             for cat in [0, q.category] {
-                scores.entry(("mem", cat)).or_default().add(gold, &got);
                 scores
-                    .entry(("bm25", cat))
+                    .entry(("mem".into(), cat))
+                    .or_default()
+                    .add(gold, &got);
+                scores
+                    .entry(("bm25".into(), cat))
                     .or_default()
                     .add(gold, &reference);
             }
         }
         if let Some(dir) = model_dir() {
             store.set_model(&dir);
-            for q in &c.questions {
-                let gold = if granularity == "session" {
-                    &q.sessions
+            for weight in &weights {
+                let system = hybrid_name(weight);
+                let env: Vec<(&str, &str)> = if weight.is_empty() {
+                    Vec::new()
                 } else {
-                    &q.turns
+                    vec![("MEM_HYBRID_WEIGHT", weight.as_str())]
                 };
-                let (got, took) = store.search(&q.text, 10);
-                hybrid_times.push(took);
-                for cat in [0, q.category] {
-                    scores.entry(("hybrid", cat)).or_default().add(gold, &got);
+                for q in &c.questions {
+                    let gold = if granularity == "session" {
+                        &q.sessions
+                    } else {
+                        &q.turns
+                    };
+                    let (got, took) = store.search(&q.text, 10, &env);
+                    hybrid_times.push(took);
+                    for cat in [0, q.category] {
+                        scores
+                            .entry((system.clone(), cat))
+                            .or_default()
+                            .add(gold, &got);
+                    }
                 }
             }
         }
@@ -473,7 +514,7 @@ fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
                 c.turns.len()
             })
             .sum::<usize>(),
-        scores[&("mem", 0)].n,
+        scores[&("mem".to_owned(), 0)].n,
         percentile(&mut times, 0.5),
         percentile(&mut times, 0.95),
     );
@@ -492,63 +533,95 @@ fn retrieval(bin: &Path, convs: &[Conversation], granularity: &str) {
     let mut cats = vec![(0u64, "all")];
     cats.extend(CATEGORIES);
     for (cat, name) in cats {
-        for system in ["mem", "hybrid", "bm25"] {
-            if let Some(s) = scores.get(&(system, cat)) {
+        let mut systems = vec!["mem".to_owned()];
+        systems.extend(weights.iter().map(|w| hybrid_name(w)));
+        systems.push("bm25".into());
+        for system in systems {
+            if let Some(s) = scores.get(&(system.clone(), cat)) {
                 println!("{:<24} {}", format!("{name} ({}) {system}", s.n), s.row());
             }
         }
     }
 }
 
+/// What one prompt-recall setting got over all questions.
+#[derive(Default)]
+struct Recalled {
+    answerable: usize,
+    holds: usize,
+    adversarial: usize,
+    empty: usize,
+    chars: Vec<usize>,
+    times: Vec<Duration>,
+}
+
 fn prompt_recall(bin: &Path, convs: &[Conversation]) {
-    let (mut answerable, mut holds, mut adversarial, mut empty) = (0, 0, 0, 0);
-    let mut chars = Vec::new();
-    let mut times = Vec::new();
+    // "lexical" first; then, with a model, one row per `MEM_BENCH_RECALL` setting.
+    let settings = list("MEM_BENCH_RECALL", "");
+    let mut rows: BTreeMap<String, Recalled> = BTreeMap::new();
+    let mut order = vec!["lexical".to_owned()];
+    if model_dir().is_some() {
+        order.extend(settings.iter().map(|s| format!("hybrid {s}")));
+    }
     for c in convs {
         // Turn granularity: the block must carry the evidence turn itself.
         let store = Store::new(bin, &c.turns);
-        if let Some(dir) = model_dir() {
-            store.set_model(&dir);
-        }
-        for (i, q) in c.questions.iter().enumerate() {
-            let (block, took) = store.prompt_hook(&q.text, &format!("{}-{i}", c.id));
-            times.push(took);
-            if q.category == 5 {
-                adversarial += 1;
-                empty += usize::from(block.is_empty());
-            } else {
-                answerable += 1;
-                let keys: Vec<&str> = q.turns.iter().map(String::as_str).collect();
-                // The block names each memory by its title; the turn's text is
-                // what shows it holds the evidence.
-                let found = c
-                    .turns
-                    .iter()
-                    .filter(|u| keys.contains(&u.key.as_str()))
-                    .any(|u| !u.body.is_empty() && block.contains(first_words(&u.body)));
-                holds += usize::from(found);
+        for (n, name) in order.iter().enumerate() {
+            if n == 1 {
+                store.set_model(&model_dir().expect("hybrid rows need a model"));
             }
-            if !block.is_empty() {
-                chars.push(block.chars().count());
+            let setting = name.strip_prefix("hybrid ").unwrap_or("");
+            let mut env = Vec::new();
+            if let Some((threshold, floor)) = setting.split_once('/') {
+                env.push(("MEM_RECALL_THRESHOLD", threshold));
+                env.push(("MEM_RECALL_SIMILARITY", floor));
+            }
+            let row = rows.entry(name.clone()).or_default();
+            for (i, q) in c.questions.iter().enumerate() {
+                let session = format!("{}-{n}-{i}", c.id);
+                let (block, took) = store.prompt_hook(&q.text, &session, &env);
+                row.times.push(took);
+                if q.category == 5 {
+                    row.adversarial += 1;
+                    row.empty += usize::from(block.is_empty());
+                } else {
+                    row.answerable += 1;
+                    let keys: Vec<&str> = q.turns.iter().map(String::as_str).collect();
+                    // The block names each memory by its title; the turn's text is
+                    // what shows it holds the evidence.
+                    let found = c
+                        .turns
+                        .iter()
+                        .filter(|u| keys.contains(&u.key.as_str()))
+                        .any(|u| !u.body.is_empty() && block.contains(first_words(&u.body)));
+                    row.holds += usize::from(found);
+                }
+                if !block.is_empty() {
+                    row.chars.push(block.chars().count());
+                }
             }
         }
         eprint!("{} ", c.id);
     }
     eprintln!();
-    chars.sort_unstable();
-    println!(
-        "\nprompt hook (turn level): evidence in the block for {holds}/{answerable} answerable questions ({:.3}); empty for {empty}/{adversarial} adversarial ones ({:.3})",
-        holds as f64 / answerable.max(1) as f64,
-        empty as f64 / adversarial.max(1) as f64,
-    );
-    println!(
-        "  non-empty blocks: {}, median {} characters, largest {}; hook p50 {:.1} ms, p95 {:.1} ms",
-        chars.len(),
-        chars.get(chars.len() / 2).copied().unwrap_or(0),
-        chars.last().copied().unwrap_or(0),
-        percentile(&mut times, 0.5),
-        percentile(&mut times, 0.95)
-    );
+    println!("\nprompt hook (turn level; hybrid rows: MEM_RECALL_THRESHOLD/MEM_RECALL_SIMILARITY, empty for the defaults)");
+    for name in &order {
+        let r = rows.get_mut(name).expect("measured");
+        r.chars.sort_unstable();
+        println!(
+            "{name:<16} evidence in the block {}/{} ({:.3}); empty for adversarial {}/{} ({:.3}); blocks {}, median {} chars; hook p50 {:.1} ms, p95 {:.1} ms",
+            r.holds,
+            r.answerable,
+            r.holds as f64 / r.answerable.max(1) as f64,
+            r.empty,
+            r.adversarial,
+            r.empty as f64 / r.adversarial.max(1) as f64,
+            r.chars.len(),
+            r.chars.get(r.chars.len() / 2).copied().unwrap_or(0),
+            percentile(&mut r.times, 0.5),
+            percentile(&mut r.times, 0.95)
+        );
+    }
 }
 
 /// The first 40 characters of `text` (whole characters), as a needle that

@@ -156,6 +156,22 @@ fn a_model_switch_rebuilds_the_vectors() {
 }
 
 #[test]
+fn a_long_body_stored_compressed_gets_its_vector() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    // Over 256 bytes and repetitive: the index stores it as DEFLATE.
+    let body = "Melanie joined a ceramics workshop on Friday. ".repeat(12);
+    let long = env.save(&body, &["--title", "Hobby"]);
+    env.save("Deploy the server", &["--title", "Release"]);
+    let model = write_model(&env.home.path().join("tiny"), |t| t);
+    let out = env.output(&["model", "set", model.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "{stderr}");
+    assert!(env.ok(&["model"]).contains("2 vectors in the index"));
+    assert_eq!(first_hit(&env, "pottery class").as_deref(), Some(&*long));
+}
+
+#[test]
 fn a_bad_model_directory_is_one_sentence() {
     let env = TestEnv::new();
     store(&env);
@@ -196,6 +212,65 @@ fn a_vanished_model_falls_back_to_words_with_a_warning() {
         "{text}"
     );
     assert!(text.contains("fix: mem model set DIR"), "{text}");
+}
+
+/// The block `mem hook run claude-code UserPromptSubmit` injects for
+/// `prompt` in a new session `session` (empty when nothing).
+fn recalled(env: &TestEnv, prompt: &str, session: &str) -> String {
+    let input = serde_json::json!({
+        "session_id": session,
+        "transcript_path": "/dev/null",
+        "cwd": env.cwd.path(),
+        "hook_event_name": "UserPromptSubmit",
+        "prompt": prompt,
+    });
+    let out = crate::test_agents::hook(
+        env,
+        "claude-code",
+        "UserPromptSubmit",
+        input.to_string().as_bytes(),
+        &[],
+    );
+    out["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn with_a_model_prompt_recall_goes_by_meaning() {
+    let env = TestEnv::new();
+    let (art, ops, _) = store(&env);
+    // By words, a prompt naming Friday brings the release memory, and one
+    // about pottery (a word no memory holds) brings nothing.
+    assert!(recalled(&env, "Friday?", "w1").contains(&ops[..12]));
+    assert_eq!(recalled(&env, "pottery class", "w2"), "");
+    let model = write_model(&env.home.path().join("tiny"), |t| t);
+    env.ok(&["model", "set", model.to_str().unwrap()]);
+    // By meaning: the ceramics workshop is about pottery (similarity near
+    // 1); "Friday" is a filler word of the release memory, far from its
+    // meaning (similarity about 0.1, under the floor), so nothing comes.
+    let block = recalled(&env, "pottery class", "m1");
+    assert!(block.contains(&art[..12]), "{block}");
+    assert!(!block.contains(&ops[..12]), "{block}");
+    assert_eq!(recalled(&env, "Friday?", "m2"), "");
+    // The floor is what keeps it out: without it the release memory is
+    // the nearest there is.
+    let input = serde_json::json!({
+        "session_id": "m3", "transcript_path": "/dev/null", "cwd": env.cwd.path(),
+        "hook_event_name": "UserPromptSubmit", "prompt": "Friday?",
+    });
+    let out = crate::test_agents::hook(
+        &env,
+        "claude-code",
+        "UserPromptSubmit",
+        input.to_string().as_bytes(),
+        &[("MEM_RECALL_SIMILARITY", "-1")],
+    );
+    let block = out["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(block.contains(&ops[..12]), "{block}");
 }
 
 /// A one-thread HTTP server on 127.0.0.1 serving the files of `dir` under

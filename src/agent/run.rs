@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::spool::{self, Entry, EntryKind};
 use super::{Client, Event, Payload};
 use crate::config::Flags;
-use crate::memory::{Mem, MemError, Notice, DEFAULT_BUDGET, RECALL_THRESHOLD};
+use crate::memory::{Mem, MemError, Notice, RecallBar, DEFAULT_BUDGET};
 use crate::paths::Paths;
 use crate::time;
 
@@ -224,12 +224,19 @@ fn recall(
     let budget = mem.config().recall_budget.value;
     let path = recalled_path(paths, client, session);
     let seen = read_recalled(&path);
-    let threshold = std::env::var("MEM_RECALL_THRESHOLD")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|t| (0.0..=1.0).contains(t))
-        .unwrap_or(RECALL_THRESHOLD);
-    let found = mem.recall(prompt, budget, threshold, &seen);
+    // Overrides for measurements (benches/locomo.rs); the defaults are the
+    // search mode's (`RecallBar`).
+    let bar = RecallBar {
+        threshold: std::env::var("MEM_RECALL_THRESHOLD")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|t| (0.0..=1.0).contains(t)),
+        similarity: std::env::var("MEM_RECALL_SIMILARITY")
+            .ok()
+            .and_then(|v| v.parse::<f32>().ok())
+            .filter(|s| (-1.0..=1.0).contains(s)),
+    };
+    let found = mem.recall(prompt, budget, bar, &seen);
     notes.extend(notices(&mut mem));
     let found = found?;
     if found.entries.is_empty() {

