@@ -167,10 +167,10 @@ CREATE TABLE obs(
     expires INTEGER,
     -- The file's path in the scope tree, computed on read from `pathx`,
     -- `fan`, `id` and `created`: stored, paths were ~80 bytes a row, a
-    -- tenth of the index.
+    -- tenth of the index. (`hex(NULL)` is '', not NULL.)
     path TEXT GENERATED ALWAYS AS (iif(typeof(pathx) = 'text', pathx,
         'obs/' || strftime('%Y/%m/%d', created, 'unixepoch') || '/'
-        || iif(fan, substr(coalesce(lower(hex(pathx)), id), 1, 2) || '/', '')
+        || iif(fan, substr(iif(pathx IS NULL, id, lower(hex(pathx))), 1, 2) || '/', '')
         || iif(pathx IS NULL, id || '.md', lower(hex(pathx)) || '.age'))) VIRTUAL
 );
 -- A file's row by its path (writer.rs, held.rs): an index on the last
