@@ -2,6 +2,7 @@
 //! transaction: observation rows, their tags, supersede edges and FTS text,
 //! tombstones, and the files that could not be parsed.
 
+use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension};
 
 use super::{is_conflict_path, is_tombstone_path};
@@ -84,9 +85,6 @@ impl<'t> Writer<'t> {
         if let Some(rowid) = rowid {
             self.tx
                 .prepare_cached("DELETE FROM fts WHERE rowid=?1")?
-                .execute(params![rowid])?;
-            self.tx
-                .prepare_cached("DELETE FROM tags WHERE obs=?1")?
                 .execute(params![rowid])?;
             self.tx
                 .prepare_cached("DELETE FROM edges WHERE obs=?1")?
@@ -188,6 +186,7 @@ impl<'t> Writer<'t> {
         obs: &Observation,
     ) -> rusqlite::Result<()> {
         let id = obs.id();
+        let (pathx, fan) = path_form(path, &id, obs);
         let extra = if obs.extra.is_empty() {
             None
         } else {
@@ -195,13 +194,14 @@ impl<'t> Writer<'t> {
         };
         self.tx
             .prepare_cached(
-                "INSERT INTO obs(scope, path, id, kind, title, summary, project, key, tags, importance,
+                "INSERT INTO obs(scope, pathx, fan, id, kind, title, summary, project, key, tags, importance,
                                  files, supersedes, created, author, device, agent, session, extra, body, expires)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             )?
             .execute(params![
                 scope,
-                path,
+                pathx,
+                fan,
                 id,
                 obs.kind,
                 obs.title,
@@ -222,11 +222,6 @@ impl<'t> Writer<'t> {
                 obs.expires().map(|t| t.as_second()),
             ])?;
         let rowid = self.tx.last_insert_rowid();
-        for tag in &obs.tags {
-            self.tx
-                .prepare_cached("INSERT OR IGNORE INTO tags(obs, tag) VALUES (?1, ?2)")?
-                .execute(params![rowid, tag])?;
-        }
         for target in &obs.supersedes {
             self.tx
                 .prepare_cached("INSERT INTO edges(obs, target) VALUES (?1, ?2)")?
@@ -244,5 +239,111 @@ impl<'t> Writer<'t> {
                 cjk_bigrams(&obs.tags.join(" ")),
             ])?;
         Ok(())
+    }
+}
+
+/// The `obs.pathx` and `obs.fan` values (index/mod.rs SCHEMA) of an
+/// observation with id `id` found at `path`. A path in the day folder of
+/// `created` (docs/format.md), flat or in the prefix folder of its name,
+/// keeps only its name: NULL for `<id>.md`, the bytes of the hex for an
+/// opaque `<lowercase hex>.age`. Any other path is kept whole as TEXT. The
+/// `obs.path` column computes the path back with SQLite's `strftime`,
+/// which agrees with jiff only for years 0 to 9999: other dates keep their
+/// path whole.
+pub(super) fn path_form(path: &str, id: &str, obs: &Observation) -> (Value, bool) {
+    let whole = (Value::Text(path.to_owned()), false);
+    let date = obs.created.to_zoned(jiff::tz::TimeZone::UTC).date();
+    if !(0..=9999).contains(&date.year()) {
+        return whole;
+    }
+    let day = format!(
+        "obs/{:04}/{:02}/{:02}/",
+        date.year(),
+        date.month(),
+        date.day()
+    );
+    let Some(rest) = path.strip_prefix(&day) else {
+        return whole;
+    };
+    let (name, fan) = match rest.split_once('/') {
+        None => (rest, false),
+        Some((folder, name)) if name.len() >= 2 && name.get(..2) == Some(folder) => (name, true),
+        Some(_) => return whole,
+    };
+    if name.strip_suffix(".md") == Some(id) {
+        return (Value::Null, fan);
+    }
+    match name.strip_suffix(".age").and_then(lower_hex_bytes) {
+        Some(bytes) => (Value::Blob(bytes), fan),
+        None => whole,
+    }
+}
+
+/// The bytes `hex` spells when it is non-empty lowercase hex of even length.
+fn lower_hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    hex.as_bytes()
+        .chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every path form goes into `obs` as `pathx`/`fan` and comes back out
+    /// of the computed `path` column unchanged; the canonical ones are not
+    /// stored as text.
+    #[test]
+    fn paths_read_back_and_only_odd_ones_are_stored_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = super::super::Index::open(&dir.path().join("index.sqlite"))
+            .unwrap()
+            .0;
+        let mut obs = crate::store::sample_observation();
+        obs.created = "2026-12-01T23:59:59Z".parse().unwrap();
+        let id = obs.id();
+        let flat = obs.path(&id);
+        let day = "obs/2026/12/01";
+        assert!(flat.starts_with(day));
+        let opaque = "0f3a9c00e1b2d4c6a8f0e2d4c6b8a0f1";
+        let cases = [
+            (flat.clone(), false),
+            (format!("{day}/{}/{id}.md", &id[..2]), false),
+            (format!("{day}/{opaque}.age"), false),
+            (format!("{day}/0f/{opaque}.age"), false),
+            // Kept whole: another day, a wrong prefix folder, a name that
+            // is not the id, upper-case or odd-length hex, deeper folders.
+            (format!("obs/2026/12/02/{id}.md"), true),
+            (format!("{day}/zz/{id}.md"), true),
+            (format!("{day}/{}.md", &id[1..]), true),
+            (format!("{day}/{}.age", opaque.to_uppercase()), true),
+            (format!("{day}/{}.age", &opaque[1..]), true),
+            (format!("{day}/0f/0f/{opaque}.age"), true),
+        ];
+        for (path, whole) in cases {
+            let (pathx, fan) = path_form(&path, &id, &obs);
+            assert_eq!(matches!(pathx, Value::Text(_)), whole, "{path}");
+            let back: String = index
+                .conn
+                .query_row(
+                    "INSERT INTO obs(scope, pathx, fan, id, kind, title, tags, importance, files,
+                                     supersedes, created, body)
+                     VALUES ('s', ?1, ?2, ?3, 'note', 't', '[]', 2, '[]', '[]', ?4, '')
+                     RETURNING path",
+                    params![pathx, fan, id, obs.created.as_second()],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(back, path);
+        }
     }
 }
