@@ -5,8 +5,12 @@
 //! `deleted`, and treats every other unknown field as an unknown
 //! front-matter field, so a round trip keeps everything.
 
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
 use serde_json::{Map, Value};
 
+use crate::memory::{EachRecord, ImportRecord, ImportSource, MemError};
 use crate::store::{normalize_body, Observation};
 
 /// Fields that export writes and import does not turn into front matter.
@@ -99,6 +103,18 @@ pub fn parse_record(
     line: &str,
     defaults: &Defaults,
 ) -> Result<(Observation, Option<String>), String> {
+    parse_line(line, defaults).map(|(obs, scope, _)| (obs, scope))
+}
+
+/// [`parse_record`], plus whether the record is marked `"deleted": true`
+/// (what `mem export` writes for a deleted observation).
+///
+/// # Errors
+/// As [`parse_record`].
+pub fn parse_line(
+    line: &str,
+    defaults: &Defaults,
+) -> Result<(Observation, Option<String>, bool), String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let Value::Object(mut m) = value else {
         return Err("not a JSON object".into());
@@ -155,6 +171,7 @@ pub fn parse_record(
     let agent = opt_string(m.remove("agent").as_ref(), "agent")?;
     let session = opt_string(m.remove("session").as_ref(), "session")?;
     let scope = opt_string(m.get("scope"), "scope")?;
+    let deleted = m.get("deleted") == Some(&Value::Bool(true));
     for k in EXPORT_ONLY {
         m.remove(*k);
     }
@@ -182,7 +199,80 @@ pub fn parse_record(
         body,
     };
     obs.normalize();
-    Ok((obs, scope))
+    Ok((obs, scope, deleted))
+}
+
+/// A JSON-lines file as an import source ([`ImportSource`]): read line by
+/// line on each pass, so memory does not grow with the file. The file's
+/// size and modification time are taken on the first pass; a later pass
+/// over a file that changed stops before its first record.
+pub struct JsonlFile {
+    path: PathBuf,
+    name: String,
+    defaults: Defaults,
+    seen: Option<(u64, Option<std::time::SystemTime>)>,
+}
+
+impl JsonlFile {
+    /// The file at `path`, called `name` in messages (`-` for what was
+    /// standard input), its records completed from `defaults`.
+    pub fn new(path: PathBuf, name: String, defaults: Defaults) -> Self {
+        JsonlFile {
+            path,
+            name,
+            defaults,
+            seen: None,
+        }
+    }
+
+    fn bad(&self, line: usize, why: impl std::fmt::Display) -> MemError {
+        MemError::BadRecord(format!("{} line {line}: {why}", self.name))
+    }
+}
+
+impl ImportSource for JsonlFile {
+    fn read(&mut self, each: &mut EachRecord<'_>) -> Result<(), MemError> {
+        let cannot =
+            |e: std::io::Error| MemError::BadRecord(format!("cannot read {}: {e}", self.name));
+        let file = std::fs::File::open(&self.path).map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
+        let stamp = (meta.len(), meta.modified().ok());
+        match self.seen {
+            None => self.seen = Some(stamp),
+            Some(seen) if seen != stamp => {
+                return Err(MemError::BadRecord(format!(
+                    "{} changed after it was checked",
+                    self.name
+                )))
+            }
+            Some(_) => {}
+        }
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line = String::new();
+        let mut n = 0;
+        loop {
+            line.clear();
+            n += 1;
+            match reader.read_line(&mut line) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(self.bad(n, e)),
+            }
+            let text = line.strip_suffix('\n').unwrap_or(&line);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let (obs, scope, deleted) =
+                parse_line(text, &self.defaults).map_err(|e| self.bad(n, e))?;
+            each(ImportRecord {
+                obs,
+                scope,
+                label: format!("{} line {n}", self.name),
+                deleted,
+            })?;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 //! `mem import`.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use kioku_mesh::config::Flags;
-use kioku_mesh::jsonl::{parse_record, Defaults};
-use kioku_mesh::memory::ImportSource;
+use kioku_mesh::jsonl::{Defaults, JsonlFile};
+use kioku_mesh::memory::{ImportRecords, ImportSource};
 
 use super::{flush_notices, Ctx, Ui, UsageError};
 
@@ -18,7 +17,10 @@ use super::{flush_notices, Ctx, Ui, UsageError};
 /// given. Every line is checked before anything is written: one bad line
 /// stops the import with nothing imported. Observations already present are
 /// skipped, so importing the same file twice adds nothing. Commits are made
-/// in batches of a tenth of the import (1,000 to 50,000 observations).
+/// in batches of a tenth of the import (1,000 to 50,000 observations). The
+/// file is read twice — checked whole, then committed batch by batch — so
+/// memory holds one batch, not the import; standard input is first copied
+/// to a temporary file in the data directory.
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// Source format.
@@ -47,47 +49,21 @@ enum Source {
     ClaudeMem,
 }
 
-fn read_jsonl(args: &ImportArgs, defaults: &Defaults) -> anyhow::Result<ImportSource> {
-    let reader: Box<dyn BufRead> = if args.path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(&args.path)
-                .map_err(|e| UsageError(format!("cannot read {}: {e}", args.path.display())))?,
-        ))
-    };
-    let mut source = ImportSource::default();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| {
-            anyhow::anyhow!(
-                "{} line {}: {e}; nothing was imported",
-                args.path.display(),
-                n + 1
-            )
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (obs, scope) = parse_record(&line, defaults).map_err(|e| {
-            UsageError(format!(
-                "{} line {}: {e}; nothing was imported",
-                args.path.display(),
-                n + 1
-            ))
-        })?;
-        // What `mem export` marks deleted is deleted here too.
-        let deleted = serde_json::from_str::<serde_json::Value>(&line)
-            .is_ok_and(|v| v["deleted"] == serde_json::Value::Bool(true));
-        if deleted {
-            source.tombstones.push((obs.id().into(), None));
-        }
-        source.records.push((
-            obs,
-            scope,
-            format!("{} line {}", args.path.display(), n + 1),
-        ));
-    }
-    Ok(source)
+/// Standard input copied to a temporary file in the data directory (removed
+/// when dropped), since an import reads its source twice.
+fn spool_stdin(dir: &std::path::Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let mut spool = tempfile::Builder::new()
+        .prefix(".import-")
+        .suffix(".jsonl")
+        .tempfile_in(dir)
+        .map_err(|e| anyhow::anyhow!("cannot spool standard input in {}: {e}", dir.display()))?;
+    std::io::copy(&mut std::io::stdin().lock(), spool.as_file_mut()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot spool standard input in {}: {e}; nothing was imported",
+            dir.display()
+        )
+    })?;
+    Ok(spool)
 }
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
@@ -103,30 +79,48 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: ImportArgs) -> anyhow::Result<()> {
         defaults.author.clone(),
         defaults.device.clone(),
     );
-    let source = match args.from {
-        Source::Jsonl => read_jsonl(&args, &defaults)?,
+    let mut spool = None;
+    let mut source: Box<dyn ImportSource> = match args.from {
+        Source::Jsonl => {
+            let name = args.path.display().to_string();
+            let path = if args.path.as_os_str() == "-" {
+                spool
+                    .insert(spool_stdin(mem.paths().data_dir())?)
+                    .path()
+                    .to_owned()
+            } else {
+                std::fs::File::open(&args.path)
+                    .map_err(|e| UsageError(format!("cannot read {name}: {e}")))?;
+                args.path.clone()
+            };
+            Box::new(JsonlFile::new(path, name, defaults))
+        }
         Source::KiokuMesh => {
             let store =
                 kioku_mesh::importers::kioku_mesh::read(&args.path, created, author, device)
                     .map_err(|e| UsageError(e.to_string()))?;
             let teams = mem.team_scopes();
-            ImportSource::from_kioku_mesh(store, &teams)
+            Box::new(ImportRecords::from_kioku_mesh(store, &teams))
         }
         Source::ClaudeMem => {
             let store =
                 kioku_mesh::importers::claude_mem::read(&args.path, created, author, device)
                     .map_err(|e| UsageError(e.to_string()))?;
-            ImportSource::from_claude_mem(store)
+            Box::new(ImportRecords::from_claude_mem(store))
         }
     };
-    let bar = ui.progress(source.records.len() as u64, args.json, "importing");
+    let bar = ui.progress(0, args.json, "importing");
     let result = mem.import(
-        source,
+        source.as_mut(),
         args.scope.as_deref(),
         args.allow_secrets,
-        |done, _| bar.set_position(done as u64),
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
     );
     bar.finish_and_clear();
+    drop(spool);
     flush_notices(ui, &mut mem);
     let report = result?;
     if args.json {

@@ -203,6 +203,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 MemError::Url(_)
                 | MemError::BadKind(_)
                 | MemError::SecretInImport { .. }
+                | MemError::BadRecord(_)
                 | MemError::Store(
                     kioku_mesh::store::StoreError::BadScopeName(_)
                     | kioku_mesh::store::StoreError::UnknownScope { .. },

@@ -1,15 +1,21 @@
 //! `mem import`'s work: route each record to its scope, hold it to the
 //! write gate's rules, commit in batches, apply the source's tombstones.
-//! The readers of each source (`crate::jsonl`, `crate::importers`) produce
-//! an [`ImportSource`]; the CLI only picks the reader and renders the
+//!
+//! A source is read twice ([`ImportSource`]): the first pass checks every
+//! record (the source's own errors, the gate's secret rule) and counts them
+//! per scope before anything is written; the second builds the batches and
+//! commits each as soon as it is full. Only one batch per scope is held at
+//! a time, so an import's memory does not grow with its size. The readers
+//! of each source (`crate::jsonl`, `crate::importers`) implement
+//! [`ImportSource`]; the CLI only picks the reader and renders the
 //! [`ImportReport`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use super::{Mem, MemError, Notice};
-use crate::store::Observation;
+use crate::store::{Observation, ScopeName};
 
 /// Observations per commit when importing, at least.
 pub const IMPORT_BATCH: usize = 1000;
@@ -27,19 +33,75 @@ pub fn import_batch_size(n: usize) -> usize {
     (n / 10).clamp(IMPORT_BATCH, IMPORT_BATCH_MAX)
 }
 
-/// What a source holds, read and checked, before anything is written.
+/// One record of a source.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    /// The observation, as the source gives it (the gate runs on import).
+    pub obs: Observation,
+    /// The scope it asks for (`None`: the default scope).
+    pub scope: Option<String>,
+    /// Where it came from, for messages (`FILE line N`, `kioku-mesh ID`).
+    pub label: String,
+    /// The source marks it deleted: it is imported, then deleted.
+    pub deleted: bool,
+}
+
+/// What `each` gets from [`ImportSource::read`]: one record at a time.
+pub type EachRecord<'a> = dyn FnMut(ImportRecord) -> Result<(), MemError> + 'a;
+
+/// A source [`Mem::import`] reads twice: once to check every record before
+/// anything is written, once to write.
+pub trait ImportSource {
+    /// Give every record to `each`, in the same order on every call, and
+    /// stop at the first error, `each`'s or the source's own.
+    ///
+    /// # Errors
+    /// [`MemError::BadRecord`] for a record the source cannot read, with
+    /// its label and the reason (`FILE line 3: 'body' is missing`); a
+    /// source that changed since the first call says so the same way;
+    /// whatever `each` returns.
+    fn read(&mut self, each: &mut EachRecord<'_>) -> Result<(), MemError>;
+
+    /// One sentence per record that could not be used and is skipped
+    /// (warned about and counted, unlike [`MemError::BadRecord`]).
+    fn failed(&self) -> &[String] {
+        &[]
+    }
+
+    /// Ids to delete after importing (the source's own tombstones), with
+    /// reasons.
+    fn tombstones(&self) -> &[(String, Option<String>)] {
+        &[]
+    }
+}
+
+/// A source already read whole into memory (the SQLite stores of other
+/// tools, small next to a JSON-lines export).
 #[derive(Debug, Default)]
-pub struct ImportSource {
-    /// Each observation, the scope it asks for (`None`: the default) and a
-    /// label for messages (`file line N`, `kioku-mesh ID`).
-    pub records: Vec<(Observation, Option<String>, String)>,
+pub struct ImportRecords {
+    /// Every record, in order.
+    pub records: Vec<ImportRecord>,
     /// Ids to delete after importing (the source's tombstones), with reasons.
     pub tombstones: Vec<(String, Option<String>)>,
     /// One sentence per record that could not be used.
     pub failed: Vec<String>,
 }
 
-impl ImportSource {
+impl ImportSource for ImportRecords {
+    fn read(&mut self, each: &mut EachRecord<'_>) -> Result<(), MemError> {
+        self.records.iter().try_for_each(|r| each(r.clone()))
+    }
+
+    fn failed(&self) -> &[String] {
+        &self.failed
+    }
+
+    fn tombstones(&self) -> &[(String, Option<String>)] {
+        &self.tombstones
+    }
+}
+
+impl ImportRecords {
     /// A kioku-mesh store: `user` visibility goes to the `user` scope,
     /// `team` to the team scope when this device has exactly one of them
     /// (`teams`), the rest to the default scope.
@@ -53,10 +115,15 @@ impl ImportSource {
                     "team" if teams.len() == 1 => Some(teams[0].clone()),
                     _ => None,
                 };
-                (r.obs, scope, format!("kioku-mesh {}", r.kioku_id))
+                ImportRecord {
+                    obs: r.obs,
+                    scope,
+                    label: format!("kioku-mesh {}", r.kioku_id),
+                    deleted: false,
+                }
             })
             .collect();
-        ImportSource {
+        ImportRecords {
             records,
             tombstones: store.tombstones,
             failed: store.failed,
@@ -68,12 +135,14 @@ impl ImportSource {
         let records = store
             .observations
             .into_iter()
-            .map(|o| {
-                let label = format!("claude-mem '{}'", o.title);
-                (o, None, label)
+            .map(|o| ImportRecord {
+                label: format!("claude-mem '{}'", o.title),
+                obs: o,
+                scope: None,
+                deleted: false,
             })
             .collect();
-        ImportSource {
+        ImportRecords {
             records,
             tombstones: Vec::new(),
             failed: store.failed,
@@ -96,19 +165,46 @@ pub struct ImportReport {
     pub commits: usize,
 }
 
+/// Where records go: `--scope`, else the scope a record asks for when it
+/// exists here, else the default scope. Answers are kept per asked name.
+struct Router {
+    forced: Option<ScopeName>,
+    default: ScopeName,
+    asked: HashMap<String, ScopeName>,
+}
+
+impl Router {
+    fn target(&mut self, mem: &Mem, asked: Option<String>) -> ScopeName {
+        match (&self.forced, asked) {
+            (Some(f), _) => f.clone(),
+            (None, None) => self.default.clone(),
+            (None, Some(s)) => self
+                .asked
+                .entry(s)
+                .or_insert_with_key(|s| mem.scope(s).unwrap_or_else(|_| self.default.clone()))
+                .clone(),
+        }
+    }
+}
+
 impl Mem {
     /// Import `source` into the scopes its records ask for (`scope`
     /// overrides them all; an unknown one falls back to the default
-    /// scope). Every record passes the write gate first: a secret bound for
-    /// a plaintext scope stops the import before anything is written
-    /// unless `allow_secrets`. `progress` gets (done, total).
+    /// scope). The source is read twice: first every record is checked,
+    /// and passes the write gate — a secret bound for a plaintext scope
+    /// stops the import before anything is written unless
+    /// `allow_secrets` — then records are committed in batches of
+    /// [`import_batch_size`] of their scope's count, each batch written as
+    /// soon as it is full. `progress` gets (done, total).
     ///
     /// # Errors
-    /// [`MemError::SecretInImport`] as above; [`MemError`] for an unknown
-    /// `scope` or a store failure.
+    /// [`MemError::BadRecord`] from the first pass, with nothing written
+    /// (from the second — a source changed in between — saying how much
+    /// was); [`MemError::SecretInImport`] as above; [`MemError`] for an
+    /// unknown `scope` or a store failure.
     pub fn import(
         &mut self,
-        source: ImportSource,
+        source: &mut dyn ImportSource,
         scope: Option<&str>,
         allow_secrets: bool,
         mut progress: impl FnMut(usize, usize),
@@ -116,65 +212,218 @@ impl Mem {
         self.ensure_initialised()?;
         self.notices.extend(
             source
-                .failed
+                .failed()
                 .iter()
                 .map(|f| Notice::Warning(format!("not imported: {f}"))),
         );
-        let forced = scope.map(|s| self.scope(s)).transpose()?;
-        let default_scope = self.scope(&self.config.default_scope.value.clone())?;
-        let mut by_scope: BTreeMap<String, Vec<Observation>> = BTreeMap::new();
-        for (mut obs, asked, label) in source.records {
-            super::gate::clean(&mut obs);
-            let target = match (&forced, asked) {
-                (Some(f), _) => f.clone(),
-                (None, Some(s)) => self.scope(&s).unwrap_or_else(|_| default_scope.clone()),
-                (None, None) => default_scope.clone(),
-            };
-            if !allow_secrets {
-                if let Some(kind) = super::gate::find_secret(&obs) {
-                    if !self.scope_meta(&target)?.encrypted {
-                        return Err(MemError::SecretInImport {
-                            label,
-                            kind,
-                            scope: target.to_string(),
-                        });
-                    }
-                    self.notices.push(Notice::Warning(format!(
-                        "{label}: the text looks like it contains a secret ({kind}); it is imported encrypted into scope '{target}', readable by every recipient of the scope"
-                    )));
+        let mut router = Router {
+            forced: scope.map(|s| self.scope(s)).transpose()?,
+            default: self.scope(&self.config.default_scope.value.clone())?,
+            asked: HashMap::new(),
+        };
+
+        // First pass: check and count; nothing is written.
+        let mut counts: BTreeMap<ScopeName, usize> = BTreeMap::new();
+        source
+            .read(&mut |mut record| {
+                super::gate::clean(&mut record.obs);
+                let target = router.target(self, record.scope);
+                if !allow_secrets {
+                    self.check_secret(&record.obs, &record.label, &target)?;
                 }
-            }
-            by_scope.entry(target.to_string()).or_default().push(obs);
-        }
-        let total: usize = by_scope.values().map(Vec::len).sum();
+                *counts.entry(target).or_default() += 1;
+                Ok(())
+            })
+            .map_err(|e| match e {
+                MemError::BadRecord(e) => MemError::BadRecord(format!("{e}; nothing was imported")),
+                e => e,
+            })?;
+
+        // Second pass: fill each scope's batch and commit it when full.
+        let total: usize = counts.values().sum();
         let mut report = ImportReport {
-            failed: source.failed.len(),
+            failed: source.failed().len(),
             ..ImportReport::default()
         };
-        let mut offset = 0;
-        for (scope, observations) in by_scope {
-            let scope = self.scope(&scope)?;
-            let n = observations.len();
-            let batch = import_batch_size(n);
-            let out = self.import_batch(&scope, observations, batch, |done| {
-                progress(offset + done, total)
-            })?;
-            offset += n;
+        let mut pending: BTreeMap<ScopeName, Vec<Observation>> = BTreeMap::new();
+        let mut deleted: Vec<(String, Option<String>)> = Vec::new();
+        let mut done = 0;
+        let mut flush = |mem: &mut Mem,
+                         scope: &ScopeName,
+                         batch: Vec<Observation>,
+                         report: &mut ImportReport| {
+            done += batch.len();
+            let out = mem.import_batch(scope, batch)?;
             report.imported += out.imported;
             report.duplicates += out.duplicates;
             report.commits += out.commits;
+            progress(done, total);
+            Ok::<_, MemError>(())
+        };
+        let second = source.read(&mut |mut record| {
+            super::gate::clean(&mut record.obs);
+            let target = router.target(self, record.scope);
+            if record.deleted {
+                deleted.push((record.obs.id().to_string(), None));
+            }
+            let size = import_batch_size(counts.get(&target).copied().unwrap_or(0));
+            let batch = pending.entry(target.clone()).or_default();
+            batch.push(record.obs);
+            if batch.len() >= size {
+                let full = std::mem::take(batch);
+                flush(self, &target, full, &mut report)?;
+            }
+            Ok(())
+        });
+        second.map_err(|e| match e {
+            MemError::BadRecord(e) => MemError::BadRecord(format!(
+                "{e}: the source changed during the import; {} observations were imported before it (importing again adds the rest)",
+                report.imported
+            )),
+            e => e,
+        })?;
+        for (scope, batch) in std::mem::take(&mut pending) {
+            if !batch.is_empty() {
+                flush(self, &scope, batch, &mut report)?;
+            }
         }
-        for (id, reason) in source.tombstones {
+        for (id, reason) in source.tombstones().iter().cloned().chain(deleted) {
             let out = self.delete(&id, None, reason)?;
             report.deleted += usize::from(!out.deleted_in.is_empty());
         }
         Ok(report)
     }
+
+    /// The write gate's secret rule for an imported record bound for
+    /// `target`: an error for a plaintext scope, a warning for an
+    /// encrypted one.
+    fn check_secret(
+        &mut self,
+        obs: &Observation,
+        label: &str,
+        target: &ScopeName,
+    ) -> Result<(), MemError> {
+        let Some(kind) = super::gate::find_secret(obs) else {
+            return Ok(());
+        };
+        if !self.scope_meta(target)?.encrypted {
+            return Err(MemError::SecretInImport {
+                label: label.to_owned(),
+                kind,
+                scope: target.to_string(),
+            });
+        }
+        self.notices.push(Notice::Warning(format!(
+            "{label}: the text looks like it contains a secret ({kind}); it is imported encrypted into scope '{target}', readable by every recipient of the scope"
+        )));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
     use super::*;
+    use crate::config::Flags;
+    use crate::paths::Paths;
+
+    /// `n` distinct records made on the fly, counting how many the current
+    /// pass has given; with `bad_last`, the last one cannot be read.
+    struct Made {
+        n: usize,
+        given: Rc<Cell<usize>>,
+        passes: usize,
+        bad_last: bool,
+    }
+
+    impl ImportSource for Made {
+        fn read(&mut self, each: &mut EachRecord<'_>) -> Result<(), MemError> {
+            self.passes += 1;
+            let defaults = crate::jsonl::Defaults {
+                created: "2026-11-22T10:00:00Z".parse().unwrap(),
+                author: Some("me".into()),
+                device: Some("box".into()),
+            };
+            for i in 0..self.n {
+                if self.bad_last && i + 1 == self.n {
+                    return Err(MemError::BadRecord(format!("made line {}: bad", i + 1)));
+                }
+                self.given.set(i + 1);
+                let line = format!(r#"{{"body":"made record {i}"}}"#);
+                let (obs, scope) = crate::jsonl::parse_record(&line, &defaults).unwrap();
+                each(ImportRecord {
+                    obs,
+                    scope,
+                    label: format!("made line {}", i + 1),
+                    deleted: false,
+                })?;
+            }
+            Ok(())
+        }
+    }
+
+    fn mem(home: &std::path::Path) -> Mem {
+        let cwd = home.join("cwd");
+        std::fs::create_dir_all(&cwd).unwrap();
+        Mem::open(Paths::under(home), &cwd, &Flags::default()).unwrap()
+    }
+
+    #[test]
+    fn each_batch_is_committed_before_the_source_gives_the_next() {
+        let home = tempfile::tempdir().unwrap();
+        let mut mem = mem(home.path());
+        let given = Rc::new(Cell::new(0));
+        let mut source = Made {
+            n: 2500,
+            given: given.clone(),
+            passes: 0,
+            bad_last: false,
+        };
+        let mut committed_at = Vec::new();
+        let report = mem
+            .import(&mut source, Some("local"), false, |done, total| {
+                committed_at.push((done, given.get(), total))
+            })
+            .unwrap();
+        assert_eq!(source.passes, 2);
+        assert_eq!((report.imported, report.commits), (2500, 3));
+        // Each batch of 1,000 went in while the source had given no more
+        // than it: the import never held more than one batch.
+        assert_eq!(
+            committed_at,
+            [(1000, 1000, 2500), (2000, 2000, 2500), (2500, 2500, 2500)]
+        );
+    }
+
+    #[test]
+    fn a_bad_last_record_leaves_the_scope_untouched() {
+        let home = tempfile::tempdir().unwrap();
+        let mut mem = mem(home.path());
+        mem.ensure_initialised().unwrap();
+        let local = mem.scope("local").unwrap();
+        let head = |mem: &mut Mem| {
+            mem.index_for(std::slice::from_ref(&local))
+                .unwrap()
+                .indexed_commit("local")
+                .unwrap()
+        };
+        let before = head(&mut mem);
+        assert!(before.is_some());
+        let mut source = Made {
+            n: 1500,
+            given: Rc::default(),
+            passes: 0,
+            bad_last: true,
+        };
+        let err = mem
+            .import(&mut source, Some("local"), false, |_, _| {})
+            .unwrap_err();
+        assert_eq!(err.to_string(), "made line 1500: bad; nothing was imported");
+        assert_eq!(source.passes, 1);
+        assert_eq!(head(&mut mem), before);
+    }
 
     #[test]
     fn batches_grow_with_the_import_within_bounds() {

@@ -37,7 +37,10 @@ pub use doctor::{
 pub use encryption::{KeyInfo, RekeyOutcome};
 pub use gc::{ScopeDrop, ScopeGc};
 pub use hybrid::{ScoredHit, SearchMode};
-pub use import::{import_batch_size, ImportReport, ImportSource, IMPORT_BATCH};
+pub use import::{
+    import_batch_size, EachRecord, ImportRecord, ImportRecords, ImportReport, ImportSource,
+    IMPORT_BATCH,
+};
 pub use messages::{
     AckOutcome, InboxEntry, MessagePurge, Outgoing, SendOutcome, DEFAULT_MESSAGE_TTL,
 };
@@ -114,6 +117,10 @@ pub enum MemError {
     /// A bad field value.
     #[error("{0}")]
     Invalid(String),
+    /// A record an import source cannot read: its label and why
+    /// (`FILE line 3: 'body' is missing; nothing was imported`).
+    #[error("{0}")]
+    BadRecord(String),
     /// An imported record looks like it holds a secret and its scope is
     /// plaintext: nothing was imported.
     #[error("{label}: the text looks like it contains a secret ({kind}); scope '{scope}' is not encrypted, so nothing was imported: remove it or pass --allow-secrets")]

@@ -325,10 +325,10 @@ impl Mem {
         Ok(outcome)
     }
 
-    /// Import observations into `scope` in commits of at most `batch`
-    /// observations, skipping ids the scope already holds (the key rule is
-    /// not applied: imported history carries its own `supersedes`).
-    /// `progress` is called with the number of observations handled so far.
+    /// Import `observations` (already through the write gate,
+    /// `super::gate::clean`) into `scope` in one commit, skipping ids the
+    /// scope already holds or the batch repeats (the key rule is not
+    /// applied: imported history carries its own `supersedes`).
     ///
     /// # Errors
     /// [`MemError::Store`] or [`MemError::Index`].
@@ -336,43 +336,32 @@ impl Mem {
         &mut self,
         scope: &ScopeName,
         observations: Vec<Observation>,
-        batch: usize,
-        mut progress: impl FnMut(usize),
     ) -> Result<BatchOutcome, MemError> {
-        let mut observations = observations;
-        for obs in &mut observations {
-            super::gate::clean(obs);
-        }
-        let mut out = BatchOutcome::default();
-        let mut done = 0;
-        for chunk in observations.chunks(batch.max(1)) {
-            let mut counted = (0, 0);
-            let commit = self.commit_with_retry(scope, |index, _| {
-                let mut seen = std::collections::HashSet::new();
-                let mut changes = Vec::new();
-                let mut dup = 0;
-                for obs in chunk {
-                    let id = obs.id();
-                    if !seen.insert(id.clone()) || index.contains(scope.as_str(), &id)? {
-                        dup += 1;
-                        continue;
-                    }
-                    changes.push(FileChange::Upsert {
-                        path: obs.path(&id),
-                        bytes: obs.render().into_bytes(),
-                    });
+        let mut counted = (0, 0);
+        let commit = self.commit_with_retry(scope, |index, _| {
+            let mut seen = std::collections::HashSet::new();
+            let mut changes = Vec::new();
+            let mut dup = 0;
+            for obs in &observations {
+                let id = obs.id();
+                if !seen.insert(id.clone()) || index.contains(scope.as_str(), &id)? {
+                    dup += 1;
+                    continue;
                 }
-                counted = (changes.len(), dup);
-                let message = format!("import: {} saved", changes.len());
-                Ok((!changes.is_empty()).then_some((changes, message)))
-            })?;
-            out.imported += counted.0;
-            out.duplicates += counted.1;
-            out.commits += usize::from(commit.is_some());
-            done += chunk.len();
-            progress(done);
-        }
-        Ok(out)
+                changes.push(FileChange::Upsert {
+                    path: obs.path(&id),
+                    bytes: obs.render().into_bytes(),
+                });
+            }
+            counted = (changes.len(), dup);
+            let message = format!("import: {} saved", changes.len());
+            Ok((!changes.is_empty()).then_some((changes, message)))
+        })?;
+        Ok(BatchOutcome {
+            imported: counted.0,
+            duplicates: counted.1,
+            commits: usize::from(commit.is_some()),
+        })
     }
 
     /// Delete the observation `prefix` names by writing a tombstone in each
