@@ -215,8 +215,9 @@ fn a_vanished_model_falls_back_to_words_with_a_warning() {
 }
 
 /// The block `mem hook run claude-code UserPromptSubmit` injects for
-/// `prompt` in a new session `session` (empty when nothing).
-fn recalled(env: &TestEnv, prompt: &str, session: &str) -> String {
+/// `prompt` in a new session `session` (empty when nothing), with `vars`
+/// set.
+fn recalled(env: &TestEnv, prompt: &str, session: &str, vars: &[(&str, &str)]) -> String {
     let input = serde_json::json!({
         "session_id": session,
         "transcript_path": "/dev/null",
@@ -229,7 +230,7 @@ fn recalled(env: &TestEnv, prompt: &str, session: &str) -> String {
         "claude-code",
         "UserPromptSubmit",
         input.to_string().as_bytes(),
-        &[],
+        vars,
     );
     out["hookSpecificOutput"]["additionalContext"]
         .as_str()
@@ -238,39 +239,31 @@ fn recalled(env: &TestEnv, prompt: &str, session: &str) -> String {
 }
 
 #[test]
-fn with_a_model_prompt_recall_goes_by_meaning() {
+fn with_a_model_prompt_recall_asks_for_meaning_too() {
     let env = TestEnv::new();
     let (art, ops, _) = store(&env);
     // By words, a prompt naming Friday brings the release memory, and one
     // about pottery (a word no memory holds) brings nothing.
-    assert!(recalled(&env, "Friday?", "w1").contains(&ops[..12]));
-    assert_eq!(recalled(&env, "pottery class", "w2"), "");
+    assert!(recalled(&env, "Friday?", "w1", &[]).contains(&ops[..12]));
+    assert_eq!(recalled(&env, "pottery class", "w2", &[]), "");
     let model = write_model(&env.home.path().join("tiny"), |t| t);
     env.ok(&["model", "set", model.to_str().unwrap()]);
-    // By meaning: the ceramics workshop is about pottery (similarity near
-    // 1); "Friday" is a filler word of the release memory, far from its
-    // meaning (similarity about 0.1, under the floor), so nothing comes.
-    let block = recalled(&env, "pottery class", "m1");
+    // "Friday" is a filler word of the release memory, far from its
+    // meaning (similarity about 0.1, under the 0.4 floor): it stays out.
+    assert_eq!(recalled(&env, "Friday?", "m1", &[]), "");
+    // The floor is what keeps it out.
+    let block = recalled(&env, "Friday?", "m2", &[("MEM_RECALL_SIMILARITY", "-1")]);
+    assert!(block.contains(&ops[..12]), "{block}");
+    // Asking for no words, the ceramics workshop comes by meaning alone
+    // (similarity near 1), and the release memory does not.
+    let block = recalled(
+        &env,
+        "pottery class",
+        "m3",
+        &[("MEM_RECALL_THRESHOLD", "0")],
+    );
     assert!(block.contains(&art[..12]), "{block}");
     assert!(!block.contains(&ops[..12]), "{block}");
-    assert_eq!(recalled(&env, "Friday?", "m2"), "");
-    // The floor is what keeps it out: without it the release memory is
-    // the nearest there is.
-    let input = serde_json::json!({
-        "session_id": "m3", "transcript_path": "/dev/null", "cwd": env.cwd.path(),
-        "hook_event_name": "UserPromptSubmit", "prompt": "Friday?",
-    });
-    let out = crate::test_agents::hook(
-        &env,
-        "claude-code",
-        "UserPromptSubmit",
-        input.to_string().as_bytes(),
-        &[("MEM_RECALL_SIMILARITY", "-1")],
-    );
-    let block = out["hookSpecificOutput"]["additionalContext"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(block.contains(&ops[..12]), "{block}");
 }
 
 /// A one-thread HTTP server on 127.0.0.1 serving the files of `dir` under
