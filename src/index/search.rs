@@ -622,18 +622,23 @@ mod tests {
         (dir, index)
     }
 
-    #[test]
-    fn two_stages_give_what_one_stage_gave() {
-        let (_dir, index) = seeded();
-        let every = Filter {
+    /// Every scope and project, live observations, `limit` of them.
+    pub(super) fn every(limit: usize) -> Filter {
+        Filter {
             scopes: Vec::new(),
             kind: None,
             tag: None,
             project: ProjectFilter::All,
             since: None,
             all: false,
-            limit: 10,
-        };
+            limit,
+        }
+    }
+
+    #[test]
+    fn two_stages_give_what_one_stage_gave() {
+        let (_dir, index) = seeded();
+        let every = every(10);
         // One scope: most candidates of the first stage are filtered out,
         // so it is asked again for more.
         let user = Filter {
@@ -663,20 +668,8 @@ mod tests {
 
 #[cfg(test)]
 mod common_tests {
-    use super::tests::seeded;
+    use super::tests::{every, seeded};
     use super::*;
-
-    fn every(limit: usize) -> Filter {
-        Filter {
-            scopes: Vec::new(),
-            kind: None,
-            tag: None,
-            project: ProjectFilter::All,
-            since: None,
-            all: false,
-            limit,
-        }
-    }
 
     /// The FTS rowids of the files a search returned.
     fn rowids(index: &Index, hits: &[Hit]) -> Vec<i64> {
