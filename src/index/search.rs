@@ -109,7 +109,7 @@ impl Index {
             self.two_stages(first, &conds, &values, current.as_deref(), limit)
         };
         // Split the terms: bm25 ranks the rare ones; the common ones only
-        // fill what those leave and count for coverage.
+        // fill what those leave, and do not count for coverage.
         let (mut rare, mut common_terms) = (SearchQuery::default(), Vec::new());
         rare.phrases = parsed.phrases.clone();
         let small = self.max_rowid()? <= i64::try_from(common).unwrap_or(i64::MAX);
@@ -168,14 +168,7 @@ impl Index {
                 }
                 window = window.saturating_mul(4);
             };
-            for (hit, rowid) in fill {
-                if hits.len() == pool {
-                    break;
-                }
-                if !hits.iter().any(|(h, _)| h.row.id == hit.row.id) {
-                    hits.push((hit, rowid));
-                }
-            }
+            push_new(&mut hits, fill, pool);
         }
         if rare.terms.is_empty() && !common_terms.is_empty() {
             // Words in most observations say little about any one of them.
@@ -189,14 +182,11 @@ impl Index {
         // Phrases alone fill what phrases with a term left empty.
         if hits.len() < filter.limit && !parsed.phrases.is_empty() && !parsed.terms.is_empty() {
             let phrases = parsed.expression(false).expect("there are phrases");
-            for (hit, _) in run(FirstStage::Ranked(&phrases), filter.limit)? {
-                if hits.len() == filter.limit {
-                    break;
-                }
-                if !hits.iter().any(|(h, _)| h.row.id == hit.row.id) {
-                    hits.push((hit, 0));
-                }
-            }
+            push_new(
+                &mut hits,
+                run(FirstStage::Ranked(&phrases), filter.limit)?,
+                filter.limit,
+            );
         }
         Ok(hits.into_iter().map(|(h, _)| h).collect())
     }
@@ -531,6 +521,19 @@ impl Index {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), |r| Ok((row_from(r)?, 0.0)))?;
         Ok(dedup(rows, limit)?)
+    }
+}
+
+/// Append to `hits` those of `found` whose observation is not there yet,
+/// until `hits` holds `cap`.
+fn push_new(hits: &mut Vec<(Hit, i64)>, found: Vec<(Hit, i64)>, cap: usize) {
+    for (hit, rowid) in found {
+        if hits.len() >= cap {
+            break;
+        }
+        if !hits.iter().any(|(h, _)| h.row.id == hit.row.id) {
+            hits.push((hit, rowid));
+        }
     }
 }
 

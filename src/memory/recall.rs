@@ -17,9 +17,9 @@ pub const RECALL_BUDGET: usize = 1_500;
 const MAX_ENTRIES: usize = 3;
 
 /// The share of the prompt's search terms (stopwords removed, and terms no
-/// memory holds at all) a memory must hold to be recalled. Tuned on LoCoMo with `cargo bench --bench
-/// locomo -- prompt`: evidence for answerable questions against silence for
-/// adversarial ones.
+/// memory holds at all) a memory must hold to be recalled. Tuned on LoCoMo
+/// with `cargo bench --bench locomo -- prompt`: evidence for answerable
+/// questions against silence for adversarial ones.
 pub const RECALL_THRESHOLD: f64 = 0.6;
 
 /// With an embedding model (`mem model`), the share of the prompt's terms
@@ -72,8 +72,10 @@ impl Mem {
     /// relevant to `prompt`: searched as [`Mem::search_scored`] does (hybrid
     /// when a model is set), kept when they hold at least the bar's
     /// threshold (0 to 1) of the prompt's terms that some memory holds (and
-    /// two of them when the prompt has two or more; neither when the
-    /// threshold is 0), and, when the search was hybrid, when their cosine
+    /// two of them when two or more count; terms in more than
+    /// [`crate::index::COMMON_MATCHES`] memories do not, and a prompt of
+    /// only such terms recalls nothing; neither rule when the threshold is
+    /// 0), and, when the search was hybrid, when their cosine
     /// similarity to the prompt reaches the bar's similarity; minus the ids
     /// in `skip` (what the session already got); at most three, fitted into
     /// `budget` characters, each entry's text clipped to its share of the
