@@ -1,8 +1,8 @@
 //! Fetching a Model2Vec model from its public home: the three files of a
 //! Hugging Face model repository (`{base}/{name}/resolve/main/{file}`),
-//! over libcurl (already linked for git's https transport).
+//! over the https client git's transport uses (reqwest, rustls).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Where models are fetched from unless told otherwise.
@@ -44,66 +44,82 @@ pub fn download(
         url: dest.display().to_string(),
         why: e.to_string(),
     })?;
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(20))
+        // No total limit (a model is tens of MB): a read that waits
+        // 60 s for any byte fails, as git's low-speed limit.
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| DownloadError {
+            url: base.to_owned(),
+            why: e.to_string(),
+        })?;
     for (file, required) in FILES {
         let url = format!("{}/{name}/resolve/main/{file}", base.trim_end_matches('/'));
         let fail = |why: String| DownloadError {
             url: url.clone(),
             why,
         };
+        let response = client.get(&url).send().map_err(|e| fail(why(&e)))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND && !required {
+            continue;
+        }
+        if !status.is_success() {
+            return Err(fail(format!(
+                "the server answered HTTP {}",
+                status.as_u16()
+            )));
+        }
         let target = dest.join(file);
         let partial = dest.join(format!("{file}.part"));
-        let mut out = std::fs::File::create(&partial).map_err(|e| fail(e.to_string()))?;
-        let mut easy = curl::easy::Easy::new();
-        let setup = (|| {
-            easy.url(&url)?;
-            easy.follow_location(true)?;
-            easy.fail_on_error(true)?;
-            easy.progress(true)?;
-            easy.connect_timeout(std::time::Duration::from_secs(20))?;
-            easy.low_speed_limit(1)?;
-            easy.low_speed_time(std::time::Duration::from_secs(60))
-        })();
-        setup.map_err(|e| fail(e.to_string()))?;
-        let mut write_error = None;
-        let result = {
-            let mut transfer = easy.transfer();
-            transfer
-                .write_function(|data| {
-                    if let Err(e) = out.write_all(data) {
-                        write_error = Some(e);
-                        return Ok(0);
-                    }
-                    Ok(data.len())
-                })
-                .map_err(|e| fail(e.to_string()))?;
-            transfer
-                .progress_function(|total, done, _, _| {
-                    progress(file, done as u64, total as u64);
-                    true
-                })
-                .map_err(|e| fail(e.to_string()))?;
-            transfer.perform()
-        };
-        if let Some(e) = write_error {
+        let result = save(response, &partial, &mut |done, total| {
+            progress(file, done, total)
+        })
+        .and_then(|()| std::fs::rename(&partial, &target));
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&partial);
             return Err(fail(e.to_string()));
-        }
-        match result {
-            Ok(()) => {
-                std::fs::rename(&partial, &target).map_err(|e| fail(e.to_string()))?;
-            }
-            Err(_) if !required && easy.response_code().unwrap_or(0) == 404 => {
-                let _ = std::fs::remove_file(&partial);
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                let code = easy.response_code().unwrap_or(0);
-                return Err(fail(if code >= 400 {
-                    format!("the server answered HTTP {code}")
-                } else {
-                    e.description().to_lowercase()
-                }));
-            }
         }
     }
     Ok(dest.to_owned())
+}
+
+/// Copy `response`'s body into a new file at `path`, reporting
+/// `progress(done, total)` in bytes (total 0 when the length is unknown).
+fn save(
+    mut response: reqwest::blocking::Response,
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> std::io::Result<()> {
+    let total = response.content_length().unwrap_or(0);
+    let mut out = std::fs::File::create(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut done = 0u64;
+    loop {
+        let n = response.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        out.write_all(&buf[..n])?;
+        done += n as u64;
+        progress(done, total);
+    }
+    out.sync_all()
+}
+
+/// reqwest's error in one lower-case phrase with its innermost cause
+/// ("error sending request: connection refused").
+fn why(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    if let Some(last) = last {
+        text = format!("{text}: {last}");
+    }
+    text
 }

@@ -91,27 +91,18 @@ impl Cause {
     }
 
     /// Read the cause of a failed fetch over `transport` from gix's error
-    /// tree: typed errors first (curl's, a server's `ERR` line, I/O
+    /// tree: typed errors first (the https client's, a server's `ERR` line, I/O
     /// kinds), then gix's classification. Over ssh the only cause is what
     /// the `ssh` program printed (gix turns its stderr into I/O errors with
     /// approximate kinds), read as [`Cause::from_program_stderr`] does.
     pub fn classify(err: &gix::Error, transport: Transport) -> Cause {
+        if matches!(transport, Transport::Https | Transport::Http) {
+            if let Some(cause) = Self::from_https(err) {
+                return cause;
+            }
+        }
         let mut io_kinds = Vec::new();
         for e in err.iter_errors() {
-            if let Some(c) = e.downcast_ref::<curl::Error>() {
-                if c.is_couldnt_resolve_host() || c.is_couldnt_resolve_proxy() {
-                    return Cause::HostNotFound;
-                }
-                if c.is_couldnt_connect() {
-                    return Cause::ConnectionRefused;
-                }
-                if c.is_operation_timedout() {
-                    return Cause::TimedOut;
-                }
-                if c.is_peer_failed_verification() || c.is_ssl_cacert() || c.is_ssl_certproblem() {
-                    return Cause::Certificate;
-                }
-            }
             if let Some(line) =
                 e.downcast_ref::<gix::protocol::transport::packetline::read::Error>()
             {
@@ -127,21 +118,6 @@ impl Cause {
                     }
                 }
                 io_kinds.push(io.kind());
-            }
-            // gix 0.90 classifies only HTTP 403, 409 and 501; the status of
-            // any other failure is in its fixed message (gix-transport's
-            // curl backend: "Received HTTP status {status}").
-            if let Some(status) = e
-                .to_string()
-                .strip_prefix("Received HTTP status ")
-                .and_then(|s| s.trim().parse::<u16>().ok())
-            {
-                match status {
-                    401 => return Cause::Authentication,
-                    403 => return Cause::PermissionDenied,
-                    404 | 410 => return Cause::NotFound,
-                    _ => {}
-                }
             }
         }
         let classes = err.classify();
@@ -163,6 +139,61 @@ impl Cause {
             return Cause::NotFound;
         }
         Cause::Other
+    }
+
+    /// The cause of a failed https request, from reqwest's error and the
+    /// errors under it (hyper's, rustls's, the socket's), wherever they
+    /// are in gix's error tree; `None` when it names none of these.
+    fn from_https(err: &gix::Error) -> Option<Cause> {
+        for top in err.iter_errors() {
+            let mut next: Option<&(dyn std::error::Error + 'static)> = Some(top);
+            while let Some(e) = next {
+                if let Some(cause) = Self::https_cause(e) {
+                    return Some(cause);
+                }
+                // gix's reqwest backend hands its errors on inside I/O
+                // errors, and an I/O error's `source` skips the error it
+                // wraps.
+                let wrapped = e
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .map(|w| w as &(dyn std::error::Error + 'static));
+                next = wrapped.or_else(|| e.source());
+            }
+        }
+        None
+    }
+
+    /// What one error in an https failure's chain says, if anything.
+    fn https_cause(e: &(dyn std::error::Error + 'static)) -> Option<Cause> {
+        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+            // gix 0.90 classifies only HTTP 403, 409 and 501 itself.
+            match r.status().map(|s| s.as_u16()) {
+                Some(401) => return Some(Cause::Authentication),
+                Some(403) => return Some(Cause::PermissionDenied),
+                Some(404 | 410) => return Some(Cause::NotFound),
+                _ => {}
+            }
+            if r.is_timeout() {
+                return Some(Cause::TimedOut);
+            }
+        }
+        if let Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) =
+            e.downcast_ref::<rustls::Error>()
+        {
+            return Some(Cause::Certificate);
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::ConnectionRefused => return Some(Cause::ConnectionRefused),
+                ErrorKind::TimedOut => return Some(Cause::TimedOut),
+                _ => {}
+            }
+        }
+        // hyper-util's resolver failure reads "dns error: …".
+        e.to_string()
+            .starts_with("dns error")
+            .then_some(Cause::HostNotFound)
     }
 
     /// Read the cause from what `git push` or `ssh` printed on stderr:

@@ -8,6 +8,7 @@
 //! synced before is refused, never merged or overwritten.
 
 pub mod failure;
+mod https;
 pub mod merge;
 pub mod net;
 mod refetch;
@@ -308,9 +309,21 @@ fn fetch_with_gix(
             gix::remote::Direction::Fetch,
         )
         .map_err(fail)?;
-    let connection = remote
+    let mut connection = remote
         .connect(gix::remote::Direction::Fetch)
         .map_err(fail)?;
+    // The URL after `url.<base>.insteadOf`, as the transport sees it.
+    let effective = connection
+        .remote()
+        .url(gix::remote::Direction::Fetch)
+        .map(|u| u.to_bstring());
+    if let Some(effective) = effective {
+        if let Some(options) =
+            https::transport_options(&net_repo, effective.as_ref()).map_err(fail)?
+        {
+            connection.set_transport_options(options);
+        }
+    }
     let configured = connection.configured_credentials_for_current_url();
     let offered = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let connection = connection.with_credentials(Network::credentials(
