@@ -245,6 +245,10 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
 /// repository worth packing (git-gc(1), "gc.auto").
 pub const GC_AUTO: u64 = 6700;
 
+/// How long git keeps refusing `gc --auto` after one that left a warning
+/// (`gc.logExpiry`'s default, one day).
+const GC_LOG_EXPIRY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// The loose-object count past which a save starts a background pack:
 /// `MEM_GC_AUTO` when set (`0` turns it off), else [`GC_AUTO`].
 pub fn pack_threshold() -> u64 {
@@ -258,7 +262,19 @@ pub fn pack_threshold() -> u64 {
 /// loose objects, estimated as git's `gc --auto` does: the files in one of
 /// the 256 fan-out directories (`objects/17`) times 256. One directory
 /// read, so it can run after every save.
+///
+/// `false` while git itself would refuse: for a day after an automatic
+/// pack that left a warning in `gc.log` (most often "too many unreachable
+/// loose objects", kept for their grace period), `git gc --auto` only
+/// prints that warning (`gc.logExpiry`, git-gc(1)). Starting it after every
+/// save would cost a process start each time for nothing.
 pub fn needs_pack(git_dir: &std::path::Path, threshold: u64) -> bool {
+    let refused = std::fs::metadata(git_dir.join("gc.log"))
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < GC_LOG_EXPIRY));
+    if refused {
+        return false;
+    }
     let in_one = std::fs::read_dir(git_dir.join("objects/17"))
         .map(|entries| entries.filter_map(Result::ok).count() as u64)
         .unwrap_or(0);
@@ -292,4 +308,38 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recent_gc_log_means_no_background_pack() {
+        let dir = tempfile::tempdir().unwrap();
+        let fan = dir.path().join("objects/17");
+        std::fs::create_dir_all(&fan).unwrap();
+        for i in 0..3 {
+            std::fs::write(fan.join(format!("{i:038}")), b"").unwrap();
+        }
+        // 3 files in one of 256 directories: about 768 loose objects.
+        assert!(needs_pack(dir.path(), 256));
+        assert!(!needs_pack(dir.path(), 1000));
+        // git refuses `gc --auto` for a day after a warning in gc.log.
+        let log = dir.path().join("gc.log");
+        std::fs::write(
+            &log,
+            "warning: There are too many unreachable loose objects\n",
+        )
+        .unwrap();
+        assert!(!needs_pack(dir.path(), 256));
+        let old = std::time::SystemTime::now() - GC_LOG_EXPIRY - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&log)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(needs_pack(dir.path(), 256));
+    }
 }
