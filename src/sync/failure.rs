@@ -177,6 +177,9 @@ impl Cause {
             if r.is_timeout() {
                 return Some(Cause::TimedOut);
             }
+            if r.is_dns() {
+                return Some(Cause::HostNotFound);
+            }
         }
         if let Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) =
             e.downcast_ref::<rustls::Error>()

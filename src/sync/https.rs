@@ -9,13 +9,13 @@
 //! - `http.sslCAInfo` (`GIT_SSL_CAINFO`): certificates trusted besides
 //!   the system's roots;
 //! - `http.sslVerify` (`GIT_SSL_NO_VERIFY`) and `http.sslVersion`;
-//! - `http.proxy` (`https_proxy`, `all_proxy`) and `http.noProxy`
-//!   (`no_proxy`);
+//! - `http.proxy` (`https_proxy`, `all_proxy`; socks too) and the
+//!   `no_proxy` variable;
 //! - `gitoxide.http.connectTimeout`, for TCP and TLS;
 //! - `http.lowSpeedLimit`/`http.lowSpeedTime`: reqwest measures no rate,
 //!   so a read that waits `lowSpeedTime` seconds for any byte fails (the
 //!   same as git for the default limit of 1 byte/s that `mem` sets);
-//! - `http.userAgent` and `http.version`.
+//! - `http.version`.
 //!
 //! Why reqwest and rustls rather than libcurl: libcurl and the 30-odd
 //! shared libraries it links (OpenSSL, Kerberos, LDAP, …) are loaded and
@@ -48,7 +48,8 @@ pub fn transport_options(
     let Ok(mut options) = options.downcast::<http::Options>() else {
         return Ok(None);
     };
-    let settings = Settings::from_options(&options)?;
+    let https = url.starts_with(b"https://");
+    let settings = Settings::from_options(&options, https)?;
     let backend = http::reqwest::Options {
         configure_client: Some(Box::new(move |builder| Ok(settings.apply(builder)))),
         configure_request: None,
@@ -69,20 +70,37 @@ struct Settings {
     connect_timeout: Option<Duration>,
     /// The longest wait for a read, from the low-speed pair.
     read_timeout: Option<Duration>,
-    user_agent: Option<String>,
     http1_only: bool,
 }
 
 impl Settings {
-    fn from_options(o: &http::Options) -> gix::Result<Self> {
+    /// For an `https` URL the CA file is read (and must hold a usable
+    /// certificate); for plain http, or with verification off, it is not
+    /// needed and not read, as with git.
+    fn from_options(o: &http::Options, https: bool) -> gix::Result<Self> {
         let roots = match &o.ssl_ca_info {
-            Some(path) => read_roots(path).map_err(gix::Error::from_error)?,
-            None => Vec::new(),
+            Some(path) if https && o.ssl_verify => {
+                read_roots(path).map_err(gix::Error::from_error)?
+            }
+            _ => Vec::new(),
         };
         let tls = match o.ssl_version.map(|r| r.min_max()) {
             Some((min, max)) => (tls_version(min), tls_version(max)),
             None => (None, None),
         };
+        if let Some(p) = o.proxy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            let url = if p.contains("://") {
+                p.to_owned()
+            } else {
+                format!("http://{p}")
+            };
+            reqwest::Proxy::all(url).map_err(|e| {
+                gix::Error::from_error(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("http.proxy is not a proxy address: {e}"),
+                ))
+            })?;
+        }
         let read_timeout = (o.low_speed_limit_bytes_per_second > 0 && o.low_speed_time_seconds > 0)
             .then(|| Duration::from_secs(o.low_speed_time_seconds));
         Ok(Settings {
@@ -93,7 +111,6 @@ impl Settings {
             no_proxy: o.no_proxy.clone(),
             connect_timeout: o.connect_timeout,
             read_timeout,
-            user_agent: o.user_agent.clone(),
             http1_only: o.http_version == Some(HttpVersion::V1_1),
         })
     }
@@ -119,8 +136,8 @@ impl Settings {
                 } else {
                     format!("http://{p}")
                 };
-                // An address reqwest cannot read leaves its own choice
-                // (the proxy variables), as curl would fail on it later.
+                // An address reqwest cannot read is checked when the
+                // settings are read (`Settings::from_options`).
                 if let Ok(proxy) = reqwest::Proxy::all(url) {
                     let no = self
                         .no_proxy
@@ -137,9 +154,6 @@ impl Settings {
         // reqwest's blocking client gives up after 30 s by default; git
         // has no total limit, only the low-speed one.
         b = b.timeout(self.read_timeout);
-        if let Some(agent) = &self.user_agent {
-            b = b.user_agent(agent);
-        }
         if self.http1_only {
             b = b.http1_only();
         }
@@ -147,8 +161,11 @@ impl Settings {
     }
 }
 
-/// The certificates of a PEM file (`http.sslCAInfo`).
+/// The certificates of a PEM file (`http.sslCAInfo`) that can be trust
+/// anchors. Others are skipped, as OpenSSL skips them: one odd certificate
+/// in a distribution's or a company's bundle must not fail every fetch.
 fn read_roots(path: &Path) -> std::io::Result<Vec<reqwest::Certificate>> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
     let bad = |why: String| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -156,9 +173,13 @@ fn read_roots(path: &Path) -> std::io::Result<Vec<reqwest::Certificate>> {
         )
     };
     let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+    let roots: Vec<reqwest::Certificate> = CertificateDer::pem_slice_iter(&pem)
+        .filter_map(Result::ok)
+        .filter(|der| rustls::RootCertStore::empty().add(der.clone()).is_ok())
+        .filter_map(|der| reqwest::Certificate::from_der(&der).ok())
+        .collect();
     if roots.is_empty() {
-        return Err(bad("no PEM certificate in it".into()));
+        return Err(bad("no usable PEM certificate in it".into()));
     }
     Ok(roots)
 }
@@ -191,7 +212,7 @@ mod tests {
             http_version: Some(HttpVersion::V1_1),
             ..Default::default()
         };
-        let s = Settings::from_options(&options).unwrap();
+        let s = Settings::from_options(&options, true).unwrap();
         assert_eq!(s.read_timeout, Some(Duration::from_secs(60)));
         assert_eq!(s.connect_timeout, Some(Duration::from_secs(30)));
         assert_eq!(
@@ -205,7 +226,7 @@ mod tests {
         assert_eq!(s.proxy.as_deref(), Some(""));
         // No low-speed limit, no read limit (reqwest's 30 s default would
         // cut a long clone).
-        let none = Settings::from_options(&http::Options::default()).unwrap();
+        let none = Settings::from_options(&http::Options::default(), true).unwrap();
         assert_eq!(none.read_timeout, None);
 
         // A CA file that is missing or holds no certificate is an error
@@ -219,8 +240,51 @@ mod tests {
                 ssl_ca_info: Some(path.clone()),
                 ..Default::default()
             };
-            let err = Settings::from_options(&options).err().unwrap().to_string();
+            let err = Settings::from_options(&options, true)
+                .err()
+                .unwrap()
+                .to_string();
+            // Not read for plain http.
+            assert!(Settings::from_options(&options, false).is_ok());
             assert!(err.contains(name), "{err}");
         }
+    }
+    /// A throwaway self-signed CA made for this test with `openssl req
+    /// -x509 -newkey ed25519` (no key kept).
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBTDCB/6ADAgECAhQGXghtvan6VXNe4edzOHqp57UAyDAFBgMrZXAwGzEZMBcG\nA1UEAwwQbWVtIHVuaXQgdGVzdCBDQTAgFw0yNjEyMDExNTM4MTBaGA8yMTI2MTEw\nNzE1MzgxMFowGzEZMBcGA1UEAwwQbWVtIHVuaXQgdGVzdCBDQTAqMAUGAytlcAMh\nAN3G8ocoT8DKfMYAL5bz1QuwdHQJfewvj1ZHG8VBFsE7o1MwUTAdBgNVHQ4EFgQU\nv11PzL3nvsSoF3eSPA7wOfmO3/owHwYDVR0jBBgwFoAUv11PzL3nvsSoF3eSPA7w\nOfmO3/owDwYDVR0TAQH/BAUwAwEB/zAFBgMrZXADQQDn55W8cOSOd7MMOd73Kyig\nWISreRaSt2HfTVaTtqyq9rldKu0Ql3IQ6xlbJRuUDKy+U8Mx6BPgTmReKEmPYsAM\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn a_ca_file_keeps_the_certificates_that_can_be_anchors() {
+        let dir = tempfile::tempdir().unwrap();
+        // Valid PEM armour around bytes that are no certificate.
+        let odd = "-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n";
+        let mixed = dir.path().join("mixed.pem");
+        std::fs::write(&mixed, format!("{odd}{TEST_CA}")).unwrap();
+        assert_eq!(read_roots(&mixed).unwrap().len(), 1);
+        let only_odd = dir.path().join("odd.pem");
+        std::fs::write(&only_odd, odd).unwrap();
+        let err = read_roots(&only_odd).unwrap_err().to_string();
+        assert!(
+            err.contains("odd.pem") && err.contains("no usable"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_proxy_reqwest_cannot_use_is_an_error_not_a_direct_connection() {
+        let options = http::Options {
+            proxy: Some("http://[::1".into()),
+            ..Default::default()
+        };
+        let err = Settings::from_options(&options, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("http.proxy"), "{err}");
+        let socks = http::Options {
+            proxy: Some("socks5h://127.0.0.1:1080".into()),
+            ..Default::default()
+        };
+        assert!(Settings::from_options(&socks, true).is_ok());
     }
 }
