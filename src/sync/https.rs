@@ -58,15 +58,24 @@ pub fn transport_options(
     Ok(Some(options))
 }
 
+/// The proxy a client uses.
+enum ProxyChoice {
+    /// None configured: reqwest's own choice (the proxy variables).
+    Default,
+    /// An empty `http.proxy`: no proxy at all, as with git.
+    Off,
+    /// `http.proxy` (or a proxy variable, as gix read it), minus the
+    /// `no_proxy` hosts.
+    Use(Box<reqwest::Proxy>),
+}
+
 /// What is applied to the client, read out of gix's options (and the CA
 /// file) before the client is built.
 struct Settings {
     roots: Vec<reqwest::Certificate>,
     verify: bool,
     tls: (Option<reqwest::tls::Version>, Option<reqwest::tls::Version>),
-    /// `Some("")` switches every proxy off, as git's empty `http.proxy`.
-    proxy: Option<String>,
-    no_proxy: Option<String>,
+    proxy: ProxyChoice,
     connect_timeout: Option<Duration>,
     /// The longest wait for a read, from the low-speed pair.
     read_timeout: Option<Duration>,
@@ -88,27 +97,35 @@ impl Settings {
             Some((min, max)) => (tls_version(min), tls_version(max)),
             None => (None, None),
         };
-        if let Some(p) = o.proxy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            let url = if p.contains("://") {
-                p.to_owned()
-            } else {
-                format!("http://{p}")
-            };
-            reqwest::Proxy::all(url).map_err(|e| {
-                gix::Error::from_error(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("http.proxy is not a proxy address: {e}"),
-                ))
-            })?;
-        }
+        let proxy = match o.proxy.as_deref().map(str::trim) {
+            None => ProxyChoice::Default,
+            Some("") => ProxyChoice::Off,
+            Some(p) => {
+                let url = if p.contains("://") {
+                    p.to_owned()
+                } else {
+                    format!("http://{p}")
+                };
+                let proxy = reqwest::Proxy::all(url).map_err(|e| {
+                    gix::Error::from_error(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("http.proxy is not a proxy address: {e}"),
+                    ))
+                })?;
+                let no = o
+                    .no_proxy
+                    .as_deref()
+                    .and_then(reqwest::NoProxy::from_string);
+                ProxyChoice::Use(Box::new(proxy.no_proxy(no)))
+            }
+        };
         let read_timeout = (o.low_speed_limit_bytes_per_second > 0 && o.low_speed_time_seconds > 0)
             .then(|| Duration::from_secs(o.low_speed_time_seconds));
         Ok(Settings {
             roots,
             verify: o.ssl_verify,
             tls,
-            proxy: o.proxy.clone(),
-            no_proxy: o.no_proxy.clone(),
+            proxy,
             connect_timeout: o.connect_timeout,
             read_timeout,
             http1_only: o.http_version == Some(HttpVersion::V1_1),
@@ -128,25 +145,10 @@ impl Settings {
         if let Some(v) = self.tls.1 {
             b = b.tls_version_max(v);
         }
-        match self.proxy.as_deref().map(str::trim) {
-            Some("") => b = b.no_proxy(),
-            Some(p) => {
-                let url = if p.contains("://") {
-                    p.to_owned()
-                } else {
-                    format!("http://{p}")
-                };
-                // An address reqwest cannot read is checked when the
-                // settings are read (`Settings::from_options`).
-                if let Ok(proxy) = reqwest::Proxy::all(url) {
-                    let no = self
-                        .no_proxy
-                        .as_deref()
-                        .and_then(reqwest::NoProxy::from_string);
-                    b = b.proxy(proxy.no_proxy(no));
-                }
-            }
-            None => {}
+        match &self.proxy {
+            ProxyChoice::Default => {}
+            ProxyChoice::Off => b = b.no_proxy(),
+            ProxyChoice::Use(proxy) => b = b.proxy((**proxy).clone()),
         }
         if let Some(t) = self.connect_timeout {
             b = b.connect_timeout(t);
@@ -223,7 +225,7 @@ mod tests {
             )
         );
         assert!(s.http1_only && s.verify && s.roots.is_empty());
-        assert_eq!(s.proxy.as_deref(), Some(""));
+        assert!(matches!(s.proxy, ProxyChoice::Off));
         // No low-speed limit, no read limit (reqwest's 30 s default would
         // cut a long clone).
         let none = Settings::from_options(&http::Options::default(), true).unwrap();
@@ -285,6 +287,7 @@ mod tests {
             proxy: Some("socks5h://127.0.0.1:1080".into()),
             ..Default::default()
         };
-        assert!(Settings::from_options(&socks, true).is_ok());
+        let s = Settings::from_options(&socks, true).unwrap();
+        assert!(matches!(s.proxy, ProxyChoice::Use(_)));
     }
 }
