@@ -440,37 +440,21 @@ mod tests {
     /// line saying so) when the variable is unset: no weights are committed.
     #[test]
     fn a_real_unigram_model_tokenizes_as_the_reference() {
-        let Some(dir) = std::env::var_os("MEM_TEST_MODEL2VEC") else {
-            eprintln!("MEM_TEST_MODEL2VEC unset: real-model tokenizer check skipped");
-            return;
-        };
-        let home = tempfile::tempdir().unwrap();
-        install(home.path(), Path::new(&dir), "real").unwrap();
-        let model = Model::open(home.path()).unwrap().unwrap();
-        let cases: [(&str, &[u32]); 3] = [
-            (
-                "When did Melanie sign up for the pottery class?",
+        tokenizes_as_the_reference(
+            "MEM_TEST_MODEL2VEC",
+            [
                 &[
                     14845, 6775, 47613, 699, 24090, 1255, 98, 68, 1538, 81421, 18505, 30,
                 ],
-            ),
-            (
-                "Caroline's LGBTQ support group, café naïve résumé!",
                 &[
                     117617, 23, 5, 91693, 2735, 8058, 21113, 2, 26214, 22, 9390, 270, 233480, 36,
                 ],
-            ),
-            (
-                "  Deploy   checklist: run `cargo test` — twice. 検索 数据库",
                 &[
                     260, 13156, 51, 12763, 6560, 10, 11673, 9471, 3282, 517, 3032, 1133, 290,
                     186349, 4, 46411, 4, 143052,
                 ],
-            ),
-        ];
-        for (text, ids) in cases {
-            assert_eq!(model.tokenize(text), ids, "{text}");
-        }
+            ],
+        );
     }
 
     /// A WordPiece model distilled with `model2vec` 0.10 from
@@ -481,32 +465,40 @@ mod tests {
     /// Skipped when the variable is unset.
     #[test]
     fn a_distilled_wordpiece_model_tokenizes_as_the_reference() {
-        let Some(dir) = std::env::var_os("MEM_TEST_MINILM") else {
-            eprintln!("MEM_TEST_MINILM unset: distilled-model tokenizer check skipped");
-            return;
-        };
-        let home = tempfile::tempdir().unwrap();
-        install(home.path(), Path::new(&dir), "minilm").unwrap();
-        let model = Model::open(home.path()).unwrap().unwrap();
-        let cases: [(&str, &[u32]); 3] = [
-            (
-                "When did Melanie sign up for the pottery class?",
+        tokenizes_as_the_reference(
+            "MEM_TEST_MINILM",
+            [
                 &[1046, 1109, 12289, 2699, 1042, 1008, 999, 10381, 1468, 32],
-            ),
-            (
-                "Caroline's LGBTQ support group, café naïve résumé!",
                 &[
                     6984, 8, 58, 11013, 3163, 1493, 1180, 13, 6671, 14746, 12749, 2,
                 ],
-            ),
-            (
-                "  Deploy   checklist: run `cargo test` — twice. 検索 数据库",
                 &[
                     20299, 3641, 8866, 27, 1451, 39, 5639, 2234, 39, 520, 2810, 15,
                 ],
-            ),
-        ];
-        for (text, ids) in cases {
+            ],
+        );
+    }
+
+    /// The sentences the real-model checks tokenize: a question, accents
+    /// and punctuation, odd spacing with CJK.
+    const REFERENCE_SENTENCES: [&str; 3] = [
+        "When did Melanie sign up for the pottery class?",
+        "Caroline's LGBTQ support group, café naïve résumé!",
+        "  Deploy   checklist: run `cargo test` — twice. 検索 数据库",
+    ];
+
+    /// Install the model directory that `var` names and check that it
+    /// gives `ids` (Python `tokenizers`' ids) for [`REFERENCE_SENTENCES`];
+    /// skipped, with a line saying so, when `var` is unset.
+    fn tokenizes_as_the_reference(var: &str, ids: [&[u32]; 3]) {
+        let Some(dir) = std::env::var_os(var) else {
+            eprintln!("{var} unset: real-model tokenizer check skipped");
+            return;
+        };
+        let home = tempfile::tempdir().unwrap();
+        install(home.path(), Path::new(&dir), "reference").unwrap();
+        let model = Model::open(home.path()).unwrap().unwrap();
+        for (text, ids) in REFERENCE_SENTENCES.into_iter().zip(ids) {
             assert_eq!(model.tokenize(text), ids, "{text}");
         }
     }
