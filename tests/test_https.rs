@@ -135,6 +135,109 @@ fn two_devices_converge_over_https_with_url_and_helper_credentials() {
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
+/// A forward proxy on 127.0.0.1 that tunnels `CONNECT host:port` (RFC 9110
+/// §9.3.6), as corporate proxies do for https, and records each target.
+struct ConnectProxy {
+    port: u16,
+    targets: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    fn start() -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let targets = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = std::sync::Arc::clone(&targets);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let seen = std::sync::Arc::clone(&seen);
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut request = String::new();
+                    reader.read_line(&mut request).unwrap();
+                    // The rest of the head, up to the blank line.
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    let Some(target) = request
+                        .strip_prefix("CONNECT ")
+                        .and_then(|r| r.split_whitespace().next())
+                        .map(str::to_owned)
+                    else {
+                        let _ = (&client).write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n");
+                        return;
+                    };
+                    seen.lock().unwrap().push(target.clone());
+                    let upstream = std::net::TcpStream::connect(&target).unwrap();
+                    (&client)
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .unwrap();
+                    let (mut up_read, mut up_write) = (upstream.try_clone().unwrap(), upstream);
+                    let mut down_write = client;
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut up_read, &mut down_write);
+                        let _ = down_write.shutdown(std::net::Shutdown::Both);
+                    });
+                    let _ = std::io::copy(&mut reader, &mut up_write);
+                    let _ = up_write.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        ConnectProxy { port, targets }
+    }
+
+    fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn fetch_goes_through_the_configured_http_proxy() {
+    let Some(server) = apache() else { return };
+    server.create_repo("mem");
+    let url = server.url(Some(WRITER), "mem");
+    // The first device pushes directly.
+    let (a, a_cfg) = device_with_config("a", &ca_config(&server));
+    ok(&a, &a_cfg, &["init", "--remote", &url]);
+    a.save_id(&["reached through a proxy"]);
+    ok(&a, &a_cfg, &["sync"]);
+    // The second one clones (a fetch only: gix, not `git`) through the
+    // proxy its git config names.
+    let proxy = ConnectProxy::start();
+    let (b, b_cfg) = device_with_config(
+        "b",
+        &format!(
+            "{}\tproxy = http://127.0.0.1:{}\n",
+            ca_config(&server),
+            proxy.port
+        ),
+    );
+    ok(&b, &b_cfg, &["init", "--remote", &url]);
+    assert_eq!(b.all_ids(), a.all_ids());
+    let target = format!("127.0.0.1:{}", server.port);
+    assert!(
+        !proxy.targets().is_empty() && proxy.targets().iter().all(|t| *t == target),
+        "{:?}",
+        proxy.targets()
+    );
+    // A proxy that is not there fails the fetch: the setting is not
+    // silently passed over for a direct connection.
+    let gone = crate::common::servers::free_port();
+    let (c, c_cfg) = device_with_config(
+        "c",
+        &format!("{}\tproxy = http://127.0.0.1:{gone}\n", ca_config(&server)),
+    );
+    let out = run(&c, &c_cfg, &["init", "--remote", &url]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `mem sync` of a device whose `user` scope points at `url` and whose
 /// `team/ok` scope syncs with a working file:// remote: `user` fails with
 /// a sentence holding `expect`, `team/ok` still syncs, exit 1.
