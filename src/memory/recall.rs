@@ -23,10 +23,11 @@ const MAX_ENTRIES: usize = 3;
 pub const RECALL_THRESHOLD: f64 = 0.6;
 
 /// With an embedding model (`mem model`), the share of the prompt's terms
-/// a memory must hold, as [`RECALL_THRESHOLD`] (0: words are not asked
-/// for), besides [`RECALL_SIMILARITY`]. Tuned on LoCoMo with the distilled
-/// MiniLM model (benches/README.md, "Hybrid"): words alone (0) let in
-/// far more unrelated memories than they bring evidence.
+/// a memory must hold, besides [`RECALL_SIMILARITY`]: the same as
+/// [`RECALL_THRESHOLD`]. Tuned on LoCoMo with the distilled MiniLM model
+/// (benches/README.md, "Hybrid"): asking for no words (0) and similarity
+/// alone brought less evidence and let in more unrelated memories than
+/// words alone.
 pub const HYBRID_RECALL_THRESHOLD: f64 = RECALL_THRESHOLD;
 
 /// With an embedding model, the cosine similarity (-1 to 1) between the
