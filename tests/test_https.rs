@@ -209,7 +209,8 @@ fn fetch_goes_through_the_configured_http_proxy() {
     let (b, b_cfg) = device_with_config(
         "b",
         &format!(
-            "{}\tproxy = http://127.0.0.1:{}\n",
+            // A bare host:port, as git takes it: http:// is implied.
+            "{}\tproxy = 127.0.0.1:{}\n",
             ca_config(&server),
             proxy.port
         ),

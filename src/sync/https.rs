@@ -100,13 +100,9 @@ impl Settings {
         let proxy = match o.proxy.as_deref().map(str::trim) {
             None => ProxyChoice::Default,
             Some("") => ProxyChoice::Off,
+            // gix has already given a bare `host:port` its `http://`.
             Some(p) => {
-                let url = if p.contains("://") {
-                    p.to_owned()
-                } else {
-                    format!("http://{p}")
-                };
-                let proxy = reqwest::Proxy::all(url).map_err(|e| {
+                let proxy = reqwest::Proxy::all(p).map_err(|e| {
                     gix::Error::from_error(std::io::Error::new(
                         std::io::ErrorKind::InvalidInput,
                         format!("http.proxy is not a proxy address: {e}"),
