@@ -252,3 +252,42 @@ fn quoted_phrases_must_match_as_written() {
     assert_eq!(env.ids(&["search", "out of memory"]).len(), 2);
     let _ = apart;
 }
+
+#[test]
+fn a_phrase_no_observation_holds_falls_back_to_its_words_and_says_so() {
+    let env = TestEnv::new();
+    let book = env.save(
+        "Melanie read the book Nothing Is Ever Impossible last spring",
+        &[],
+    );
+    let other = env.save("The garden needs water every morning", &[]);
+    // Nobody wrote the phrase as quoted: its words still find the book.
+    let out = env
+        .mem()
+        .args([
+            "search",
+            "--json",
+            "When did Melanie read \"nothing is impossible\"?",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let hits: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = hits.iter().filter_map(|h| h["id"].as_str()).collect();
+    assert_eq!(ids, vec![book.as_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no observation holds \"nothing is impossible\""),
+        "{stderr}"
+    );
+    // A phrase some observation holds still filters, silently.
+    let out = env
+        .mem()
+        .args(["search", "\"every morning\" book"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    assert_eq!(env.ids(&["search", "\"every morning\" book"]), vec![other]);
+    // A phrase of words no observation holds finds nothing, still exit 0.
+    assert!(env.ids(&["search", "\"zebra quartz\""]).is_empty());
+}

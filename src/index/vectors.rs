@@ -281,3 +281,33 @@ impl Index {
         }
     }
 }
+
+impl Index {
+    /// The cosine similarity (-1 to 1) of `query` (a unit vector of the
+    /// model's dimensions) to each of `ids` that has a vector, keyed by id.
+    /// Ids without one (not yet embedded, or no model in use) are absent.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn similarities(
+        &self,
+        query: &[f32],
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, f32>, IndexError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(200) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT o.id, v.v FROM obs o JOIN vectors v ON v.rowid = o.rowid \
+                 WHERE o.id IN ({marks})"
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
+            while let Some(r) = rows.next()? {
+                let blob = r.get_ref(1)?.as_blob().unwrap_or(&[]);
+                out.insert(r.get(0)?, dot_blob(query, blob));
+            }
+        }
+        Ok(out)
+    }
+}
