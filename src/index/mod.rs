@@ -27,6 +27,7 @@ pub use gc::GcPlan;
 pub use held::Held;
 pub use parse::{is_stopword, SearchQuery};
 pub use search::COMMON_MATCHES;
+pub use vectors::Near;
 
 use std::path::{Path, PathBuf};
 

@@ -13,7 +13,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior};
 
-use super::query::{dedup, row_from, ROW_COLUMNS};
+use super::query::{dedup, row_from, ObsRow, ROW_COLUMNS};
 use super::{Filter, Hit, Index, IndexError};
 use crate::embed::{dot_blob, to_blob, Model};
 
@@ -212,25 +212,23 @@ impl Index {
 
     /// The observations matching `filter` nearest to `query` (a unit
     /// vector of the model's dimensions) by cosine similarity, best first,
-    /// at most `filter.limit`, each with its similarity.
+    /// at most `filter.limit` distinct ids, each with its similarity. Only
+    /// ids and rowids are read; [`Index::hits_at`] reads the rows of those
+    /// a caller keeps.
     ///
     /// Every stored vector is scored (a flat scan: int8 × f32 dot products),
-    /// the best few are looked up with the filter's conditions, and more
-    /// are looked up when the filter leaves too few.
+    /// the best few are checked against the filter's conditions, and more
+    /// are checked when the filter leaves too few.
     ///
     /// # Errors
     /// [`IndexError::Sql`].
-    pub fn vector_search(
-        &self,
-        query: &[f32],
-        filter: &Filter,
-    ) -> Result<Vec<(Hit, f32)>, IndexError> {
+    pub fn nearest(&self, query: &[f32], filter: &Filter) -> Result<Vec<Near>, IndexError> {
         if filter.limit == 0 || self.vectors_model()?.is_none() {
             return Ok(Vec::new());
         }
         let mut scored: Vec<(f32, i64)> = Vec::new();
         {
-            let mut stmt = self.conn.prepare("SELECT rowid, v FROM vectors")?;
+            let mut stmt = self.conn.prepare_cached("SELECT rowid, v FROM vectors")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let blob = r.get_ref(1)?.as_blob().unwrap_or(&[]);
@@ -250,36 +248,89 @@ impl Index {
             let mut where_sql = vec![format!("o.rowid IN ({marks})")];
             where_sql.extend(conds.iter().cloned());
             let sql = format!(
-                "SELECT {ROW_COLUMNS}, o.rowid FROM obs o WHERE {}",
+                "SELECT o.rowid, o.id FROM obs o WHERE {}",
                 where_sql.join(" AND ")
             );
             let mut params: Vec<Value> = best.iter().map(|b| Value::Integer(b.1)).collect();
             params.extend(values.iter().cloned());
-            let mut rows = std::collections::HashMap::new();
+            let mut ids = std::collections::HashMap::new();
             let mut stmt = self.conn.prepare(&sql)?;
             for found in stmt.query_map(params_from_iter(params), |r| {
-                Ok((r.get::<_, i64>(22)?, row_from(r)?))
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })? {
-                let (rowid, row) = found?;
-                rows.insert(rowid, row);
+                let (rowid, id) = found?;
+                ids.insert(rowid, id);
             }
-            let ordered = best.iter().filter_map(|(score, rowid)| {
-                rows.remove(rowid).map(|row| Ok((row, f64::from(*score))))
-            });
-            let hits = dedup(ordered, filter.limit)?;
-            if hits.len() >= filter.limit || take == scored.len() {
-                return Ok(hits
-                    .into_iter()
-                    .map(|mut h| {
-                        let sim = h.rank as f32;
-                        h.rank = 0.0;
-                        (h, sim)
-                    })
-                    .collect());
+            let mut out: Vec<Near> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (similarity, rowid) in &best {
+                let Some(id) = ids.remove(rowid) else {
+                    continue;
+                };
+                if out.len() < filter.limit && seen.insert(id.clone()) {
+                    out.push(Near {
+                        id,
+                        rowid: *rowid,
+                        similarity: *similarity,
+                    });
+                }
+            }
+            if out.len() >= filter.limit || take == scored.len() {
+                return Ok(out);
             }
             want = want.saturating_mul(4);
         }
     }
+
+    /// The results for `near` (from [`Index::nearest`] with the same
+    /// filter), in its order: each observation's rows in every scope that
+    /// matches `filter` (the others go to `also_in`), with `rank` 0.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub fn hits_at(&self, near: &[Near], filter: &Filter) -> Result<Vec<Hit>, IndexError> {
+        if near.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (conds, values) = filter.conditions();
+        let marks = vec!["?"; near.len()].join(", ");
+        let mut where_sql = vec![format!("o.id IN ({marks})")];
+        where_sql.extend(conds);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, o.rowid FROM obs o WHERE {}",
+            where_sql.join(" AND ")
+        );
+        let mut params: Vec<Value> = near.iter().map(|n| Value::Text(n.id.clone())).collect();
+        params.extend(values);
+        let mut rows: std::collections::HashMap<String, Vec<(i64, ObsRow)>> = Default::default();
+        let mut stmt = self.conn.prepare(&sql)?;
+        for found in stmt.query_map(params_from_iter(params), |r| {
+            Ok((r.get::<_, i64>(22)?, row_from(r)?))
+        })? {
+            let (rowid, row) = found?;
+            rows.entry(row.id.as_str().to_owned())
+                .or_default()
+                .push((rowid, row));
+        }
+        let ordered = near.iter().flat_map(|n| {
+            let mut of_id = rows.remove(&n.id).unwrap_or_default();
+            // In rowid order, as a scan of equal similarities meets them.
+            of_id.sort_by_key(|(rowid, _)| *rowid);
+            of_id.into_iter().map(|(_, row)| Ok((row, 0.0)))
+        });
+        Ok(dedup(ordered, near.len())?)
+    }
+}
+
+/// A candidate of [`Index::nearest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Near {
+    /// The observation's id (64 hex).
+    pub id: String,
+    /// The rowid of the file whose vector was met first.
+    pub rowid: i64,
+    /// Cosine similarity to the query, -1 to 1.
+    pub similarity: f32,
 }
 
 impl Index {

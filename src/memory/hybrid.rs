@@ -1,6 +1,6 @@
 //! Hybrid search: when an embedding model is set (`mem model`), a search
 //! fuses the bm25 ranking ([`crate::index::Index::search`]) with the
-//! nearest observation vectors ([`crate::index::Index::vector_search`]) by
+//! nearest observation vectors ([`crate::index::Index::nearest`]) by
 //! a convex combination of min-max normalised scores (Bruch, Gai and
 //! Ingber, "An Analysis of Fusion Functions for Hybrid Retrieval", ACM
 //! TOIS 2023): over the candidates of both lists, each observation scores
@@ -14,12 +14,12 @@
 //! Vectors follow the index: after every index update the queued
 //! observations are embedded ([`Mem::refresh_vectors`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::{Mem, MemError, Notice};
 use crate::embed::{self, Model, ModelInfo};
-use crate::index::{Filter, Hit, SearchQuery};
+use crate::index::{Filter, Hit, Near, SearchQuery};
 
 /// The weight `w` of the vector similarity in the fused score (bm25's is
 /// `1 − w`), unless `MEM_HYBRID_WEIGHT` says otherwise. Measured on
@@ -167,7 +167,7 @@ impl Mem {
             ..filter.clone()
         };
         let lexical = index.search(query, &wide)?;
-        let near = match index.vector_search(&vector, &wide) {
+        let near = match index.nearest(&vector, &wide) {
             Ok(near) => near,
             Err(e) => {
                 self.notices.push(Notice::Warning(format!(
@@ -178,18 +178,53 @@ impl Mem {
         };
         // The bm25 candidates the vector list did not reach still need
         // their similarity.
+        let reached: HashSet<&str> = near.iter().map(|n| n.id.as_str()).collect();
         let missing: Vec<&str> = lexical
             .iter()
             .map(|h| h.row.id.as_str())
-            .filter(|id| !near.iter().any(|(n, _)| n.row.id.as_str() == *id))
+            .filter(|id| !reached.contains(id))
             .collect();
         let sims = if missing.is_empty() || near.is_empty() {
             HashMap::new()
         } else {
             index.similarities(&vector, &missing)?
         };
-        Ok(fuse(lexical, near, &sims, vector_weight(), filter.limit))
+        let fused = fuse(lexical, near, &sims, vector_weight(), filter.limit);
+        // Only the vector candidates that made the cut are read in full.
+        let wanted: Vec<Near> = fused
+            .iter()
+            .filter_map(|f| match f {
+                Fused::Near(n) => Some(n.clone()),
+                Fused::Lexical(_) => None,
+            })
+            .collect();
+        let mut rows: HashMap<String, Hit> = index
+            .hits_at(&wanted, filter)?
+            .into_iter()
+            .map(|h| (h.row.id.as_str().to_owned(), h))
+            .collect();
+        Ok(fused
+            .into_iter()
+            .filter_map(|f| match f {
+                Fused::Lexical(hit) => Some(*hit),
+                Fused::Near(n) => rows.remove(&n.id).map(|mut hit| {
+                    hit.coverage = 0.0;
+                    hit.matched = Some(0);
+                    ScoredHit {
+                        hit,
+                        similarity: Some(n.similarity),
+                    }
+                }),
+            })
+            .collect())
     }
+}
+
+/// A candidate of the fusion: a bm25 result (with its similarity when
+/// known) or one only the vector search found, not read yet.
+enum Fused {
+    Lexical(Box<ScoredHit>),
+    Near(Near),
 }
 
 /// Map `x` from `lo..=hi` onto 0..=1 (1 when the range is a point).
@@ -230,43 +265,40 @@ fn convex(parts: &[(Option<f64>, Option<f32>)], weight: f64) -> Vec<f64> {
 /// Ties keep bm25's order, then the vector order.
 fn fuse(
     lexical: Vec<Hit>,
-    near: Vec<(Hit, f32)>,
+    near: Vec<Near>,
     sims: &HashMap<String, f32>,
     weight: f64,
     limit: usize,
-) -> Vec<ScoredHit> {
-    let mut pool: Vec<(Option<f64>, ScoredHit)> = Vec::new();
+) -> Vec<Fused> {
+    let mut pool: Vec<(Option<f64>, Option<f32>, Fused)> = Vec::new();
     let mut at = HashMap::new();
     for hit in lexical {
-        at.insert(hit.row.id.clone(), pool.len());
+        at.insert(hit.row.id.as_str().to_owned(), pool.len());
         let similarity = sims.get(hit.row.id.as_str()).copied();
-        pool.push((Some(-hit.rank), ScoredHit { hit, similarity }));
+        pool.push((
+            Some(-hit.rank),
+            similarity,
+            Fused::Lexical(Box::new(ScoredHit { hit, similarity })),
+        ));
     }
-    for (hit, sim) in near {
-        match at.get(&hit.row.id) {
-            Some(&i) => pool[i].1.similarity = Some(sim),
-            None => {
-                let mut hit = hit;
-                hit.coverage = 0.0;
-                hit.matched = Some(0);
-                pool.push((
-                    None,
-                    ScoredHit {
-                        hit,
-                        similarity: Some(sim),
-                    },
-                ));
+    for n in near {
+        match at.get(&n.id) {
+            Some(&i) => {
+                pool[i].1 = Some(n.similarity);
+                if let Fused::Lexical(h) = &mut pool[i].2 {
+                    h.similarity = Some(n.similarity);
+                }
             }
+            None => pool.push((None, Some(n.similarity), Fused::Near(n))),
         }
     }
-    let parts: Vec<(Option<f64>, Option<f32>)> =
-        pool.iter().map(|(l, h)| (*l, h.similarity)).collect();
-    let mut scored: Vec<(f64, ScoredHit)> = convex(&parts, weight)
+    let parts: Vec<(Option<f64>, Option<f32>)> = pool.iter().map(|(l, s, _)| (*l, *s)).collect();
+    let mut scored: Vec<(f64, Fused)> = convex(&parts, weight)
         .into_iter()
-        .zip(pool.into_iter().map(|(_, h)| h))
+        .zip(pool.into_iter().map(|(_, _, f)| f))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(limit).map(|(_, h)| h).collect()
+    scored.into_iter().take(limit).map(|(_, f)| f).collect()
 }
 
 impl Mem {
