@@ -380,6 +380,56 @@ pub fn to_blob(v: &[f32]) -> Vec<u8> {
     out
 }
 
+/// A query vector quantised once (as [`quantise`] does) for scoring many
+/// stored vectors: an int8 × int8 dot product summed in an i32 (exact: at
+/// most 127² per dimension), which the compiler turns into SIMD integer
+/// multiply-adds, cheaper than [`dot_blob`]'s float products, at the price of the query's own rounding (under 1 % of
+/// its largest component).
+#[derive(Debug, Clone)]
+pub struct QueryVector {
+    scale: f32,
+    ints: Vec<i16>,
+}
+
+impl QueryVector {
+    /// Quantise `v` (any length; a zero vector scores 0 against all).
+    pub fn new(v: &[f32]) -> QueryVector {
+        let (scale, ints) = quantise(v);
+        QueryVector {
+            scale,
+            ints: ints.into_iter().map(i16::from).collect(),
+        }
+    }
+
+    /// The dot product with a vector stored by [`to_blob`], as a float; 0
+    /// when the dimensions differ.
+    pub fn dot(&self, blob: &[u8]) -> f32 {
+        if blob.len() != self.ints.len() + 4 {
+            return 0.0;
+        }
+        let scale = f32::from_le_bytes(blob[..4].try_into().expect("4 bytes"));
+        // Sixteen running sums over fixed-size chunks, the query held as
+        // i16: the loop the compiler turns into SIMD multiply-adds.
+        let mut lanes = [0i32; 16];
+        let (q16, b16) = (self.ints.chunks_exact(16), blob[4..].chunks_exact(16));
+        let mut sum: i32 = q16
+            .remainder()
+            .iter()
+            .zip(b16.remainder())
+            .map(|(&q, &b)| i32::from(q) * i32::from(b as i8))
+            .sum();
+        for (q, b) in q16.zip(b16) {
+            let q: &[i16; 16] = q.try_into().expect("16 values");
+            let b: &[u8; 16] = b.try_into().expect("16 bytes");
+            for i in 0..16 {
+                lanes[i] += i32::from(q[i]) * i32::from(i16::from(b[i] as i8));
+            }
+        }
+        sum += lanes.iter().sum::<i32>();
+        sum as f32 * self.scale * scale
+    }
+}
+
 /// The dot product of `query` with a vector stored by [`to_blob`]; 0 when
 /// the dimensions differ.
 pub fn dot_blob(query: &[f32], blob: &[u8]) -> f32 {
@@ -408,6 +458,28 @@ pub fn dot_blob(query: &[f32], blob: &[u8]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quantised_query_scores_as_the_float_query_within_its_rounding() {
+        for dims in [1, 7, 64, 256, 259] {
+            let query: Vec<f32> = (0..dims)
+                .map(|i| ((i * 7 % 13) as f32 - 6.0) / 10.0)
+                .collect();
+            let stored: Vec<f32> = (0..dims)
+                .map(|i| ((i * 5 % 11) as f32 - 5.0) / 7.0)
+                .collect();
+            let blob = to_blob(&stored);
+            let exact = dot_blob(&query, &blob);
+            let got = QueryVector::new(&query).dot(&blob);
+            let norm: f32 = query.iter().map(|x| x.abs()).sum::<f32>() * (5.0 / 7.0);
+            assert!(
+                (got - exact).abs() <= 0.01 * norm,
+                "{dims}: {got} vs {exact}"
+            );
+        }
+        assert_eq!(QueryVector::new(&[0.5; 4]).dot(&to_blob(&[0.5; 5])), 0.0);
+        assert_eq!(QueryVector::new(&[0.0; 4]).dot(&to_blob(&[0.5; 4])), 0.0);
+    }
 
     #[test]
     fn dot_blob_is_the_scaled_dot_product_for_any_length() {

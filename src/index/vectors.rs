@@ -15,7 +15,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension, TransactionBehavior}
 
 use super::query::{dedup, row_from, ObsRow, ROW_COLUMNS};
 use super::{Filter, Hit, Index, IndexError};
-use crate::embed::{dot_blob, to_blob, Model};
+use crate::embed::{to_blob, Model, QueryVector};
 
 const VECTOR_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS vectors(rowid INTEGER PRIMARY KEY, v BLOB NOT NULL);
@@ -226,13 +226,14 @@ impl Index {
         if filter.limit == 0 || self.vectors_model()?.is_none() {
             return Ok(Vec::new());
         }
+        let query = QueryVector::new(query);
         let mut scored: Vec<(f32, i64)> = Vec::new();
         {
             let mut stmt = self.conn.prepare_cached("SELECT rowid, v FROM vectors")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let blob = r.get_ref(1)?.as_blob().unwrap_or(&[]);
-                scored.push((dot_blob(query, blob), r.get(0)?));
+                scored.push((query.dot(blob), r.get(0)?));
             }
         }
         let (conds, values) = filter.conditions();
@@ -345,6 +346,7 @@ impl Index {
         query: &[f32],
         ids: &[&str],
     ) -> Result<std::collections::HashMap<String, f32>, IndexError> {
+        let query = QueryVector::new(query);
         let mut out = std::collections::HashMap::new();
         for chunk in ids.chunks(200) {
             let marks = vec!["?"; chunk.len()].join(", ");
@@ -356,7 +358,7 @@ impl Index {
             let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
             while let Some(r) = rows.next()? {
                 let blob = r.get_ref(1)?.as_blob().unwrap_or(&[]);
-                out.insert(r.get(0)?, dot_blob(query, blob));
+                out.insert(r.get(0)?, query.dot(blob));
             }
         }
         Ok(out)
