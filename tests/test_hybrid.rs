@@ -172,6 +172,68 @@ fn a_long_body_stored_compressed_gets_its_vector() {
 }
 
 #[test]
+fn vectors_folded_into_blocks_are_searched_and_kept_exact() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    // Enough observations for the index to fold their vectors into blocks
+    // (a quarter block: 1,024 four-dimension records).
+    let file = env.home.path().join("many.jsonl");
+    let mut lines = String::new();
+    for i in 0..1_100 {
+        let (title, body) = if i % 100 == 7 {
+            (format!("Hobby {i}"), "Melanie joined a ceramics workshop")
+        } else {
+            (format!("Release {i}"), "Deploy the server on Friday")
+        };
+        lines.push_str(&serde_json::json!({"title": title, "body": body}).to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&file, lines).unwrap();
+    env.ok(&["import", "--from", "jsonl", file.to_str().unwrap()]);
+    let model = write_model(&env.home.path().join("tiny"), |t| t);
+    env.ok(&["model", "set", model.to_str().unwrap()]);
+    let blocks = || -> i64 {
+        let db = env.home.path().join("index.sqlite");
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.query_row("SELECT count(*) FROM vec_blocks", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(blocks(), 1);
+    // No word shared: only the vectors in the block find the hobbies.
+    let titles = |query: &str| -> Vec<String> {
+        let hits = env.json(&["search", query, "--limit", "11", "--json"]);
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let found = titles("pottery class");
+    assert_eq!(found.len(), 11);
+    assert!(
+        found[..11].iter().all(|t| t.starts_with("Hobby ")),
+        "{found:?}"
+    );
+    // One saved after the fold is in the gap, and found beside them.
+    let late = env.save("Clay", &["--title", "Late hobby"]);
+    assert!(env
+        .ids(&["search", "pottery class", "--limit", "12"])
+        .contains(&late));
+    // A model switch drops the blocks with the vectors, and folds anew:
+    // in the new model, database words mean what ceramics words do.
+    assert!(!titles("database backup")[0].starts_with("Hobby "));
+    let swapped = write_model(
+        &env.home.path().join("swapped"),
+        |t| if t == 2 { 0 } else { t },
+    );
+    env.ok(&["model", "set", swapped.to_str().unwrap()]);
+    assert_eq!(blocks(), 1);
+    assert!(titles("database backup")[..11]
+        .iter()
+        .all(|t| t.starts_with("Hobby ") || t == "Late hobby"));
+}
+
+#[test]
 fn a_bad_model_directory_is_one_sentence() {
     let env = TestEnv::new();
     store(&env);

@@ -20,6 +20,7 @@ mod packed;
 mod parse;
 mod query;
 mod search;
+mod vec_blocks;
 mod vectors;
 mod writer;
 

@@ -17,7 +17,7 @@ use super::query::{dedup, row_from, ObsRow, ROW_COLUMNS};
 use super::{Filter, Hit, Index, IndexError};
 use crate::embed::{to_blob, Model, QueryVector};
 
-const VECTOR_SCHEMA: &str = r#"
+pub(super) const VECTOR_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS vectors(rowid INTEGER PRIMARY KEY, v BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS vec_pending(rowid INTEGER PRIMARY KEY);
 CREATE TRIGGER IF NOT EXISTS obs_vec_insert AFTER INSERT ON obs BEGIN
@@ -34,6 +34,7 @@ DROP TRIGGER IF EXISTS obs_vec_insert;
 DROP TRIGGER IF EXISTS obs_vec_delete;
 DROP TABLE IF EXISTS vectors;
 DROP TABLE IF EXISTS vec_pending;
+DROP TABLE IF EXISTS vec_blocks;
 DELETE FROM meta WHERE key = 'vectors_model';
 "#;
 
@@ -94,7 +95,9 @@ impl Index {
         }
         tx.execute_batch(VECTOR_SCHEMA)?;
         tx.execute_batch(
-            "DELETE FROM vectors; DELETE FROM vec_pending;
+            "DROP TRIGGER IF EXISTS vec_block_insert; DROP TRIGGER IF EXISTS vec_block_delete;
+             DROP TABLE IF EXISTS vec_blocks;
+             DELETE FROM vectors; DELETE FROM vec_pending;
              INSERT INTO vec_pending(rowid) SELECT rowid FROM obs;",
         )?;
         tx.execute(
@@ -207,6 +210,9 @@ impl Index {
             done += batch.len();
             progress(done.min(total), total);
         }
+        if done > 0 {
+            self.compact_vectors()?;
+        }
         Ok(done)
     }
 
@@ -216,7 +222,8 @@ impl Index {
     /// ids and rowids are read; [`Index::hits_at`] reads the rows of those
     /// a caller keeps.
     ///
-    /// Every stored vector is scored (a flat scan: int8 × f32 dot products),
+    /// Every stored vector is scored (a flat scan of the vector blocks and
+    /// the vectors outside them, see `vec_blocks.rs`: integer dot products),
     /// the best few are checked against the filter's conditions, and more
     /// are checked when the filter leaves too few.
     ///
@@ -226,16 +233,7 @@ impl Index {
         if filter.limit == 0 || self.vectors_model()?.is_none() {
             return Ok(Vec::new());
         }
-        let query = QueryVector::new(query);
-        let mut scored: Vec<(f32, i64)> = Vec::new();
-        {
-            let mut stmt = self.conn.prepare_cached("SELECT rowid, v FROM vectors")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let blob = r.get_ref(1)?.as_blob().unwrap_or(&[]);
-                scored.push((query.dot(blob), r.get(0)?));
-            }
-        }
+        let mut scored = self.score_vectors(&QueryVector::new(query))?;
         let (conds, values) = filter.conditions();
         let mut want = filter.limit.saturating_mul(4).max(32);
         loop {

@@ -1,0 +1,321 @@
+//! Vector blocks: the observation vectors of [`super::vectors`] copied, up
+//! to 64 KiB of them at a time, into one row each, so that a search scores every
+//! vector by reading about a hundred rows instead of one row per
+//! observation (SQLite's cost per row was most of a hybrid search at
+//! 100,000 observations).
+//!
+//! `vectors` stays the truth; a block is a cache of a rowid range of it.
+//! Table `vec_blocks(lo, hi, n, data)`: `data` is `n` records in rowid
+//! order, each the rowid (i64, little endian) then the stored vector
+//! ([`crate::embed::to_blob`]); every `vectors` row with a rowid in
+//! `lo..=hi` is in the block. Triggers drop a block when a vector inside
+//! its range is inserted, replaced or deleted, so a block is never stale.
+//! The rows outside every block (the "gaps": new vectors, those of a
+//! dropped block) are read one by one. Writers fold a gap of a
+//! quarter block or more into blocks after embedding
+//! ([`Index::compact_vectors`]); readers never write.
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::{Index, IndexError};
+use crate::embed::QueryVector;
+
+/// The table and the triggers that keep it exact. Created by the first
+/// compaction; an index without them reads every vector from `vectors`.
+const BLOCK_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS vec_blocks(
+    lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS vec_block_insert AFTER INSERT ON vectors BEGIN
+    DELETE FROM vec_blocks WHERE lo <= new.rowid AND hi >= new.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS vec_block_delete AFTER DELETE ON vectors BEGIN
+    DELETE FROM vec_blocks WHERE lo <= old.rowid AND hi >= old.rowid;
+END;
+"#;
+
+/// Bytes of records a block holds at most: under glibc's mmap threshold
+/// (which `main` fixes at 128 KiB), so the buffer SQLite reads each block
+/// into is reused from the heap instead of mapped and faulted in afresh
+/// (which cost more than the reading itself with 270 KB blocks).
+const BLOCK_BYTES: usize = 64 * 1024;
+
+/// Records of `size` bytes a block holds at most.
+fn block_rows(size: usize) -> usize {
+    (BLOCK_BYTES / size.max(1)).max(1)
+}
+
+/// A gap holding at least a quarter of a block's records is folded into
+/// blocks.
+fn min_block_rows(size: usize) -> usize {
+    (block_rows(size) / 4).max(1)
+}
+
+fn has_blocks(conn: &Connection) -> Result<bool, IndexError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type='table' AND name='vec_blocks'",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The `(lo, hi)` of every block, in order.
+fn block_ranges(conn: &Connection) -> Result<Vec<(i64, i64)>, IndexError> {
+    if !has_blocks(conn)? {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached("SELECT lo, hi FROM vec_blocks ORDER BY lo")?;
+    let ranges = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(ranges)
+}
+
+/// The gaps between `ranges` as exclusive bounds `(after, before)`.
+fn gaps(ranges: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out = Vec::with_capacity(ranges.len() + 1);
+    let mut after = i64::MIN;
+    for &(lo, hi) in ranges {
+        out.push((after, lo));
+        after = hi;
+    }
+    out.push((after, i64::MAX));
+    out
+}
+
+impl Index {
+    /// The similarity of `query` to every stored vector, as
+    /// `(similarity, rowid)` in no particular order: the blocks, then the
+    /// vectors in the gaps between them, read in one transaction.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub(super) fn score_vectors(&self, query: &QueryVector) -> Result<Vec<(f32, i64)>, IndexError> {
+        // One snapshot: a compaction between the two reads could otherwise
+        // move rows from a gap into a block unseen.
+        let tx = self
+            .conn
+            .is_autocommit()
+            .then(|| self.conn.unchecked_transaction())
+            .transpose()?;
+        let mut scored: Vec<(f32, i64)> = Vec::new();
+        let mut ranges = Vec::new();
+        if has_blocks(&self.conn)? {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT lo, hi, n, data FROM vec_blocks ORDER BY lo")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                ranges.push((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?));
+                let n = usize::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+                let data = r.get_ref(3)?.as_blob().unwrap_or(&[]);
+                if n == 0 || data.len() % n != 0 {
+                    continue;
+                }
+                for record in data.chunks_exact(data.len() / n) {
+                    let (rowid, v) = record.split_at(8);
+                    let rowid = i64::from_le_bytes(rowid.try_into().expect("8 bytes"));
+                    scored.push((query.dot(v), rowid));
+                }
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rowid, v FROM vectors WHERE rowid > ?1 AND rowid < ?2")?;
+        for (after, before) in gaps(&ranges) {
+            let mut rows = stmt.query(params![after, before])?;
+            while let Some(r) = rows.next()? {
+                let blob = r.get_ref(1)?.as_blob().unwrap_or(&[]);
+                scored.push((query.dot(blob), r.get(0)?));
+            }
+        }
+        drop(tx);
+        Ok(scored)
+    }
+
+    /// Fold every gap of a quarter block or more into blocks of at most
+    /// [`BLOCK_BYTES`] (creating the table and its triggers on
+    /// first use). Returns the blocks written.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub(super) fn compact_vectors(&mut self) -> Result<usize, IndexError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(BLOCK_SCHEMA)?;
+        let mut written = 0;
+        for (after, before) in gaps(&block_ranges(&tx)?) {
+            // The record size of the gap's first vector decides how many
+            // make a block.
+            let first: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT length(v) FROM vectors WHERE rowid > ?1 AND rowid < ?2 ORDER BY rowid LIMIT 1",
+                )?
+                .query_row(params![after, before], |r| r.get(0))
+                .optional()?;
+            let Some(first) = first else {
+                continue;
+            };
+            let (most, least) = {
+                let size = usize::try_from(first).unwrap_or(0) + 8;
+                (block_rows(size), min_block_rows(size))
+            };
+            let n: i64 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM (SELECT 1 FROM vectors WHERE rowid > ?1 AND rowid < ?2 LIMIT ?3)",
+                )?
+                .query_row(params![after, before, least as i64], |r| r.get(0))?;
+            if (n as usize) < least {
+                continue;
+            }
+            let rows: Vec<(i64, Vec<u8>)> = tx
+                .prepare_cached(
+                    "SELECT rowid, v FROM vectors WHERE rowid > ?1 AND rowid < ?2 ORDER BY rowid",
+                )?
+                .query_map(params![after, before], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            // One record size per block: a vector of another length (none
+            // is expected) stays in the gap.
+            let size = rows.first().map_or(0, |(_, v)| v.len());
+            let mut run: Vec<&(i64, Vec<u8>)> = Vec::new();
+            let mut flush = |run: &mut Vec<&(i64, Vec<u8>)>| -> Result<(), IndexError> {
+                if run.len() >= least {
+                    let mut data = Vec::with_capacity(run.len() * (8 + size));
+                    for (rowid, v) in run.iter() {
+                        data.extend_from_slice(&rowid.to_le_bytes());
+                        data.extend_from_slice(v);
+                    }
+                    tx.prepare_cached(
+                        "INSERT INTO vec_blocks(lo, hi, n, data) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
+                        run[0].0,
+                        run[run.len() - 1].0,
+                        run.len() as i64,
+                        data
+                    ])?;
+                    written += 1;
+                }
+                run.clear();
+                Ok(())
+            };
+            for row in &rows {
+                if row.1.len() != size {
+                    flush(&mut run)?;
+                    continue;
+                }
+                run.push(row);
+                if run.len() == most {
+                    flush(&mut run)?;
+                }
+            }
+            flush(&mut run)?;
+        }
+        tx.commit()?;
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{block_rows, gaps, min_block_rows};
+    use crate::embed::{to_blob, QueryVector};
+    use crate::index::Index;
+
+    fn vector(seed: i64) -> Vec<f32> {
+        (0..8)
+            .map(|i| (((seed * 31 + i * 17) % 23) as f32 - 11.0) / 11.0)
+            .collect()
+    }
+
+    /// Every (rowid, similarity) straight from `vectors`, sorted.
+    fn truth(index: &Index, query: &QueryVector) -> Vec<(i64, f32)> {
+        let mut stmt = index.conn.prepare("SELECT rowid, v FROM vectors").unwrap();
+        let mut out: Vec<(i64, f32)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, query.dot(&r.get::<_, Vec<u8>>(1)?))))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out.sort_by_key(|p| p.0);
+        out
+    }
+
+    fn scored(index: &Index, query: &QueryVector) -> Vec<(i64, f32)> {
+        let mut out: Vec<(i64, f32)> = index
+            .score_vectors(query)
+            .unwrap()
+            .into_iter()
+            .map(|(s, r)| (r, s))
+            .collect();
+        out.sort_by_key(|p| p.0);
+        out
+    }
+
+    fn blocks(index: &Index) -> i64 {
+        index
+            .conn
+            .query_row("SELECT count(*) FROM vec_blocks", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn blocks_give_every_vector_once_through_inserts_replacements_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
+        index
+            .conn
+            .execute_batch(super::super::vectors::VECTOR_SCHEMA)
+            .unwrap();
+        let insert = |index: &Index, rowid: i64, seed: i64| {
+            index
+                .conn
+                .execute(
+                    "INSERT OR REPLACE INTO vectors(rowid, v) VALUES (?1, ?2)",
+                    rusqlite::params![rowid, to_blob(&vector(seed))],
+                )
+                .unwrap();
+        };
+        // 8 dimensions: 12-byte vectors, 20-byte records.
+        let (most, least) = (block_rows(20), min_block_rows(20));
+        let n = (most + least + 10) as i64;
+        for rowid in 1..=n {
+            insert(&index, rowid, rowid);
+        }
+        let query = QueryVector::new(&vector(5));
+        // Without blocks, the gap is everything.
+        assert_eq!(scored(&index, &query), truth(&index, &query));
+        assert_eq!(index.compact_vectors().unwrap(), 2);
+        assert_eq!(scored(&index, &query), truth(&index, &query));
+        // A few new ones stay in the tail gap.
+        for rowid in n + 1..n + 5 {
+            insert(&index, rowid, rowid * 3);
+        }
+        assert_eq!(index.compact_vectors().unwrap(), 0);
+        assert_eq!(scored(&index, &query), truth(&index, &query));
+        // A replaced vector drops its block; the block's rows are read from
+        // the gap until the next compaction folds them again.
+        insert(&index, 7, 99);
+        assert_eq!(blocks(&index), 1);
+        assert_eq!(scored(&index, &query), truth(&index, &query));
+        // A deleted one, in the other block, likewise.
+        index
+            .conn
+            .execute("DELETE FROM vectors WHERE rowid = ?1", [n - 3])
+            .unwrap();
+        assert_eq!(blocks(&index), 0);
+        assert_eq!(scored(&index, &query), truth(&index, &query));
+        assert!(index.compact_vectors().unwrap() >= 2);
+        assert_eq!(scored(&index, &query), truth(&index, &query));
+        assert_eq!(truth(&index, &query).len() as i64, n + 4 - 1);
+    }
+
+    #[test]
+    fn gaps_are_the_ranges_between_blocks() {
+        assert_eq!(gaps(&[]), vec![(i64::MIN, i64::MAX)]);
+        assert_eq!(
+            gaps(&[(3, 9), (10, 20)]),
+            vec![(i64::MIN, 3), (9, 10), (20, i64::MAX)]
+        );
+    }
+}
