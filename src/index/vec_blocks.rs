@@ -9,7 +9,9 @@
 //! order, each the rowid (i64, little endian) then the stored vector
 //! ([`crate::embed::to_blob`]); every `vectors` row with a rowid in
 //! `lo..=hi` is in the block. Triggers drop a block when a vector inside
-//! its range is inserted, replaced or deleted, so a block is never stale.
+//! its range is inserted, replaced or deleted, so a block is never stale,
+//! and note in `meta` (`vec_blocks_dropped`) that a gap between blocks may
+//! have filled.
 //! The rows outside every block (the "gaps": new vectors, those of a
 //! dropped block) are read one by one. Writers fold a gap of a
 //! quarter block or more into blocks after embedding
@@ -26,11 +28,15 @@ const BLOCK_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS vec_blocks(
     lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS vec_block_insert AFTER INSERT ON vectors BEGIN
+CREATE TRIGGER IF NOT EXISTS vec_block_insert AFTER INSERT ON vectors
+WHEN EXISTS (SELECT 1 FROM vec_blocks WHERE lo <= new.rowid AND hi >= new.rowid) BEGIN
     DELETE FROM vec_blocks WHERE lo <= new.rowid AND hi >= new.rowid;
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('vec_blocks_dropped', '1');
 END;
-CREATE TRIGGER IF NOT EXISTS vec_block_delete AFTER DELETE ON vectors BEGIN
+CREATE TRIGGER IF NOT EXISTS vec_block_delete AFTER DELETE ON vectors
+WHEN EXISTS (SELECT 1 FROM vec_blocks WHERE lo <= old.rowid AND hi >= old.rowid) BEGIN
     DELETE FROM vec_blocks WHERE lo <= old.rowid AND hi >= old.rowid;
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('vec_blocks_dropped', '1');
 END;
 "#;
 
@@ -144,8 +150,32 @@ impl Index {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(BLOCK_SCHEMA)?;
+        // New vectors land after the last block; the gaps between blocks
+        // only fill when a trigger dropped a block (and said so in meta).
+        let dropped = tx
+            .query_row(
+                "SELECT 1 FROM meta WHERE key = 'vec_blocks_dropped'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        let todo = if dropped {
+            tx.execute("DELETE FROM meta WHERE key = 'vec_blocks_dropped'", [])?;
+            gaps(&block_ranges(&tx)?)
+        } else {
+            // Blocks never overlap: the last by `lo` ends highest.
+            let last: Option<i64> = tx
+                .query_row(
+                    "SELECT hi FROM vec_blocks ORDER BY lo DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            vec![(last.unwrap_or(i64::MIN), i64::MAX)]
+        };
         let mut written = 0;
-        for (after, before) in gaps(&block_ranges(&tx)?) {
+        for (after, before) in todo {
             // The record size of the gap's first vector decides how many
             // make a block.
             let first: Option<i64> = tx
