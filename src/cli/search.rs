@@ -14,7 +14,8 @@ use super::{flush_notices, Ctx, Ui};
 /// words by their stem), common words ("when", "did", "the") are left out
 /// unless the query has nothing else, and observations holding more of the
 /// words rank higher, but any one word is enough to be listed. A "quoted
-/// phrase" must appear as written. Chinese, Japanese and Korean are matched
+/// phrase" must appear as written; when nothing holds it, its words are
+/// searched instead, with a note. Chinese, Japanese and Korean are matched
 /// by two-character pieces, so any word of two or more characters is found
 /// inside longer text. Operators and punctuation are searched as plain
 /// text. By default: live observations of the current project and
