@@ -199,6 +199,12 @@ fn vectors_folded_into_blocks_are_searched_and_kept_exact() {
             .unwrap()
     };
     assert_eq!(blocks(), 1);
+    // Each vector (8 bytes) is also in the block (with its rowid: 16).
+    let shown = env.ok(&["model"]);
+    assert!(
+        shown.contains("1100 vectors in the index, 24 bytes each"),
+        "{shown}"
+    );
     // No word shared: only the vectors in the block find the hobbies.
     let titles = |query: &str| -> Vec<String> {
         let hits = env.json(&["search", query, "--limit", "11", "--json"]);

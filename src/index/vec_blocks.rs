@@ -90,6 +90,22 @@ fn gaps(ranges: &[(i64, i64)]) -> Vec<(i64, i64)> {
 }
 
 impl Index {
+    /// Bytes of the vector blocks' records (0 when there are none).
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub(super) fn vector_block_bytes(&self) -> Result<usize, IndexError> {
+        if !has_blocks(&self.conn)? {
+            return Ok(0);
+        }
+        let bytes: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(length(data)), 0) FROM vec_blocks",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(bytes).unwrap_or(0))
+    }
+
     /// The similarity of `query` to every stored vector, as
     /// `(similarity, rowid)` in no particular order: the blocks, then the
     /// vectors in the gaps between them, read in one transaction.

@@ -141,7 +141,8 @@ impl Index {
             })? as usize)
     }
 
-    /// Vectors stored, and their bytes in all (for `mem doctor`).
+    /// Vectors stored, and their bytes in all, the copies in the vector
+    /// blocks included (for `mem doctor` and `mem model`).
     ///
     /// # Errors
     /// [`IndexError::Sql`].
@@ -154,7 +155,7 @@ impl Index {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok((n as usize, bytes as usize))
+        Ok((n as usize, bytes as usize + self.vector_block_bytes()?))
     }
 
     /// Embed the queued observations with `model`, [`FILL_BATCH`] per

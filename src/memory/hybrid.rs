@@ -344,9 +344,10 @@ pub struct SearchMode {
     pub mode: &'static str,
     /// The model in use, when one is set.
     pub model: Option<ModelInfo>,
-    /// Observation vectors in the index, and their bytes in all.
+    /// Observation vectors in the index.
     pub vectors: usize,
-    /// Bytes of those vectors.
+    /// Bytes those vectors take in the index, their copies in the vector
+    /// blocks included.
     pub vector_bytes: usize,
     /// Why a model that is set cannot be used (search is then lexical).
     pub error: Option<String>,
