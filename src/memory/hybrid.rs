@@ -40,6 +40,17 @@ fn vector_weight() -> f64 {
 /// or three times the limit.
 const FUSION_POOL: usize = 50;
 
+/// How far the vector search of a hybrid search reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Every vector: what words alone miss is found by meaning.
+    Everything,
+    /// Only the observations bm25 found, re-ranked with their similarity
+    /// (prompt recall, which injects nothing that holds too few of the
+    /// prompt's words, so need not score every vector).
+    Lexical,
+}
+
 /// A search result with its cosine similarity to the query (when the
 /// search was hybrid and the observation is among the nearest vectors).
 #[derive(Debug, Clone)]
@@ -121,7 +132,18 @@ impl Mem {
         query: &str,
         filter: &Filter,
     ) -> Result<Vec<ScoredHit>, MemError> {
-        let hits = self.search_once(query, filter)?;
+        self.search_reaching(query, filter, Reach::Everything)
+    }
+
+    /// [`Mem::search_scored`], with the vector search reaching everything
+    /// or only what bm25 found.
+    pub(crate) fn search_reaching(
+        &mut self,
+        query: &str,
+        filter: &Filter,
+        reach: Reach,
+    ) -> Result<Vec<ScoredHit>, MemError> {
+        let hits = self.search_once(query, filter, reach)?;
         let phrases = SearchQuery::parse(query).phrases;
         if !hits.is_empty() || phrases.is_empty() || filter.limit == 0 {
             return Ok(hits);
@@ -130,7 +152,7 @@ impl Mem {
         if SearchQuery::parse(&words).is_empty() {
             return Ok(hits);
         }
-        let hits = self.search_once(&words, filter)?;
+        let hits = self.search_once(&words, filter, reach)?;
         if !hits.is_empty() {
             let quoted: Vec<String> = phrases
                 .iter()
@@ -146,7 +168,12 @@ impl Mem {
 
     /// One search of `query` as [`Mem::search_scored`] describes, phrases
     /// required.
-    fn search_once(&mut self, query: &str, filter: &Filter) -> Result<Vec<ScoredHit>, MemError> {
+    fn search_once(
+        &mut self,
+        query: &str,
+        filter: &Filter,
+        reach: Reach,
+    ) -> Result<Vec<ScoredHit>, MemError> {
         self.index()?;
         let model = self.embedding_model();
         let vector = model.as_ref().and_then(|m| m.embed(query));
@@ -167,7 +194,11 @@ impl Mem {
             ..filter.clone()
         };
         let lexical = index.search(query, &wide)?;
-        let near = match index.nearest(&vector, &wide) {
+        let near = match reach {
+            Reach::Lexical => Ok(Vec::new()),
+            Reach::Everything => index.nearest(&vector, &wide),
+        };
+        let near = match near {
             Ok(near) => near,
             Err(e) => {
                 self.notices.push(Notice::Warning(format!(
@@ -184,7 +215,7 @@ impl Mem {
             .map(|h| h.row.id.as_str())
             .filter(|id| !reached.contains(id))
             .collect();
-        let sims = if missing.is_empty() || near.is_empty() {
+        let sims = if missing.is_empty() {
             HashMap::new()
         } else {
             index.similarities(&vector, &missing)?

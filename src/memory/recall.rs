@@ -104,7 +104,14 @@ impl Mem {
             all: false,
             limit: MAX_ENTRIES + skip.len().min(20),
         };
-        let hits = self.search_scored(prompt, &filter)?;
+        // A memory must hold some of the prompt's words (a threshold above
+        // 0): then only bm25's candidates can pass, and scoring every
+        // vector would only cost time.
+        let reach = match bar.threshold.unwrap_or(HYBRID_RECALL_THRESHOLD) {
+            t if t > 0.0 => super::hybrid::Reach::Lexical,
+            _ => super::hybrid::Reach::Everything,
+        };
+        let hits = self.search_reaching(prompt, &filter, reach)?;
         // Hybrid when the prompt had a vector: then every hit the vector
         // ranking reached carries its similarity.
         let hybrid = hits.iter().any(|h| h.similarity.is_some());
