@@ -65,6 +65,15 @@ fn has_blocks(conn: &Connection) -> Result<bool, IndexError> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// A block being gathered: consecutive records of one gap.
+#[derive(Default)]
+struct Run {
+    lo: i64,
+    hi: i64,
+    n: usize,
+    data: Vec<u8>,
+}
+
 /// The `(lo, hi)` of every block, in order.
 fn block_ranges(conn: &Connection) -> Result<Vec<(i64, i64)>, IndexError> {
     if !has_blocks(conn)? {
@@ -215,44 +224,47 @@ impl Index {
             if (n as usize) < least {
                 continue;
             }
-            let rows: Vec<(i64, Vec<u8>)> = tx
-                .prepare_cached(
-                    "SELECT rowid, v FROM vectors WHERE rowid > ?1 AND rowid < ?2 ORDER BY rowid",
-                )?
-                .query_map(params![after, before], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            // One record size per block: a vector of another length (none
-            // is expected) stays in the gap.
-            let size = rows.first().map_or(0, |(_, v)| v.len());
-            let mut run: Vec<&(i64, Vec<u8>)> = Vec::new();
-            let mut flush = |run: &mut Vec<&(i64, Vec<u8>)>| -> Result<(), IndexError> {
-                if run.len() >= least {
-                    let mut data = Vec::with_capacity(run.len() * (8 + size));
-                    for (rowid, v) in run.iter() {
-                        data.extend_from_slice(&rowid.to_le_bytes());
-                        data.extend_from_slice(v);
-                    }
+            // Streamed: a gap may hold every vector of a large store.
+            let size = usize::try_from(first).unwrap_or(0);
+            let mut select = tx.prepare_cached(
+                "SELECT rowid, v FROM vectors WHERE rowid > ?1 AND rowid < ?2 ORDER BY rowid",
+            )?;
+            let mut rows = select.query(params![after, before])?;
+            let mut run = Run::default();
+            let mut flush = |run: &mut Run| -> Result<(), IndexError> {
+                if run.n >= least {
                     tx.prepare_cached(
                         "INSERT INTO vec_blocks(lo, hi, n, data) VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![
-                        run[0].0,
-                        run[run.len() - 1].0,
-                        run.len() as i64,
-                        data
+                        run.lo,
+                        run.hi,
+                        run.n as i64,
+                        run.data
                     ])?;
                     written += 1;
                 }
-                run.clear();
+                *run = Run::default();
                 Ok(())
             };
-            for row in &rows {
-                if row.1.len() != size {
+            while let Some(r) = rows.next()? {
+                let rowid: i64 = r.get(0)?;
+                let v = r.get_ref(1)?.as_blob().unwrap_or(&[]);
+                // One record size per block: a vector of another length
+                // (none is expected) stays in the gap.
+                if v.len() != size {
                     flush(&mut run)?;
                     continue;
                 }
-                run.push(row);
-                if run.len() == most {
+                if run.n == 0 {
+                    run.lo = rowid;
+                    run.data.reserve(most * (8 + size));
+                }
+                run.hi = rowid;
+                run.n += 1;
+                run.data.extend_from_slice(&rowid.to_le_bytes());
+                run.data.extend_from_slice(v);
+                if run.n == most {
                     flush(&mut run)?;
                 }
             }
