@@ -176,10 +176,10 @@ fn vectors_folded_into_blocks_are_searched_and_kept_exact() {
     let env = TestEnv::new();
     env.ok(&["init"]);
     // Enough observations for the index to fold their vectors into blocks
-    // (a quarter block: 1,024 four-dimension records).
+    // (a quarter block: 1,820 records, each a rowid and a four-bit sketch).
     let file = env.home.path().join("many.jsonl");
     let mut lines = String::new();
-    for i in 0..1_100 {
+    for i in 0..2_000 {
         let (title, body) = if i % 100 == 7 {
             (format!("Hobby {i}"), "Melanie joined a ceramics workshop")
         } else {
@@ -199,10 +199,10 @@ fn vectors_folded_into_blocks_are_searched_and_kept_exact() {
             .unwrap()
     };
     assert_eq!(blocks(), 1);
-    // Each vector (8 bytes) is also in the block (with its rowid: 16).
+    // Each vector (8 bytes) has its sketch in the block (with its rowid: 9).
     let shown = env.ok(&["model"]);
     assert!(
-        shown.contains("1100 vectors in the index, 24 bytes each"),
+        shown.contains("2000 vectors in the index, 17 bytes each"),
         "{shown}"
     );
     // No word shared: only the vectors in the block find the hobbies.

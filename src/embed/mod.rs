@@ -370,6 +370,48 @@ pub fn quantise(v: &[f32]) -> (f32, Vec<i8>) {
     (scale, v.iter().map(|x| (x / scale).round() as i8).collect())
 }
 
+/// The signs of a vector stored by [`to_blob`], one bit per dimension
+/// (bit `i % 8` of byte `i / 8` set when dimension `i` is above 0): a
+/// 32-byte sketch of a 256-dimension vector whose Hamming distance to
+/// another's tracks their angle (as in Charikar's SimHash, STOC 2002,
+/// with the coordinate axes as the hyperplanes).
+pub fn blob_signs(blob: &[u8]) -> Vec<u8> {
+    pack_signs(blob.get(4..).unwrap_or(&[]).iter().map(|&b| (b as i8) > 0))
+}
+
+/// The bits of `positive`, packed as [`blob_signs`] packs them.
+fn pack_signs(positive: impl Iterator<Item = bool>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, p) in positive.enumerate() {
+        if i % 8 == 0 {
+            out.push(0);
+        }
+        if p {
+            *out.last_mut().expect("pushed above") |= 1 << (i % 8);
+        }
+    }
+    out
+}
+
+/// The number of differing bits of two sign sketches of one length.
+pub fn hamming(a: &[u8], b: &[u8]) -> u32 {
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let rest: u32 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| (x ^ y).count_ones())
+        .sum();
+    a8.zip(b8)
+        .map(|(x, y)| {
+            let x = u64::from_le_bytes(x.try_into().expect("8 bytes"));
+            let y = u64::from_le_bytes(y.try_into().expect("8 bytes"));
+            (x ^ y).count_ones()
+        })
+        .sum::<u32>()
+        + rest
+}
+
 /// The bytes a vector is stored as in the index: its scale (f32, little
 /// endian) then one int8 per dimension.
 pub fn to_blob(v: &[f32]) -> Vec<u8> {
@@ -399,6 +441,11 @@ impl QueryVector {
             scale,
             ints: ints.into_iter().map(i16::from).collect(),
         }
+    }
+
+    /// The query's sign sketch (see [`blob_signs`]).
+    pub fn signs(&self) -> Vec<u8> {
+        pack_signs(self.ints.iter().map(|&q| q > 0))
     }
 
     /// The dot product with a vector stored by [`to_blob`], as a float; 0
@@ -458,6 +505,20 @@ pub fn dot_blob(query: &[f32], blob: &[u8]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_sketches_of_a_query_and_a_stored_vector_agree() {
+        let v: Vec<f32> = (0..19).map(|i| ((i * 7 % 5) as f32 - 2.0) / 3.0).collect();
+        let signs = blob_signs(&to_blob(&v));
+        assert_eq!(signs, QueryVector::new(&v).signs());
+        assert_eq!(signs.len(), 3);
+        let flipped: Vec<f32> = v.iter().map(|x| -x).collect();
+        let zeros = v.iter().filter(|x| **x == 0.0).count() as u32;
+        // Every non-zero dimension changes sign.
+        assert_eq!(hamming(&signs, &blob_signs(&to_blob(&flipped))), 19 - zeros);
+        assert_eq!(hamming(&signs, &signs), 0);
+        assert_eq!(hamming(&[0xff; 11], &[0; 11]), 88);
+    }
 
     #[test]
     fn a_quantised_query_scores_as_the_float_query_within_its_rounding() {

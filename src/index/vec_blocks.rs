@@ -1,26 +1,28 @@
-//! Vector blocks: the observation vectors of [`super::vectors`] copied, up
-//! to 64 KiB of them at a time, into one row each, so that a search scores every
-//! vector by reading about a hundred rows instead of one row per
-//! observation (SQLite's cost per row was most of a hybrid search at
-//! 100,000 observations).
+//! Vector blocks: a sketch of every observation vector of
+//! [`super::vectors`] (its sign bits, [`crate::embed::blob_signs`]),
+//! copied up to 64 KiB at a time into one row each, so that a search
+//! reads a few dozen rows instead of one per observation (SQLite's cost
+//! per row, then the 26 MB of vectors, were most of a hybrid search at
+//! 100,000 observations). A search ranks the sketches by Hamming distance
+//! to the query's, reads the exact vectors of the best few thousand from
+//! `vectors` and scores those exactly ([`Index::score_vectors`]).
 //!
 //! `vectors` stays the truth; a block is a cache of a rowid range of it.
 //! Table `vec_blocks(lo, hi, n, data)`: `data` is `n` records in rowid
-//! order, each the rowid (i64, little endian) then the stored vector
-//! ([`crate::embed::to_blob`]); every `vectors` row with a rowid in
-//! `lo..=hi` is in the block. Triggers drop a block when a vector inside
-//! its range is inserted, replaced or deleted, so a block is never stale,
-//! and note in `meta` (`vec_blocks_dropped`) that a gap between blocks may
-//! have filled.
+//! order, each the rowid (i64, little endian) then the sketch; every
+//! `vectors` row with a rowid in `lo..=hi` is in the block. Triggers drop
+//! a block when a vector inside its range is inserted, replaced or
+//! deleted, so a block is never stale, and note in `meta`
+//! (`vec_blocks_dropped`) that a gap between blocks may have filled.
 //! The rows outside every block (the "gaps": new vectors, those of a
-//! dropped block) are read one by one. Writers fold a gap of a
-//! quarter block or more into blocks after embedding
+//! dropped block) are read and scored exactly, one by one. Writers fold a
+//! gap of a quarter block or more into blocks after embedding
 //! ([`Index::compact_vectors`]); readers never write.
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{Index, IndexError};
-use crate::embed::QueryVector;
+use crate::embed::{blob_signs, hamming, QueryVector};
 
 /// The table and the triggers that keep it exact. Created by the first
 /// compaction; an index without them reads every vector from `vectors`.
@@ -43,7 +45,8 @@ END;
 /// Bytes of records a block holds at most: under glibc's mmap threshold
 /// (which `main` fixes at 128 KiB), so the buffer SQLite reads each block
 /// into is reused from the heap instead of mapped and faulted in afresh
-/// (which cost more than the reading itself with 270 KB blocks).
+/// (which cost more than the reading itself with 270 KB blocks of whole
+/// vectors).
 const BLOCK_BYTES: usize = 64 * 1024;
 
 /// Records of `size` bytes a block holds at most.
@@ -115,21 +118,28 @@ impl Index {
         Ok(usize::try_from(bytes).unwrap_or(0))
     }
 
-    /// The similarity of `query` to every stored vector, as
-    /// `(similarity, rowid)` in no particular order: the blocks, then the
-    /// vectors in the gaps between them, read in one transaction.
+    /// The similarity of `query` to stored vectors, as `(similarity,
+    /// rowid)` in no particular order: the `keep` vectors of the blocks
+    /// whose sketches are nearest the query's, and every vector in the gaps
+    /// between blocks, read in one transaction. The flag is true when no
+    /// vector was left out (the blocks hold `keep` or fewer).
     ///
     /// # Errors
     /// [`IndexError::Sql`].
-    pub(super) fn score_vectors(&self, query: &QueryVector) -> Result<Vec<(f32, i64)>, IndexError> {
-        // One snapshot: a compaction between the two reads could otherwise
+    pub(super) fn score_vectors(
+        &self,
+        query: &QueryVector,
+        keep: usize,
+    ) -> Result<(Vec<(f32, i64)>, bool), IndexError> {
+        // One snapshot: a compaction between the reads could otherwise
         // move rows from a gap into a block unseen.
         let tx = self
             .conn
             .is_autocommit()
             .then(|| self.conn.unchecked_transaction())
             .transpose()?;
-        let mut scored: Vec<(f32, i64)> = Vec::new();
+        let signs = query.signs();
+        let mut sketched: Vec<(u32, i64)> = Vec::new();
         let mut ranges = Vec::new();
         if has_blocks(&self.conn)? {
             let mut stmt = self
@@ -140,14 +150,31 @@ impl Index {
                 ranges.push((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?));
                 let n = usize::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
                 let data = r.get_ref(3)?.as_blob().unwrap_or(&[]);
-                if n == 0 || data.len() % n != 0 {
+                if n == 0 || data.len() != n * (8 + signs.len()) {
+                    // Another model's sketches: its vectors are replaced
+                    // (and this block dropped) as the new model's arrive.
                     continue;
                 }
-                for record in data.chunks_exact(data.len() / n) {
-                    let (rowid, v) = record.split_at(8);
+                for record in data.chunks_exact(8 + signs.len()) {
+                    let (rowid, sketch) = record.split_at(8);
                     let rowid = i64::from_le_bytes(rowid.try_into().expect("8 bytes"));
-                    scored.push((query.dot(v), rowid));
+                    sketched.push((hamming(&signs, sketch), rowid));
                 }
+            }
+        }
+        let complete = sketched.len() <= keep;
+        if !complete {
+            sketched.select_nth_unstable_by_key(keep, |p| p.0);
+            sketched.truncate(keep);
+        }
+        let mut scored: Vec<(f32, i64)> = Vec::with_capacity(sketched.len());
+        let mut exact = self
+            .conn
+            .prepare_cached("SELECT v FROM vectors WHERE rowid = ?1")?;
+        for (_, rowid) in sketched {
+            let mut rows = exact.query([rowid])?;
+            if let Some(r) = rows.next()? {
+                scored.push((query.dot(r.get_ref(0)?.as_blob().unwrap_or(&[])), rowid));
             }
         }
         let mut stmt = self
@@ -161,7 +188,7 @@ impl Index {
             }
         }
         drop(tx);
-        Ok(scored)
+        Ok((scored, complete))
     }
 
     /// Fold every gap of a quarter block or more into blocks of at most
@@ -212,8 +239,11 @@ impl Index {
             let Some(first) = first else {
                 continue;
             };
+            // A record: the rowid, then one bit per dimension (the vector
+            // is its 4-byte scale and a byte per dimension).
             let (most, least) = {
-                let size = usize::try_from(first).unwrap_or(0) + 8;
+                let dims = usize::try_from(first).unwrap_or(4).saturating_sub(4);
+                let size = 8 + dims.div_ceil(8);
                 (block_rows(size), min_block_rows(size))
             };
             let n: i64 = tx
@@ -258,12 +288,12 @@ impl Index {
                 }
                 if run.n == 0 {
                     run.lo = rowid;
-                    run.data.reserve(most * (8 + size));
+                    run.data.reserve(BLOCK_BYTES);
                 }
                 run.hi = rowid;
                 run.n += 1;
                 run.data.extend_from_slice(&rowid.to_le_bytes());
-                run.data.extend_from_slice(v);
+                run.data.extend_from_slice(&blob_signs(v));
                 if run.n == most {
                     flush(&mut run)?;
                 }
@@ -300,12 +330,9 @@ mod tests {
     }
 
     fn scored(index: &Index, query: &QueryVector) -> Vec<(i64, f32)> {
-        let mut out: Vec<(i64, f32)> = index
-            .score_vectors(query)
-            .unwrap()
-            .into_iter()
-            .map(|(s, r)| (r, s))
-            .collect();
+        let (scored, complete) = index.score_vectors(query, usize::MAX).unwrap();
+        assert!(complete);
+        let mut out: Vec<(i64, f32)> = scored.into_iter().map(|(s, r)| (r, s)).collect();
         out.sort_by_key(|p| p.0);
         out
     }
@@ -334,8 +361,8 @@ mod tests {
                 )
                 .unwrap();
         };
-        // 8 dimensions: 12-byte vectors, 20-byte records.
-        let (most, least) = (block_rows(20), min_block_rows(20));
+        // 8 dimensions: a record is the rowid and one byte of signs.
+        let (most, least) = (block_rows(9), min_block_rows(9));
         let n = (most + least + 10) as i64;
         for rowid in 1..=n {
             insert(&index, rowid, rowid);
@@ -374,6 +401,50 @@ mod tests {
         assert_eq!(
             gaps(&[(3, 9), (10, 20)]),
             vec![(i64::MIN, 3), (9, 10), (20, i64::MAX)]
+        );
+    }
+
+    #[test]
+    fn the_prefilter_scores_the_nearest_sketches_exactly_and_every_gap_vector() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
+        index
+            .conn
+            .execute_batch(super::super::vectors::VECTOR_SCHEMA)
+            .unwrap();
+        let n = (block_rows(9) + 50) as i64;
+        for rowid in 1..=n {
+            index
+                .conn
+                .execute(
+                    "INSERT INTO vectors(rowid, v) VALUES (?1, ?2)",
+                    rusqlite::params![rowid, to_blob(&vector(rowid))],
+                )
+                .unwrap();
+        }
+        assert_eq!(index.compact_vectors().unwrap(), 1);
+        let query = QueryVector::new(&vector(5));
+        let all = truth(&index, &query);
+        let (some, complete) = index.score_vectors(&query, 10).unwrap();
+        assert!(!complete);
+        // Ten from the block, the fifty of the tail gap, each scored exactly.
+        assert_eq!(some.len(), 60);
+        for (similarity, rowid) in &some {
+            let want = all.iter().find(|(r, _)| r == rowid).unwrap().1;
+            assert_eq!(*similarity, want);
+        }
+        // The query's own vector (and its copies: `vector` repeats every
+        // 23 seeds) has a sketch at distance 0, so the best is kept.
+        let best = |v: &mut dyn Iterator<Item = f32>| v.fold(f32::MIN, f32::max);
+        assert_eq!(
+            best(&mut some.iter().map(|p| p.0)),
+            best(&mut all.iter().map(|p| p.1))
+        );
+        assert!(
+            some.iter()
+                .filter(|(_, r)| *r > block_rows(9) as i64)
+                .count()
+                == 50
         );
     }
 }

@@ -38,6 +38,11 @@ DROP TABLE IF EXISTS vec_blocks;
 DELETE FROM meta WHERE key = 'vectors_model';
 "#;
 
+/// Vectors a search scores exactly, at least, among those whose sign
+/// sketches are nearest the query's (see `vec_blocks.rs`): 2,000 of
+/// 100,000 kept the exact top 50 in measurement (benches/README.md).
+const PREFILTER: usize = 2_000;
+
 /// Observations embedded per transaction by [`Index::fill_vectors`].
 const FILL_BATCH: usize = 2_000;
 
@@ -223,9 +228,9 @@ impl Index {
     /// ids and rowids are read; [`Index::hits_at`] reads the rows of those
     /// a caller keeps.
     ///
-    /// Every stored vector is scored (a flat scan of the vector blocks and
-    /// the vectors outside them, see `vec_blocks.rs`: integer dot products),
-    /// the best few are checked against the filter's conditions, and more
+    /// The vectors scored exactly are those whose sign sketches are nearest
+    /// the query's (at least [`PREFILTER`], more when the filter leaves too
+    /// few) and those not yet in a block (see `vec_blocks.rs`); the best few are checked against the filter's conditions, and more
     /// are checked when the filter leaves too few.
     ///
     /// # Errors
@@ -234,7 +239,9 @@ impl Index {
         if filter.limit == 0 || self.vectors_model()?.is_none() {
             return Ok(Vec::new());
         }
-        let mut scored = self.score_vectors(&QueryVector::new(query))?;
+        let query = QueryVector::new(query);
+        let mut keep = filter.limit.saturating_mul(20).max(PREFILTER);
+        let (mut scored, mut complete) = self.score_vectors(&query, keep)?;
         let (conds, values) = filter.conditions();
         let mut want = filter.limit.saturating_mul(4).max(32);
         loop {
@@ -275,8 +282,13 @@ impl Index {
                     });
                 }
             }
-            if out.len() >= filter.limit || take == scored.len() {
+            if out.len() >= filter.limit || (take == scored.len() && complete) {
                 return Ok(out);
+            }
+            if take == scored.len() {
+                // The filter left too few of the sketches' best: score more.
+                keep = keep.saturating_mul(8);
+                (scored, complete) = self.score_vectors(&query, keep)?;
             }
             want = want.saturating_mul(4);
         }
