@@ -36,9 +36,14 @@ fn vector_weight() -> f64 {
         .unwrap_or(VECTOR_WEIGHT)
 }
 
-/// Candidates taken from each ranking before fusing: at least this many,
-/// or three times the limit.
+/// Candidates taken from the vector ranking before fusing: at least this
+/// many, or three times the limit.
 const FUSION_POOL: usize = 50;
+
+/// Candidates taken from the bm25 ranking: at least this many, or twice
+/// the limit. Replaying LoCoMo's fusions offline (benches/README.md), 20
+/// bm25 candidates gave what 50 gave, and each costs a coverage check.
+const LEXICAL_POOL: usize = 20;
 
 /// How far the vector search of a hybrid search reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +198,13 @@ impl Mem {
             limit: pool,
             ..filter.clone()
         };
-        let lexical = index.search(query, &wide)?;
+        let lexical = index.search(
+            query,
+            &Filter {
+                limit: filter.limit.saturating_mul(2).max(LEXICAL_POOL),
+                ..filter.clone()
+            },
+        )?;
         let near = match reach {
             Reach::Lexical => Ok(Vec::new()),
             Reach::Everything => index.nearest(&vector, &wide),
