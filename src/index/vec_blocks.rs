@@ -151,8 +151,8 @@ impl Index {
                 let n = usize::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
                 let data = r.get_ref(3)?.as_blob().unwrap_or(&[]);
                 if n == 0 || data.len() != n * (8 + signs.len()) {
-                    // Another model's sketches: its vectors are replaced
-                    // (and this block dropped) as the new model's arrive.
+                    // Sketches of another length: cannot be, as a model
+                    // switch drops every block; skipped, not misread.
                     continue;
                 }
                 for record in data.chunks_exact(8 + signs.len()) {
