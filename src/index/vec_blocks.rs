@@ -344,23 +344,31 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn blocks_give_every_vector_once_through_inserts_replacements_and_deletes() {
+    /// A fresh index with the vector tables, in a directory kept alive.
+    fn index_with_vectors() -> (tempfile::TempDir, Index) {
         let dir = tempfile::tempdir().unwrap();
-        let (mut index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
+        let (index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
         index
             .conn
             .execute_batch(super::super::vectors::VECTOR_SCHEMA)
             .unwrap();
-        let insert = |index: &Index, rowid: i64, seed: i64| {
-            index
-                .conn
-                .execute(
-                    "INSERT OR REPLACE INTO vectors(rowid, v) VALUES (?1, ?2)",
-                    rusqlite::params![rowid, to_blob(&vector(seed))],
-                )
-                .unwrap();
-        };
+        (dir, index)
+    }
+
+    /// Store `vector(seed)` as the vector of `rowid`, replacing any.
+    fn insert(index: &Index, rowid: i64, seed: i64) {
+        index
+            .conn
+            .execute(
+                "INSERT OR REPLACE INTO vectors(rowid, v) VALUES (?1, ?2)",
+                rusqlite::params![rowid, to_blob(&vector(seed))],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn blocks_give_every_vector_once_through_inserts_replacements_and_deletes() {
+        let (_dir, mut index) = index_with_vectors();
         // 8 dimensions: a record is the rowid and one byte of signs.
         let (most, least) = (block_rows(9), min_block_rows(9));
         let n = (most + least + 10) as i64;
@@ -406,21 +414,10 @@ mod tests {
 
     #[test]
     fn the_prefilter_scores_the_nearest_sketches_exactly_and_every_gap_vector() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut index, _) = Index::open(&dir.path().join("index.sqlite")).unwrap();
-        index
-            .conn
-            .execute_batch(super::super::vectors::VECTOR_SCHEMA)
-            .unwrap();
+        let (_dir, mut index) = index_with_vectors();
         let n = (block_rows(9) + 50) as i64;
         for rowid in 1..=n {
-            index
-                .conn
-                .execute(
-                    "INSERT INTO vectors(rowid, v) VALUES (?1, ?2)",
-                    rusqlite::params![rowid, to_blob(&vector(rowid))],
-                )
-                .unwrap();
+            insert(&index, rowid, rowid);
         }
         assert_eq!(index.compact_vectors().unwrap(), 1);
         let query = QueryVector::new(&vector(5));
