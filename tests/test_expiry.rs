@@ -185,3 +185,39 @@ fn list_all_marks_what_has_expired() {
     assert_eq!(v[0]["expired"], true, "{v}");
     assert_eq!(v[0]["expires_at"], "2026-11-22T11:00:00Z", "{v}");
 }
+
+#[test]
+fn stats_count_expired_observations_apart_from_live_ones() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save(
+        "Staging is frozen for the release",
+        &["--ttl", "1h", "--kind", "config"],
+    );
+    env.save("The release branch is release/2.0", &["--kind", "config"]);
+    let counts = |now: &str| -> (i64, i64, i64) {
+        let v: Value = serde_json::from_str(&at(&env, now, &["stats", "--json"])).unwrap();
+        let user = v["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scope"] == "user")
+            .unwrap()
+            .clone();
+        let config = v["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == "config")
+            .map_or(0, |k| k["live"].as_i64().unwrap());
+        (
+            user["live"].as_i64().unwrap(),
+            user["expired"].as_i64().unwrap(),
+            config,
+        )
+    };
+    assert_eq!(counts(NOW), (2, 0, 2));
+    assert_eq!(counts(HOUR_LATER), (1, 1, 1));
+    let human = at(&env, HOUR_LATER, &["stats"]);
+    assert!(human.lines().next().unwrap().contains("expired"), "{human}");
+}

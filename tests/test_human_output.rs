@@ -24,7 +24,7 @@ fn settings(env: &TestEnv, extra: &[&std::path::Path]) -> insta::Settings {
     }
     s.add_filter(r"age1[0-9a-z]{58}", "[RECIPIENT]");
     s.add_filter(r"git version [0-9][^\n]*", "git version [VERSION]");
-    s.add_filter(r"(?m)^(\S+ +\d+ +\d+ +\d+) +\d+$", "$1 [BYTES]");
+    s.add_filter(r"(?m)^(\S+ +\d+ +\d+ +\d+ +\d+) +\d+$", "$1 [BYTES]");
     s.add_filter(r"index: \d+ bytes", "index: [BYTES] bytes");
     // Commits of an encrypted scope hold fresh ciphertext on every run.
     s.add_filter(r"head [0-9a-f]{12}", "head [COMMIT]");

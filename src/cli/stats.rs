@@ -32,8 +32,8 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
         }));
     }
     ui.line(format!(
-        "{:<14} {:>8} {:>11} {:>8} {:>12}",
-        "scope", "live", "superseded", "deleted", "repo bytes"
+        "{:<14} {:>8} {:>11} {:>8} {:>8} {:>12}",
+        "scope", "live", "superseded", "deleted", "expired", "repo bytes"
     ))?;
     for s in &stats.scopes {
         let bytes = repo_bytes
@@ -41,8 +41,8 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: StatsArgs) -> anyhow::Result<()> {
             .find(|(n, _)| *n == s.scope)
             .map_or(0, |(_, b)| *b);
         ui.line(format!(
-            "{:<14} {:>8} {:>11} {:>8} {:>12}",
-            s.scope, s.live, s.superseded, s.deleted, bytes
+            "{:<14} {:>8} {:>11} {:>8} {:>8} {:>12}",
+            s.scope, s.live, s.superseded, s.deleted, s.expired, bytes
         ))?;
     }
     ui.line("kinds (live):")?;

@@ -152,9 +152,9 @@ pub enum IdMatch {
 /// Counts for `mem stats`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
-    /// Per scope: (scope, live, superseded, deleted).
+    /// Per scope: live, superseded, deleted and expired counts.
     pub scopes: Vec<ScopeStats>,
-    /// Per kind: (kind, live count).
+    /// Per kind: (kind, live count; expired ones are not live).
     pub kinds: Vec<(String, i64)>,
     /// Per project: (project or "(global)", live count), largest first, at most 20.
     pub projects: Vec<(String, i64)>,
@@ -171,6 +171,9 @@ pub struct ScopeStats {
     pub superseded: i64,
     /// Distinct deleted observations.
     pub deleted: i64,
+    /// Distinct observations past their expiry (`expires_at`), neither
+    /// superseded nor deleted; not counted as live.
+    pub expired: i64,
     /// Tombstones.
     pub tombstones: i64,
 }
@@ -499,21 +502,25 @@ impl Index {
     /// [`IndexError::Sql`].
     pub fn stats(&self) -> Result<Stats, IndexError> {
         let mut stats = Stats::default();
+        let now = crate::time::now().as_second();
         let sql = "SELECT o.scope,
-                COUNT(DISTINCT CASE WHEN NOT s AND NOT d THEN o.id END),
+                COUNT(DISTINCT CASE WHEN NOT s AND NOT d AND NOT x THEN o.id END),
                 COUNT(DISTINCT CASE WHEN s AND NOT d THEN o.id END),
-                COUNT(DISTINCT CASE WHEN d THEN o.id END)
+                COUNT(DISTINCT CASE WHEN d THEN o.id END),
+                COUNT(DISTINCT CASE WHEN x AND NOT s AND NOT d THEN o.id END)
             FROM (SELECT o.*, EXISTS(SELECT 1 FROM edges e WHERE e.target = o.id) AS s,
-                         EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope) AS d
+                         EXISTS(SELECT 1 FROM tombs t WHERE t.target = o.id AND t.scope = o.scope) AS d,
+                         (o.expires IS NOT NULL AND o.expires <= ?1) AS x
                   FROM obs o) o
             GROUP BY o.scope ORDER BY o.scope";
         let mut stmt = self.conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([now], |r| {
             Ok(ScopeStats {
                 scope: r.get(0)?,
                 live: r.get(1)?,
                 superseded: r.get(2)?,
                 deleted: r.get(3)?,
+                expired: r.get(4)?,
                 tombstones: 0,
             })
         })?;
@@ -525,14 +532,17 @@ impl Index {
                 |r| r.get(0),
             )?;
         }
-        let live_ids = format!("SELECT DISTINCT o.id, o.kind, o.project FROM obs o WHERE {LIVE}");
+        let live_ids = format!(
+            "SELECT DISTINCT o.id, o.kind, o.project FROM obs o
+             WHERE {LIVE} AND (o.expires IS NULL OR o.expires > ?1)"
+        );
         let kinds = format!(
             "SELECT kind, count(*) FROM ({live_ids}) GROUP BY kind ORDER BY count(*) DESC, kind"
         );
         stats.kinds = self
             .conn
             .prepare(&kinds)?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let projects = format!(
             "SELECT COALESCE(project, '(global)'), count(*) FROM ({live_ids}) GROUP BY project ORDER BY count(*) DESC, project LIMIT 20"
@@ -540,7 +550,7 @@ impl Index {
         stats.projects = self
             .conn
             .prepare(&projects)?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         Ok(stats)
     }
