@@ -197,6 +197,8 @@ pub struct ScopeCounts {
     pub superseded: i64,
     /// Deleted observations.
     pub deleted: i64,
+    /// Observations past their expiry (not counted as live).
+    pub expired: i64,
     /// Tombstones.
     pub tombstones: i64,
 }

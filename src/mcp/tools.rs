@@ -417,6 +417,7 @@ impl Tools {
                 live: s.live,
                 superseded: s.superseded,
                 deleted: s.deleted,
+                expired: s.expired,
                 tombstones: s.tombstones,
             })
             .collect();
