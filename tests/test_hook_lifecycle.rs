@@ -41,6 +41,11 @@ fn install_into_missing_settings_then_uninstall_leaves_nothing_behind() {
             !installed.iter().any(|p| p.ends_with(".mem-backup")),
             "{client}: a backup of mem's own entries: {installed:?}"
         );
+        // A dry run says so, and changes nothing.
+        let dry = env.ok(&["hook", "uninstall", "--client", client, "--dry-run"]);
+        assert!(dry.contains("would remove"), "{client}: {dry}");
+        assert!(!dry.contains("\n+{}"), "{client}: {dry}");
+        assert_eq!(tree(env.home.path()), installed, "{client}");
         let out = env.ok(&["hook", "uninstall", "--client", client]);
         assert!(out.contains("mem had created it"), "{client}: {out}");
         assert_eq!(tree(env.home.path()), before, "{client}");
@@ -57,6 +62,11 @@ fn uninstall_puts_a_file_that_existed_back_exactly() {
     std::fs::write(&path, original).unwrap();
     env.ok(&["hook", "install", "--client", "gemini", "--mcp"]);
     assert_ne!(std::fs::read_to_string(&path).unwrap(), original);
+    // A dry run shows the original coming back.
+    let dry = env.ok(&["hook", "uninstall", "--client", "gemini", "--dry-run"]);
+    assert!(dry.contains("would restore"), "{dry}");
+    assert!(dry.contains("+{ \"theme\":\"dark\" ,"), "{dry}");
+    assert!(path.with_file_name("settings.json.mem-backup").exists());
     let out = env.ok(&["hook", "uninstall", "--client", "gemini"]);
     assert!(out.contains("restored"), "{out}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), original);

@@ -145,7 +145,30 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, plan: &Plan) -> anyhow::Result<()> {
     }
     if plan.dry_run {
         for c in &changes {
-            super::print_diff(ui, &c.path, c.before.as_deref().unwrap_or(""), &c.after)?;
+            let before = c.before.as_deref().unwrap_or("");
+            if plan.install {
+                super::print_diff(ui, &c.path, before, &c.after)?;
+                continue;
+            }
+            // What the real uninstall would do (see `undo`).
+            match plan_undo(c)? {
+                UndoPlan::Remove => {
+                    super::print_diff(ui, &c.path, before, "")?;
+                    ui.line(format!(
+                        "{client_name}: would remove {} (mem had created it)",
+                        c.path.display()
+                    ))?;
+                }
+                UndoPlan::Restore(backup, text) => {
+                    super::print_diff(ui, &c.path, before, &text)?;
+                    ui.line(format!(
+                        "{client_name}: would restore {} from {}",
+                        c.path.display(),
+                        backup.display()
+                    ))?;
+                }
+                UndoPlan::Write => super::print_diff(ui, &c.path, before, &c.after)?,
+            }
         }
         return Ok(());
     }
@@ -231,24 +254,44 @@ fn is_empty_settings(text: &str) -> bool {
         || serde_json::from_str::<serde_json::Value>(t).is_ok_and(|v| v == serde_json::json!({}))
 }
 
+/// What uninstalling will do to one file, decided before doing it (so
+/// `--dry-run` shows the same).
+enum UndoPlan {
+    /// Remove it: mem created it.
+    Remove,
+    /// Put the backup (its path and text) back.
+    Restore(PathBuf, String),
+    /// Write the file without mem's entries.
+    Write,
+}
+
+fn plan_undo(change: &Change) -> anyhow::Result<UndoPlan> {
+    let path = &change.path;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let backup = dir.join(format!("{file_name}.mem-backup"));
+    Ok(match super::read_optional(&backup)? {
+        None if is_empty_settings(&change.after) => UndoPlan::Remove,
+        Some(text) if same_settings(&text, &change.after) => UndoPlan::Restore(backup, text),
+        _ => UndoPlan::Write,
+    })
+}
+
 /// Take mem out of one file without leaving anything of mem's behind: no
 /// backup holding mem's own entries, no empty file mem created (a file that
 /// existed before the first install always has a `.mem-backup`).
 fn undo(change: &Change) -> anyhow::Result<Undone> {
     let path = &change.path;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let backup = dir.join(format!("{file_name}.mem-backup"));
-    let saved = super::read_optional(&backup)?;
-    match saved {
-        None if is_empty_settings(&change.after) => {
+    match plan_undo(change)? {
+        UndoPlan::Remove => {
             std::fs::remove_file(path)
                 .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", path.display()))?;
             // Only succeeds when nothing else is in it.
             let _ = std::fs::remove_dir(dir);
             Ok(Undone::Removed)
         }
-        Some(text) if same_settings(&text, &change.after) => {
+        UndoPlan::Restore(backup, _) => {
             std::fs::rename(&backup, path).map_err(|e| {
                 anyhow::anyhow!(
                     "cannot restore {} from {}: {e}",
@@ -258,7 +301,7 @@ fn undo(change: &Change) -> anyhow::Result<Undone> {
             })?;
             Ok(Undone::Restored(backup))
         }
-        _ => {
+        UndoPlan::Write => {
             write_atomically(path, &change.after)?;
             Ok(Undone::Written)
         }
