@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::common::{bare_remote, Device, TestEnv, NOW};
+use crate::common::{bare_remote, by_scope, Device, TestEnv, NOW};
 
 const HOUR_LATER: &str = "2026-11-22T11:30:00Z";
 const WEEK_LATER: &str = "2026-11-29T10:00:00Z";
@@ -197,13 +197,7 @@ fn stats_count_expired_observations_apart_from_live_ones() {
     env.save("The release branch is release/2.0", &["--kind", "config"]);
     let counts = |now: &str| -> (i64, i64, i64) {
         let v: Value = serde_json::from_str(&at(&env, now, &["stats", "--json"])).unwrap();
-        let user = v["scopes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["scope"] == "user")
-            .unwrap()
-            .clone();
+        let user = by_scope(&v["scopes"], "user");
         let config = v["kinds"]
             .as_array()
             .unwrap()

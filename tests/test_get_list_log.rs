@@ -1,4 +1,4 @@
-use crate::common::TestEnv;
+use crate::common::{by_scope, TestEnv};
 
 #[test]
 fn get_by_id_and_unique_prefix() {
@@ -110,13 +110,7 @@ fn stats_count_live_superseded_and_deleted() {
     env.ok(&["delete", &d]);
     env.save("local one", &["--scope", "local", "--kind", "decision"]);
     let v = env.json(&["stats", "--json"]);
-    let user = v["scopes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["scope"] == "user")
-        .unwrap()
-        .clone();
+    let user = by_scope(&v["scopes"], "user");
     assert_eq!(user["live"], 1);
     assert_eq!(user["superseded"], 1);
     assert_eq!(user["deleted"], 1);

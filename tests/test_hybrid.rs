@@ -227,7 +227,13 @@ fn vectors_folded_into_blocks_are_searched_and_kept_exact() {
         .contains(&late));
     // A model switch drops the blocks with the vectors, and folds anew:
     // in the new model, database words mean what ceramics words do.
-    assert!(!titles("database backup")[0].starts_with("Hobby "));
+    // (Before the switch nothing is near "database backup": every
+    // similarity ties, and the 20 hobbies are not the 11 found.)
+    let before = titles("database backup");
+    assert!(
+        before.iter().filter(|t| t.starts_with("Hobby ")).count() < 11,
+        "{before:?}"
+    );
     let swapped = write_model(
         &env.home.path().join("swapped"),
         |t| if t == 2 { 0 } else { t },

@@ -167,12 +167,17 @@ impl TestEnv {
 
 /// The entry for `scope` in the array `mem sync --json` printed.
 pub fn sync_result<'a>(results: &'a serde_json::Value, scope: &str) -> &'a serde_json::Value {
-    results
-        .as_array()
-        .expect("mem sync --json prints an array")
+    by_scope(results, scope)
+}
+
+/// The object of `scope` in a JSON array of per-scope objects (`mem sync
+/// --json`, the `scopes` of `mem stats --json`); panics when absent.
+pub fn by_scope<'a>(list: &'a serde_json::Value, scope: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .expect("an array of per-scope objects")
         .iter()
         .find(|r| r["scope"] == scope)
-        .unwrap_or_else(|| panic!("no result for scope {scope}: {results}"))
+        .unwrap_or_else(|| panic!("no object for scope {scope}: {list}"))
 }
 
 /// Path of a file under `fixtures/`.
