@@ -425,8 +425,8 @@ pub fn to_blob(v: &[f32]) -> Vec<u8> {
 /// A query vector quantised once (as [`quantise`] does) for scoring many
 /// stored vectors: an int8 × int8 dot product summed in an i32 (exact: at
 /// most 127² per dimension), which the compiler turns into SIMD integer
-/// multiply-adds, cheaper than [`dot_blob`]'s float products, at the price of the query's own rounding (under 1 % of
-/// its largest component).
+/// multiply-adds, cheaper than float products, at the price of the
+/// query's own rounding (under 1 % of its largest component).
 #[derive(Debug, Clone)]
 pub struct QueryVector {
     scale: f32,
@@ -477,34 +477,25 @@ impl QueryVector {
     }
 }
 
-/// The dot product of `query` with a vector stored by [`to_blob`]; 0 when
-/// the dimensions differ.
-pub fn dot_blob(query: &[f32], blob: &[u8]) -> f32 {
-    if blob.len() != query.len() + 4 {
-        return 0.0;
-    }
-    let scale = f32::from_le_bytes(blob[..4].try_into().expect("4 bytes"));
-    // Eight running sums, so the compiler can keep them in SIMD lanes (one
-    // sum would have to add in order); a search scores every vector.
-    let mut lanes = [0f32; 8];
-    let (q8, b8) = (query.chunks_exact(8), blob[4..].chunks_exact(8));
-    let (q_rest, b_rest) = (q8.remainder(), b8.remainder());
-    for (q, b) in q8.zip(b8) {
-        for i in 0..8 {
-            lanes[i] += q[i] * f32::from(b[i] as i8);
-        }
-    }
-    let rest: f32 = q_rest
-        .iter()
-        .zip(b_rest)
-        .map(|(q, &b)| q * f32::from(b as i8))
-        .sum();
-    (lanes.iter().sum::<f32>() + rest) * scale
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference [`QueryVector::dot`] is held to: the float query's
+    /// dot product with a vector stored by [`to_blob`]; 0 when the
+    /// dimensions differ.
+    fn dot_blob(query: &[f32], blob: &[u8]) -> f32 {
+        if blob.len() != query.len() + 4 {
+            return 0.0;
+        }
+        let scale = f32::from_le_bytes(blob[..4].try_into().expect("4 bytes"));
+        let dot: f32 = query
+            .iter()
+            .zip(&blob[4..])
+            .map(|(q, &b)| q * f32::from(b as i8))
+            .sum();
+        dot * scale
+    }
 
     #[test]
     fn sign_sketches_of_a_query_and_a_stored_vector_agree() {

@@ -247,6 +247,7 @@ mod tests {
             assert!(err.contains(name), "{err}");
         }
     }
+
     /// A throwaway self-signed CA made for this test with `openssl req
     /// -x509 -newkey ed25519` (no key kept).
     const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBTDCB/6ADAgECAhQGXghtvan6VXNe4edzOHqp57UAyDAFBgMrZXAwGzEZMBcG\nA1UEAwwQbWVtIHVuaXQgdGVzdCBDQTAgFw0yNjEyMDExNTM4MTBaGA8yMTI2MTEw\nNzE1MzgxMFowGzEZMBcGA1UEAwwQbWVtIHVuaXQgdGVzdCBDQTAqMAUGAytlcAMh\nAN3G8ocoT8DKfMYAL5bz1QuwdHQJfewvj1ZHG8VBFsE7o1MwUTAdBgNVHQ4EFgQU\nv11PzL3nvsSoF3eSPA7wOfmO3/owHwYDVR0jBBgwFoAUv11PzL3nvsSoF3eSPA7w\nOfmO3/owDwYDVR0TAQH/BAUwAwEB/zAFBgMrZXADQQDn55W8cOSOd7MMOd73Kyig\nWISreRaSt2HfTVaTtqyq9rldKu0Ql3IQ6xlbJRuUDKy+U8Mx6BPgTmReKEmPYsAM\n-----END CERTIFICATE-----\n";
