@@ -269,6 +269,17 @@ enum Fused {
     Near(Near),
 }
 
+impl Fused {
+    /// What [`convex`] takes: the bm25 score (positive; `None` for a
+    /// vector-only candidate) and the similarity.
+    fn parts(&self) -> (Option<f64>, Option<f32>) {
+        match self {
+            Fused::Lexical(h) => (Some(-h.hit.rank), h.similarity),
+            Fused::Near(n) => (None, Some(n.similarity)),
+        }
+    }
+}
+
 /// Map `x` from `lo..=hi` onto 0..=1 (1 when the range is a point).
 fn unit(x: f64, lo: f64, hi: f64) -> f64 {
     if hi > lo {
@@ -312,33 +323,25 @@ fn fuse(
     weight: f64,
     limit: usize,
 ) -> Vec<Fused> {
-    let mut pool: Vec<(Option<f64>, Option<f32>, Fused)> = Vec::new();
+    let mut pool: Vec<Fused> = Vec::new();
     let mut at = HashMap::new();
     for hit in lexical {
         at.insert(hit.row.id.as_str().to_owned(), pool.len());
         let similarity = sims.get(hit.row.id.as_str()).copied();
-        pool.push((
-            Some(-hit.rank),
-            similarity,
-            Fused::Lexical(Box::new(ScoredHit { hit, similarity })),
-        ));
+        pool.push(Fused::Lexical(Box::new(ScoredHit { hit, similarity })));
     }
     for n in near {
         match at.get(&n.id) {
             Some(&i) => {
-                pool[i].1 = Some(n.similarity);
-                if let Fused::Lexical(h) = &mut pool[i].2 {
+                if let Fused::Lexical(h) = &mut pool[i] {
                     h.similarity = Some(n.similarity);
                 }
             }
-            None => pool.push((None, Some(n.similarity), Fused::Near(n))),
+            None => pool.push(Fused::Near(n)),
         }
     }
-    let parts: Vec<(Option<f64>, Option<f32>)> = pool.iter().map(|(l, s, _)| (*l, *s)).collect();
-    let mut scored: Vec<(f64, Fused)> = convex(&parts, weight)
-        .into_iter()
-        .zip(pool.into_iter().map(|(_, _, f)| f))
-        .collect();
+    let parts: Vec<(Option<f64>, Option<f32>)> = pool.iter().map(Fused::parts).collect();
+    let mut scored: Vec<(f64, Fused)> = convex(&parts, weight).into_iter().zip(pool).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(limit).map(|(_, f)| f).collect()
 }
