@@ -20,6 +20,7 @@ mod packed;
 mod parse;
 mod query;
 mod search;
+mod tagged;
 mod vec_blocks;
 mod vectors;
 mod writer;

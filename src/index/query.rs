@@ -9,6 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
 
+use super::tagged::Tagged;
 use super::{Index, IndexError};
 use crate::store::{ConflictId, Observation, ObservationId};
 
@@ -326,7 +327,17 @@ impl Index {
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn list(&self, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
-        let (where_sql, values) = filter.where_clause();
+        let (mut where_sql, mut values) = filter.where_clause();
+        // A tag few files carry: their rows, found through the FTS index,
+        // instead of every row checked newest first (tagged.rs).
+        match self.tagged(filter.tag.as_deref())? {
+            Tagged::Among(rowids) if rowids.is_empty() => return Ok(Vec::new()),
+            among @ Tagged::Among(_) => {
+                where_sql = format!("o.rowid IN (SELECT value FROM json_each(?)) AND {where_sql}");
+                values.insert(0, Value::Text(among.json().expect("a rowid set")));
+            }
+            Tagged::Any => {}
+        }
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM obs o WHERE {where_sql} ORDER BY o.created DESC, o.id"
         );

@@ -13,6 +13,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 
 use super::parse::SearchQuery;
 use super::query::{dedup, row_from, ROW_COLUMNS};
+use super::tagged::Tagged;
 use super::{Filter, Hit, Index, IndexError, ProjectFilter};
 use crate::text::Term;
 
@@ -92,6 +93,14 @@ impl Index {
         common: usize,
     ) -> Result<Vec<Hit>, IndexError> {
         let parsed = SearchQuery::parse(query);
+        // A tag few files carry bounds every FTS query below to its files
+        // (tagged.rs): bm25 is then computed for those alone, and a tag no
+        // file carries ends the search here.
+        let tagged = self.tagged(filter.tag.as_deref())?;
+        if tagged == Tagged::Among(Vec::new()) {
+            return Ok(Vec::new());
+        }
+        let among = tagged.json();
         let (conds, values) = filter.conditions();
         let current = match &filter.project {
             ProjectFilter::Current(p) => p.clone(),
@@ -106,7 +115,8 @@ impl Index {
             .clamp(COVERAGE_POOL, MAX_POOL)
             .max(filter.limit);
         let run = |first: FirstStage, limit: usize| {
-            self.two_stages(first, &conds, &values, current.as_deref(), limit)
+            let among = among.as_deref();
+            self.two_stages(first, &conds, &values, among, current.as_deref(), limit)
         };
         // Split the terms: bm25 ranks the rare ones; the common ones only
         // fill what those leave, and do not count for coverage.
@@ -278,18 +288,23 @@ impl Index {
     }
 
     /// The best `limit` distinct observations matching the FTS5 expression
-    /// `expr` by bm25, each with the FTS rowid of the file that ranked it.
-    /// See [`Index::two_stages`].
+    /// `expr` by bm25 under `filter` (its tag bounding the first stage, as
+    /// in [`Index::search`]), each with the FTS rowid of the file that
+    /// ranked it. See [`Index::two_stages`].
     #[cfg(test)]
     fn fts_search(
         &self,
         expr: &str,
-        conds: &[String],
-        values: &[Value],
-        current: Option<&str>,
+        filter: &Filter,
         limit: usize,
     ) -> Result<Vec<(Hit, i64)>, IndexError> {
-        self.two_stages(FirstStage::Ranked(expr), conds, values, current, limit)
+        let (conds, values) = filter.conditions();
+        let among = match self.tagged(filter.tag.as_deref())? {
+            Tagged::Among(rowids) if rowids.is_empty() => return Ok(Vec::new()),
+            tagged => tagged.json(),
+        };
+        let first = FirstStage::Ranked(expr);
+        self.two_stages(first, &conds, &values, among.as_deref(), None, limit)
     }
 
     /// The candidates `first` gives for `fetch` files: each file's rowid
@@ -305,24 +320,38 @@ impl Index {
     /// in, scaled down to FTS5's idf for a word in most files (10⁻⁶), so
     /// any match of a rarer term ranks above. Rowids alone are read; no
     /// bm25, so the cost is at most that of the window, whatever the word.
+    ///
+    /// `among`, a JSON array of rowids (a tag's files, tagged.rs), keeps
+    /// only those matches: bm25 is computed for them alone. A file's score
+    /// does not depend on which others are candidates, so the order is
+    /// that of the unbounded stage with the other files left out.
     fn first_stage(
         &self,
         first: &FirstStage,
+        among: Option<&str>,
         fetch: usize,
     ) -> Result<(std::collections::HashMap<i64, f64>, bool), IndexError> {
         let fetch_sql = i64::try_from(fetch).unwrap_or(i64::MAX);
+        // `+rowid`: SQLite checks the set on each match; a plain `rowid IN`
+        // is handed to FTS5, which opens a cursor per rowid.
+        let bound = if among.is_some() {
+            " AND +rowid IN (SELECT value FROM json_each(?4))"
+        } else {
+            " AND ?4 IS NULL"
+        };
         match first {
             FirstStage::Ranked(expr) => {
                 let mut top = self.conn.prepare_cached(&format!(
-                    "SELECT rowid, bm25(fts, {WEIGHTS}) AS score FROM fts WHERE fts MATCH ?1
+                    "SELECT rowid, bm25(fts, {WEIGHTS}) AS score FROM fts WHERE fts MATCH ?1{bound}
                      ORDER BY score LIMIT ?2"
                 ))?;
                 // One more than asked: whether the cut falls among files of
                 // the same score.
                 let mut best: Vec<(i64, f64)> = top
-                    .query_map(params![expr, fetch_sql.saturating_add(1)], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?
+                    .query_map(
+                        params![expr, fetch_sql.saturating_add(1), None::<i64>, among],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?
                     .collect::<Result<_, _>>()?;
                 let exhausted = best.len() <= fetch;
                 let beyond = best.get(fetch).map(|b| b.1);
@@ -332,9 +361,13 @@ impl Index {
                 if let (Some(beyond), Some(last)) = (beyond, last) {
                     if beyond == last {
                         let mut tied = self.conn.prepare_cached(&format!(
-                            "SELECT rowid FROM fts WHERE fts MATCH ?1 AND bm25(fts, {WEIGHTS}) = ?2"
+                            "SELECT rowid FROM fts WHERE fts MATCH ?1{bound} AND bm25(fts, {WEIGHTS}) = ?2"
                         ))?;
-                        for rowid in tied.query_map(params![expr, last], |r| r.get::<_, i64>(0))? {
+                        let tied = tied
+                            .query_map(params![expr, last, None::<i64>, among], |r| {
+                                r.get::<_, i64>(0)
+                            })?;
+                        for rowid in tied {
                             score.entry(rowid?).or_insert(last);
                         }
                     }
@@ -346,10 +379,10 @@ impl Index {
                 terms,
                 since,
             } => {
-                let mut latest = self.conn.prepare_cached(
-                    "SELECT rowid FROM fts WHERE fts MATCH ?1 AND rowid >= ?2
-                     ORDER BY rowid DESC LIMIT ?3",
-                )?;
+                let mut latest = self.conn.prepare_cached(&format!(
+                    "SELECT rowid FROM fts WHERE fts MATCH ?1 AND rowid >= ?2{bound}
+                     ORDER BY rowid DESC LIMIT ?3"
+                ))?;
                 let mut score = std::collections::HashMap::new();
                 let mut exhausted = true;
                 for (i, (column, weight)) in COLUMNS.into_iter().enumerate() {
@@ -358,9 +391,9 @@ impl Index {
                         None => format!("{{{column}}} : {terms}"),
                     };
                     let mut found = 0;
-                    for rowid in
-                        latest.query_map(params![expr, since, fetch_sql], |r| r.get::<_, i64>(0))?
-                    {
+                    for rowid in latest.query_map(params![expr, since, fetch_sql, among], |r| {
+                        r.get::<_, i64>(0)
+                    })? {
                         score.entry(rowid?).or_insert(-weight * 1e-6);
                         found += 1;
                     }
@@ -388,12 +421,14 @@ impl Index {
     /// again for four times as many. For a ranked first stage, the order,
     /// the ids and the scopes of each hit are those a one-stage query
     /// (every match joined, filtered and sorted) gives: a unit test holds
-    /// the two side by side.
+    /// the two side by side. `among` (a JSON array of rowids) bounds the
+    /// first stage, as [`Index::first_stage`] says.
     fn two_stages(
         &self,
         first: FirstStage,
         conds: &[String],
         values: &[Value],
+        among: Option<&str>,
         current: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(Hit, i64)>, IndexError> {
@@ -409,7 +444,7 @@ impl Index {
         ))?;
         let mut fetch = limit.saturating_mul(2).max(16);
         let chosen = loop {
-            let (score, exhausted) = self.first_stage(&first, fetch)?;
+            let (score, exhausted) = self.first_stage(&first, among, fetch)?;
             let rowids: Vec<i64> = score.keys().copied().collect();
             let mut params: Vec<Value> = vec![
                 current.map_or(Value::Null, |p| Value::Text(p.to_owned())),
