@@ -299,6 +299,38 @@ fn lower_hex_bytes(hex: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// The WAL outlives the last connection, checkpointed and empty, so
+    /// the next process neither creates nor syncs a new file (mod.rs
+    /// `keep_wal_file`).
+    #[test]
+    fn the_wal_file_is_kept_empty_between_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.sqlite");
+        let wal = dir.path().join("index.sqlite-wal");
+        for _ in 0..2 {
+            // Opening writes (the schema, then the scope list): both
+            // reach the database file by the checkpoint on close.
+            let (index, _) = super::super::Index::open(&path).unwrap();
+            index
+                .conn
+                .execute(
+                    "INSERT INTO scopes(name, commit_id) VALUES ('s', 'c')
+                          ON CONFLICT(name) DO UPDATE SET commit_id = 'd'",
+                    [],
+                )
+                .unwrap();
+            assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+            drop(index);
+            assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0);
+        }
+        let (index, _) = super::super::Index::open(&path).unwrap();
+        let commit: String = index
+            .conn
+            .query_row("SELECT commit_id FROM scopes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(commit, "d");
+    }
+
     /// Every path form goes into `obs` as `pathx`/`fan` and comes back out
     /// of the computed `path` column unchanged; the canonical ones are not
     /// stored as text.
