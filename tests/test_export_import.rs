@@ -1,4 +1,4 @@
-use crate::common::{git, TestEnv};
+use crate::common::{assert_fsck_clean, git, TestEnv};
 
 #[test]
 fn export_jsonl_to_stdout_and_file() {
@@ -166,6 +166,28 @@ fn import_of_many_records_uses_few_commits() {
         env.ids(&["list", "--tag", "bulk", "-n", "5000"]).len(),
         2500
     );
+    // Each batch went into one pack (src/store/pack.rs), not a loose file
+    // per object: the loose ones are the first commit's, from `mem init`.
+    let repo = env.scope_repo("local");
+    let counts = git(&repo, &["count-objects", "-v"]);
+    let count = |key: &str| -> u64 {
+        counts
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {counts}"))
+    };
+    assert!(count("count:") < 10, "{counts}");
+    assert!(count("in-pack:") > 2500, "{counts}");
+    assert_eq!(count("packs:"), 3, "{counts}");
+    // Nothing keeps the packs from a later `git gc` once main refers to
+    // them, and git reads them whole.
+    let kept = std::fs::read_dir(repo.join("objects/pack"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("keep".as_ref()))
+        .count();
+    assert_eq!(kept, 0);
+    assert_fsck_clean(&repo);
 }
 
 #[test]

@@ -41,6 +41,27 @@ fn gc_packs_ten_thousand_loose_objects_and_loses_nothing() {
         .unwrap();
     assert!(imported.status.success());
     let repo = env.scope_repo("local");
+    // An import writes a pack per batch: turn them into loose objects, as
+    // ten thousand saves would have left them.
+    let aside = env.cwd.path().join("packs");
+    std::fs::create_dir(&aside).unwrap();
+    for entry in std::fs::read_dir(repo.join("objects/pack")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::rename(&path, aside.join(path.file_name().unwrap())).unwrap();
+    }
+    for entry in std::fs::read_dir(&aside).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension() == Some("pack".as_ref()) {
+            let unpacked = std::process::Command::new("git")
+                .arg("--git-dir")
+                .arg(&repo)
+                .args(["unpack-objects", "-q"])
+                .stdin(std::fs::File::open(&path).unwrap())
+                .status()
+                .unwrap();
+            assert!(unpacked.success());
+        }
+    }
     let (loose, _) = count_objects(&repo);
     assert!(loose >= 10_000, "{loose} loose objects");
     let head = git(&repo, &["rev-parse", "main"]);

@@ -21,6 +21,7 @@ mod parse;
 mod query;
 mod search;
 mod tagged;
+mod update;
 mod vec_blocks;
 mod vectors;
 mod writer;
@@ -39,12 +40,7 @@ pub use query::{
     Candidate, ConflictRow, Filter, Hit, IdMatch, ObsRow, ProjectFilter, Stats, TombInfo,
 };
 
-use crate::crypto::Identity;
-use crate::store::{ScopeName, ScopeRepo, StoreError, TreeChange};
-use writer::{read_file, Parsed, Skip, Writer};
-
-/// Files to read before the read-and-parse work moves to a second thread.
-const PARALLEL_THRESHOLD: usize = 256;
+use crate::store::{ScopeName, StoreError};
 
 /// Schema version. Bump it whenever the tables change: an index of an older
 /// version is dropped and rebuilt from the scopes on open.
@@ -514,154 +510,6 @@ impl Index {
         Ok(())
     }
 
-    /// Bring `scope` in step with `head`, its repository's head as the caller
-    /// read it, from `seen`, the indexed commit the caller read (it decided
-    /// from both whether an identity is needed): read only the files that
-    /// changed since the indexed commit, or the whole tree when there is no
-    /// usable indexed commit. When another process changed the indexed commit
-    /// after the caller read it, nothing is done and [`UpdateReport::raced`]
-    /// says so: the caller reads both again (the index never moves backwards
-    /// or past files the caller was not ready to decrypt). Files that cannot be parsed are skipped and
-    /// reported (and remembered for `mem doctor`). Encrypted files (`.age`)
-    /// are decrypted with `identity`; those it cannot open are remembered as
-    /// sealed and reported in [`UpdateReport::sealed`].
-    ///
-    /// # Errors
-    /// [`IndexError`] when the repository or the database fails.
-    pub fn update_scope(
-        &mut self,
-        scope: &ScopeName,
-        repo: &ScopeRepo,
-        seen: Option<&str>,
-        head: Option<gix::ObjectId>,
-        identity: Option<&Identity>,
-    ) -> Result<UpdateReport, IndexError> {
-        let mut report = UpdateReport {
-            scope: scope.to_string(),
-            ..Default::default()
-        };
-        let head_hex = head.map(|h| h.to_string());
-        if self.indexed_commit(scope.as_str())? == head_hex {
-            return Ok(report);
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let indexed: Option<String> = tx
-            .query_row(
-                "SELECT commit_id FROM scopes WHERE name=?1",
-                params![scope.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if indexed == head_hex {
-            return Ok(report);
-        }
-        if indexed.as_deref() != seen {
-            report.raced = true;
-            return Ok(report);
-        }
-        let Some(head) = head else {
-            delete_scope_rows(&tx, scope.as_str())?;
-            tx.execute("DELETE FROM scopes WHERE name=?1", params![scope.as_str()])?;
-            tx.commit()?;
-            return Ok(report);
-        };
-        let from = indexed
-            .as_deref()
-            .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok())
-            .filter(|id| repo.has_object(id));
-        let changes: Vec<TreeChange> = match from {
-            Some(from) => repo.diff(Some(from), head)?,
-            None => {
-                report.full = true;
-                delete_scope_rows(&tx, scope.as_str())?;
-                repo.files(head, &["obs/", "tomb/", "conflicts/"])?
-                    .into_iter()
-                    .map(|(path, blob)| TreeChange::Written { path, blob })
-                    .collect()
-            }
-        };
-        let mut writes = Vec::new();
-        {
-            let mut writer = Writer::new(&tx)?;
-            for change in changes {
-                match change {
-                    TreeChange::Removed { path } => {
-                        if writer.remove(scope.as_str(), &path)? {
-                            report.removed += 1;
-                        }
-                    }
-                    TreeChange::Written { path, blob } => {
-                        if is_observation_path(&path)
-                            || is_tombstone_path(&path)
-                            || is_conflict_path(&path)
-                        {
-                            writer.remove(scope.as_str(), &path)?;
-                            writes.push((path, blob));
-                        }
-                    }
-                }
-            }
-            let mut insert = |path: String, parsed: Result<Parsed, Skip>| -> rusqlite::Result<()> {
-                match parsed {
-                    Ok(file) => {
-                        writer.insert(scope.as_str(), &path, &file)?;
-                        report.indexed += 1;
-                    }
-                    Err(Skip::Sealed) => {
-                        writer.sealed(scope.as_str(), &path)?;
-                        report.sealed.push(path);
-                    }
-                    Err(Skip::Broken(error)) => {
-                        writer.broken(scope.as_str(), &path, &error)?;
-                        report.broken.push(BrokenFile {
-                            scope: scope.to_string(),
-                            path,
-                            error,
-                        });
-                    }
-                }
-                Ok(())
-            };
-            if writes.len() < PARALLEL_THRESHOLD {
-                for (path, blob) in writes {
-                    let parsed = read_blob_file(repo, &path, blob, identity);
-                    insert(path, parsed)?;
-                }
-            } else {
-                // Reading and parsing on a second thread while this one
-                // writes SQLite: the two halves of a rebuild cost about the same.
-                let repo_path = repo.path().to_owned();
-                std::thread::scope(|threads| -> Result<(), IndexError> {
-                    let (tx_files, rx_files) = std::sync::mpsc::sync_channel(512);
-                    let reader = threads.spawn(move || -> Result<(), StoreError> {
-                        let repo = ScopeRepo::open(&repo_path)?;
-                        for (path, blob) in writes {
-                            let parsed = read_blob_file(&repo, &path, blob, identity);
-                            if tx_files.send((path, parsed)).is_err() {
-                                break;
-                            }
-                        }
-                        Ok(())
-                    });
-                    for (path, parsed) in rx_files {
-                        insert(path, parsed)?;
-                    }
-                    reader.join().expect("the reader thread does not panic")?;
-                    Ok(())
-                })?;
-            }
-        }
-        tx.execute(
-            "INSERT INTO scopes(name, commit_id) VALUES (?1, ?2)
-             ON CONFLICT(name) DO UPDATE SET commit_id=excluded.commit_id",
-            params![scope.as_str(), head.to_string()],
-        )?;
-        tx.commit()?;
-        Ok(report)
-    }
-
     /// Files skipped as unreadable, for `mem doctor`.
     ///
     /// # Errors
@@ -720,7 +568,10 @@ pub fn is_tombstone_path(path: &str) -> bool {
     path.starts_with("tomb/") && (path.ends_with(".yaml") || path.ends_with(".age"))
 }
 
-fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::Result<()> {
+pub(super) fn delete_scope_rows(
+    tx: &rusqlite::Transaction<'_>,
+    scope: &str,
+) -> rusqlite::Result<()> {
     tx.execute(
         "DELETE FROM fts WHERE rowid IN (SELECT rowid FROM obs WHERE scope=?1)",
         params![scope],
@@ -739,21 +590,4 @@ fn delete_scope_rows(tx: &rusqlite::Transaction<'_>, scope: &str) -> rusqlite::R
         params![scope],
     )?;
     Ok(())
-}
-
-/// Read and parse one file of a scope's tree. A blob that cannot be read
-/// (missing or corrupt in the object database) makes that file broken —
-/// reported, the rest of the scope indexed — never the whole update.
-fn read_blob_file(
-    repo: &ScopeRepo,
-    path: &str,
-    blob: gix::ObjectId,
-    identity: Option<&crate::crypto::Identity>,
-) -> Result<Parsed, Skip> {
-    match repo.read_blob(blob) {
-        Ok(bytes) => read_file(path, bytes, identity),
-        Err(_) => Err(Skip::Broken(format!(
-            "its git object {blob} is missing or corrupt"
-        ))),
-    }
 }

@@ -338,7 +338,8 @@ impl Mem {
         observations: Vec<Observation>,
     ) -> Result<BatchOutcome, MemError> {
         let mut counted = (0, 0);
-        let commit = self.commit_with_retry(scope, |index, _| {
+        // Thousands of files at once: one pack, not a loose file each.
+        let commit = self.commit_objects_with_retry(scope, Objects::Packed, |index, _| {
             let mut seen = std::collections::HashSet::new();
             let mut changes = Vec::new();
             let mut dup = 0;
@@ -435,6 +436,20 @@ impl Mem {
     pub(super) fn commit_with_retry(
         &mut self,
         scope: &ScopeName,
+        build: impl FnMut(
+            &mut Index,
+            Option<gix::ObjectId>,
+        ) -> Result<Option<(Vec<FileChange>, String)>, MemError>,
+    ) -> Result<Option<String>, MemError> {
+        self.commit_objects_with_retry(scope, Objects::Loose, build)
+    }
+
+    /// [`Mem::commit_with_retry`], with the new objects written as
+    /// `objects` says.
+    pub(super) fn commit_objects_with_retry(
+        &mut self,
+        scope: &ScopeName,
+        objects: Objects,
         mut build: impl FnMut(
             &mut Index,
             Option<gix::ObjectId>,
@@ -473,7 +488,12 @@ impl Mem {
             // a fresh handle; one still missing then is damage.
             let written = repo
                 .place_new_files(parent, changes, store::layout::day_fanout())
-                .and_then(|changes| repo.commit(parent, &changes, &message, &self.signature()));
+                .and_then(|changes| match objects {
+                    Objects::Loose => repo.commit(parent, &changes, &message, &self.signature()),
+                    Objects::Packed => {
+                        repo.commit_packed(parent, &changes, &message, &self.signature())
+                    }
+                });
             let committed = match written {
                 Err(e) if e.is_missing_object() && attempt < 3 => {
                     backoff(attempt);
@@ -506,6 +526,16 @@ impl Mem {
         }
         Err(MemError::Contention(scope.to_string()))
     }
+}
+
+/// How a commit's new objects are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Objects {
+    /// One loose file each: a save's handful.
+    Loose,
+    /// One pack for the commit (`ScopeRepo::commit_packed`): an import's
+    /// batch of thousands.
+    Packed,
 }
 
 /// Whether two observations carry the same identity content apart from

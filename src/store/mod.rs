@@ -12,8 +12,10 @@ mod observation;
 pub(crate) use observation::tests::sample as sample_observation;
 mod lock;
 mod message;
+mod pack;
 mod record;
 mod repo;
+mod tree;
 mod trust;
 
 use std::path::{Path, PathBuf};

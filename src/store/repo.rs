@@ -97,8 +97,8 @@ pub struct CommitInfo {
 
 /// An open scope repository.
 pub struct ScopeRepo {
-    path: PathBuf,
-    repo: gix::Repository,
+    pub(super) path: PathBuf,
+    pub(super) repo: gix::Repository,
 }
 
 /// A failed git operation: what was being done, and gix's error as the source.
@@ -110,6 +110,38 @@ pub(super) fn git_err(
         op: op.to_owned(),
         source: Box::new(source),
     }
+}
+
+/// Write a commit of `tree` with `parents` through `odb`, author and
+/// committer both `signature` in UTC; returns its id and the commit.
+fn write_commit_object(
+    odb: &gix::Repository,
+    tree: ObjectId,
+    parents: &[ObjectId],
+    message: &str,
+    signature: &Signature,
+) -> Result<(ObjectId, gix::objs::Commit), StoreError> {
+    let time = gix::date::Time {
+        seconds: signature.seconds,
+        offset: 0,
+    };
+    let sig = gix::actor::Signature {
+        name: signature.name.as_str().into(),
+        email: signature.email.as_str().into(),
+        time,
+    };
+    let commit = gix::objs::Commit {
+        message: message.into(),
+        tree,
+        author: sig.clone(),
+        committer: sig,
+        encoding: None,
+        parents: parents.iter().copied().collect(),
+        extra_headers: Default::default(),
+    };
+    let id = retry_vanished(|| odb.write_object(&commit).map(|id| id.detach()))
+        .map_err(|e| git_err("cannot write commit", e))?;
+    Ok((id, commit))
 }
 
 /// Run an object write again when it failed because a directory vanished
@@ -223,164 +255,6 @@ impl ScopeRepo {
             .map_err(|e| git_err(&format!("cannot read blob {id}"), e))
     }
 
-    /// The content of `path` in `commit`'s tree, or `None` when absent.
-    ///
-    /// # Errors
-    /// [`StoreError::Git`] when the commit or a tree on the way cannot be read.
-    pub fn read_path(&self, commit: ObjectId, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tree = self.tree_of(commit)?;
-        let entry = tree
-            .lookup_entry_by_path(path)
-            .map_err(|e| git_err(&format!("cannot look up {path}"), e))?;
-        match entry {
-            Some(e) if e.mode().is_blob() => self.read_blob(e.object_id()).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    /// Every blob in `commit`'s tree whose path starts with one of `prefixes`
-    /// (e.g. `obs/`), as `(path, blob id)` in tree order.
-    ///
-    /// # Errors
-    /// [`StoreError::Git`] when a tree cannot be read.
-    pub fn files(
-        &self,
-        commit: ObjectId,
-        prefixes: &[&str],
-    ) -> Result<Vec<(String, ObjectId)>, StoreError> {
-        let tree = self.tree_of(commit)?;
-        // Top-level directories only ("msg/", "obs/"): walk just those
-        // subtrees, so a look at the few messages does not read every
-        // observation's entry. Anything else (none, "") walks the whole
-        // tree, which proves every tree is there.
-        let dirs: Option<Vec<&str>> = prefixes
-            .iter()
-            .map(|p| {
-                p.strip_suffix('/')
-                    .filter(|d| !d.is_empty() && !d.contains('/'))
-            })
-            .collect();
-        let Some(dirs) = dirs.filter(|d| !d.is_empty()) else {
-            let mut recorder = gix::traverse::tree::Recorder::default();
-            tree.traverse()
-                .breadthfirst(&mut recorder)
-                .map_err(|e| git_err("cannot walk tree", e))?;
-            return Ok(recorder
-                .records
-                .into_iter()
-                .filter(|e| e.mode.is_blob())
-                .filter_map(|e| {
-                    let path = e.filepath.to_str().ok()?.to_owned();
-                    prefixes
-                        .iter()
-                        .any(|p| path.starts_with(p))
-                        .then_some((path, e.oid))
-                })
-                .collect());
-        };
-        let mut out = Vec::new();
-        for dir in dirs {
-            let entry = tree
-                .lookup_entry_by_path(dir)
-                .map_err(|e| git_err(&format!("cannot look up {dir}"), e))?;
-            let Some(entry) = entry.filter(|e| e.mode().is_tree()) else {
-                continue;
-            };
-            let subtree = self
-                .repo
-                .find_tree(entry.oid())
-                .map_err(|e| git_err(&format!("cannot read tree {dir}"), e))?;
-            let mut recorder = gix::traverse::tree::Recorder::default();
-            subtree
-                .traverse()
-                .breadthfirst(&mut recorder)
-                .map_err(|e| git_err("cannot walk tree", e))?;
-            out.extend(
-                recorder
-                    .records
-                    .into_iter()
-                    .filter(|e| e.mode.is_blob())
-                    .filter_map(|e| Some((format!("{dir}/{}", e.filepath.to_str().ok()?), e.oid))),
-            );
-        }
-        Ok(out)
-    }
-
-    /// The files that differ between the trees of `from` and `to` (`from` =
-    /// `None` means the empty tree). Renames are reported as a removal and an
-    /// addition. Only subtrees whose ids differ are read, so the cost follows
-    /// the size of the change, not of the scope.
-    ///
-    /// # Errors
-    /// [`StoreError::Git`] when a commit or tree cannot be read.
-    pub fn diff(
-        &self,
-        from: Option<ObjectId>,
-        to: ObjectId,
-    ) -> Result<Vec<TreeChange>, StoreError> {
-        // The plain tree differ: it reads only subtrees whose ids differ.
-        // (`Repository::diff_tree_to_tree` also sets up a blob-diff resource
-        // cache, which loads an index of the whole head tree: O(scope).)
-        let empty = ObjectId::empty_tree(self.repo.object_hash());
-        let old = match from {
-            Some(c) => self.tree_of(c)?.id,
-            None => empty,
-        };
-        let new = self.tree_of(to)?.id;
-        let old_tree = self
-            .repo
-            .find_tree(old)
-            .map_err(|e| git_err("cannot read tree", e))?;
-        let new_tree = self
-            .repo
-            .find_tree(new)
-            .map_err(|e| git_err("cannot read tree", e))?;
-        let mut recorder = gix::diff::tree::Recorder::default();
-        gix::diff::tree(
-            gix::objs::TreeRefIter::from_bytes(&old_tree.data, self.repo.object_hash()),
-            gix::objs::TreeRefIter::from_bytes(&new_tree.data, self.repo.object_hash()),
-            gix::diff::tree::State::default(),
-            &self.repo.objects,
-            &mut recorder,
-        )
-        .map_err(|e| git_err("cannot diff trees", e))?;
-        use gix::diff::tree::recorder::Change as C;
-        let mut out = Vec::with_capacity(recorder.records.len());
-        for change in recorder.records {
-            match change {
-                C::Addition {
-                    entry_mode,
-                    oid,
-                    path,
-                    ..
-                }
-                | C::Modification {
-                    entry_mode,
-                    oid,
-                    path,
-                    ..
-                } => {
-                    if entry_mode.is_blob() {
-                        out.push(TreeChange::Written {
-                            path: path.to_string(),
-                            blob: oid,
-                        });
-                    }
-                }
-                C::Deletion {
-                    entry_mode, path, ..
-                } => {
-                    if entry_mode.is_blob() {
-                        out.push(TreeChange::Removed {
-                            path: path.to_string(),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// Apply `changes` to the tree of `parent` (or to an empty tree), write a
     /// commit and move `refs/heads/main` from `parent` to it, atomically.
     ///
@@ -398,6 +272,24 @@ impl ScopeRepo {
         message: &str,
         signature: &Signature,
     ) -> Result<CommitOutcome, StoreError> {
+        let commit = self.write_commit(&self.repo, parent, changes, message, signature)?;
+        self.move_main(&commit, parent, message)
+    }
+
+    /// Write the blobs of `changes`, the trees they change and a commit of
+    /// the result on `parent` through `odb` (this repository, or a copy of
+    /// its handle that keeps new objects in memory), and return the commit.
+    ///
+    /// # Errors
+    /// As [`ScopeRepo::commit`].
+    pub(super) fn write_commit(
+        &self,
+        odb: &gix::Repository,
+        parent: Option<ObjectId>,
+        changes: &[FileChange],
+        message: &str,
+        signature: &Signature,
+    ) -> Result<(ObjectId, gix::objs::Commit), StoreError> {
         // gix_object's editor, not gix's: gix's checks that every entry of
         // every tree it writes exists (a `stat` per loose object, thousands
         // for a busy day folder). Here the entries are the base tree's own
@@ -410,12 +302,12 @@ impl ScopeRepo {
                 .into(),
             None => gix::objs::Tree::empty(),
         };
-        let mut editor =
-            gix::objs::tree::Editor::new(root, &self.repo.objects, self.repo.object_hash());
+        let mut editor = gix::objs::tree::Editor::new(root, &odb.objects, odb.object_hash());
         for change in changes {
             match change {
                 FileChange::Upsert { path, bytes } => {
-                    let blob = self.write_blob(bytes)?;
+                    let blob = retry_vanished(|| odb.write_blob(bytes).map(|id| id.detach()))
+                        .map_err(|e| git_err("cannot write object", e))?;
                     editor
                         .upsert(path.split('/'), EntryKind::Blob, blob)
                         .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
@@ -428,10 +320,10 @@ impl ScopeRepo {
             }
         }
         let tree = editor
-            .write(|tree| retry_vanished(|| self.repo.write_object(tree).map(|id| id.detach())))
+            .write(|tree| retry_vanished(|| odb.write_object(tree).map(|id| id.detach())))
             .map_err(|e| git_err("cannot write tree", e))?;
         let parents: Vec<ObjectId> = parent.into_iter().collect();
-        self.commit_tree(tree, &parents, message, signature)
+        write_commit_object(odb, tree, &parents, message, signature)
     }
 
     /// Write a commit of `tree` with `parents` and move `refs/heads/main` from
@@ -474,26 +366,22 @@ impl ScopeRepo {
         message: &str,
         signature: &Signature,
     ) -> Result<CommitOutcome, StoreError> {
-        let time = gix::date::Time {
-            seconds: signature.seconds,
-            offset: 0,
-        };
-        let sig = gix::actor::Signature {
-            name: signature.name.as_str().into(),
-            email: signature.email.as_str().into(),
-            time,
-        };
-        let commit = gix::objs::Commit {
-            message: message.into(),
-            tree,
-            author: sig.clone(),
-            committer: sig,
-            encoding: None,
-            parents: parents.iter().copied().collect(),
-            extra_headers: Default::default(),
-        };
-        let commit_id = retry_vanished(|| self.repo.write_object(&commit).map(|id| id.detach()))
-            .map_err(|e| git_err("cannot write commit", e))?;
+        let commit = write_commit_object(&self.repo, tree, parents, message, signature)?;
+        self.move_main(&commit, expected_head, message)
+    }
+
+    /// Move `refs/heads/main` from `expected_head` (or from nothing) to the
+    /// written `commit`, compare-and-swap; see [`ScopeRepo::commit`].
+    ///
+    /// # Errors
+    /// As [`ScopeRepo::commit`].
+    pub(super) fn move_main(
+        &self,
+        (commit_id, commit): &(ObjectId, gix::objs::Commit),
+        expected_head: Option<ObjectId>,
+        message: &str,
+    ) -> Result<CommitOutcome, StoreError> {
+        let commit_id = *commit_id;
         let expected = match expected_head {
             Some(p) => PreviousValue::MustExistAndMatch(Target::Object(p)),
             None => PreviousValue::MustNotExist,
