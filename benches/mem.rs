@@ -15,7 +15,7 @@
 //! * the agent hooks: session start (characters and the block's own token
 //!   estimate), recall at a prompt, a tool event's spool line.
 //!
-//! Targets are in DESIGN §8. Nothing here runs in `cargo test`.
+//! Targets are in benches/README.md. Nothing here runs in `cargo test`.
 
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,8 @@
 //!
 //! Changing the identity content or its encoding breaks every existing store:
 //! ids are SHA-256 over a canonical JSON rendering of the identity fields
-//! (DESIGN §3), prefixed with [`IDENTITY_DOMAIN`].
+//! (the fields the README lists under "What the git host can and cannot
+//! do"), prefixed with [`IDENTITY_DOMAIN`].
 //!
 //! Invariants: `parse(render(o))` yields an observation with the same id and
 //! the same fields, unknown front-matter fields included; tags, files and

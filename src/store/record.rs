@@ -1,7 +1,7 @@
 //! Merge records: `conflicts/<id>.yaml`, the explicit trace of a semantic
-//! conflict found after a merge (DESIGN §5). The id is derived from the kind
-//! and the sorted competing ids only, so two devices detecting the same
-//! conflict write the same path. Changing this format breaks every existing
+//! conflict found after a merge (README, "Merge records"). The id is
+//! derived from the kind and the sorted competing ids only, so two devices
+//! detecting the same conflict write the same path. Changing this format breaks every existing
 //! store.
 
 use serde::{Deserialize, Serialize};
