@@ -328,6 +328,7 @@ impl Index {
     /// [`IndexError::Sql`].
     pub fn list(&self, filter: &Filter) -> Result<Vec<Hit>, IndexError> {
         let (mut where_sql, mut values) = filter.where_clause();
+        let _snapshot = self.read_snapshot()?;
         // A tag few files carry: their rows, found through the FTS index,
         // instead of every row checked newest first (tagged.rs).
         match self.tagged(filter.tag.as_deref())? {

@@ -93,6 +93,9 @@ impl Index {
         common: usize,
     ) -> Result<Vec<Hit>, IndexError> {
         let parsed = SearchQuery::parse(query);
+        // One state of the index for every statement below: the stages
+        // pass rowids from one to the next.
+        let _snapshot = self.read_snapshot()?;
         // A tag few files carry bounds every FTS query below to its files
         // (tagged.rs): bm25 is then computed for those alone, and a tag no
         // file carries ends the search here.

@@ -46,13 +46,14 @@ impl Tagged {
 /// The FTS5 query for the files whose `tags` column holds `tag`'s tokens
 /// in order: `{tags} : "…"` over the text the writer indexes for one tag
 /// (`crate::text::cjk_bigrams`), so FTS5 tokenises both alike. `None` when
-/// the tag might have no token at all (no ASCII letter or digit and no
-/// CJK character): an empty phrase matches nothing, which would hide files
+/// the tag might have no token at all (no ASCII letter or digit and no CJK
+/// letter: CJK punctuation, marks and radicals are separators to FTS5's
+/// `unicode61`): an empty phrase matches nothing, which would hide files
 /// that do carry such a tag.
 fn tag_query(tag: &str) -> Option<String> {
     let tokenised = tag
         .chars()
-        .any(|c| c.is_ascii_alphanumeric() || crate::text::is_cjk(c));
+        .any(|c| c.is_ascii_alphanumeric() || (crate::text::is_cjk(c) && c.is_alphabetic()));
     tokenised.then(|| {
         let text = crate::text::cjk_bigrams(tag).replace('"', "\"\"");
         format!("{{tags}} : \"{text}\"")
@@ -60,9 +61,26 @@ fn tag_query(tag: &str) -> Option<String> {
 }
 
 impl Index {
+    /// A read transaction when none is open, so that the statements run
+    /// until it is dropped see one state of the index (a writer committing
+    /// between two of them would renumber the rows they share); `None`
+    /// inside a transaction, which already does.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub(super) fn read_snapshot(&self) -> Result<Option<rusqlite::Transaction<'_>>, IndexError> {
+        Ok(if self.conn.is_autocommit() {
+            Some(self.conn.unchecked_transaction()?)
+        } else {
+            None
+        })
+    }
+
     /// The files a filter on `tag` can keep (see [`Tagged`]): one read of
     /// the tag's FTS matches, rowids only, stopping past
-    /// [`TAG_CANDIDATES`].
+    /// [`TAG_CANDIDATES`]. Rowids change when a file is indexed again, so
+    /// the caller reads them and the rows they name in one read
+    /// transaction ([`Index::read_snapshot`]).
     ///
     /// # Errors
     /// [`IndexError::Sql`].
@@ -96,8 +114,13 @@ mod tests {
         assert_eq!(tag_query(r#"x"y"#).unwrap(), r#"{tags} : "x""y""#);
         // CJK runs as the writer indexes them: bigrams.
         assert_eq!(tag_query("検索機").unwrap(), r#"{tags} : " 検索 索機 ""#);
-        // No token for sure: the filter checks every row instead.
+        // No token for sure: the filter checks every row instead. CJK
+        // punctuation, a sound mark and a radical are no letters.
         assert_eq!(tag_query("+++"), None);
         assert_eq!(tag_query(""), None);
+        assert_eq!(tag_query("・"), None);
+        assert_eq!(tag_query("゛"), None);
+        assert_eq!(tag_query("⼈"), None);
+        assert!(tag_query("・検").is_some());
     }
 }

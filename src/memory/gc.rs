@@ -100,7 +100,9 @@ impl Mem {
 
     /// Repack every scope's repository (`git gc --quiet`). Nothing reachable
     /// is dropped, and unreachable objects younger than git's grace period
-    /// are kept, so a save running at the same time loses nothing.
+    /// are kept, so a save running at the same time loses nothing. First,
+    /// `.keep` and temporary files an import killed midway left in
+    /// `objects/pack` an hour or more ago go, so git can repack that pack.
     ///
     /// # Errors
     /// [`MemError::Git`] when git is missing or fails.
@@ -112,6 +114,8 @@ impl Mem {
             // `git gc` locks refs (reflog expiry): hold mem's ref guard so
             // no save takes its lock for a dead writer's.
             let guard = self.repo(&scope).map(|r| r.ref_guard());
+            // What an import killed between its pack and its ref left.
+            crate::store::sweep_interrupted_packs(&repo, crate::store::STALE_PACK_FILE);
             // A scope git cannot pack (a missing object) is reported; the
             // others are packed.
             let error = gitcli::gc(&repo)

@@ -31,6 +31,7 @@ pub use observation::{
     hex, is_full_id, normalize_body, normalize_list, short_id, Observation, ParseError, Tombstone,
     EXPIRES_FIELD, IDENTITY_DOMAIN, KINDS, MAX_BODY_BYTES,
 };
+pub use pack::{sweep_interrupted_packs, STALE_PACK_FILE};
 pub use record::{conflict_id, ConflictKind, MergeRecord, Resolution};
 pub use repo::{
     CommitInfo, CommitOutcome, FileChange, ScopeRepo, Signature, TreeChange, MAIN_REF, TRACKING_REF,

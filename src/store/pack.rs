@@ -30,8 +30,11 @@ impl ScopeRepo {
     ///
     /// # Errors
     /// As [`ScopeRepo::commit`]; [`StoreError::Git`] also when the pack or
-    /// its index cannot be written (a full disk: nothing is referenced,
-    /// and the next `git gc` removes what was written).
+    /// its index cannot be written (a full disk). Nothing is referenced
+    /// then; a pack already in place, or one left `.keep` by a process
+    /// killed before the ref moved, goes at the next `mem gc`
+    /// ([`sweep_interrupted_packs`] drops the stale `.keep` and temporary
+    /// files, and git drops what no ref reaches once its grace is over).
     pub fn commit_packed(
         &self,
         parent: Option<ObjectId>,
@@ -124,5 +127,69 @@ impl ScopeRepo {
         )
         .map_err(failed("cannot index a pack"))?;
         Ok(outcome.keep_path)
+    }
+}
+
+/// How old a `.keep` or temporary file in `objects/pack` must be before
+/// [`sweep_interrupted_packs`] takes it for a dead writer's: no import
+/// batch takes an hour between writing its pack and moving the ref.
+pub const STALE_PACK_FILE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Remove from the bare repository `git_dir` what a [`ScopeRepo::commit_packed`]
+/// killed midway leaves in `objects/pack`: `.keep` files (which would stop
+/// git from ever repacking or pruning their pack) and gix's temporary
+/// `.tmp*` files, older than `age`. Returns how many were removed; a file
+/// that cannot be removed is left for the next time.
+pub fn sweep_interrupted_packs(git_dir: &std::path::Path, age: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".keep") || name.starts_with(".tmp")
+        })
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|old| old >= age))
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_old_keep_and_temporary_files_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = dir.path().join("objects/pack");
+        std::fs::create_dir_all(&pack).unwrap();
+        let old =
+            std::time::SystemTime::now() - STALE_PACK_FILE - std::time::Duration::from_secs(1);
+        for name in [
+            "pack-a.keep",
+            ".tmp-x",
+            "pack-a.pack",
+            "pack-a.idx",
+            "pack-b.keep",
+        ] {
+            let file = std::fs::File::create(pack.join(name)).unwrap();
+            if name != "pack-b.keep" {
+                file.set_modified(old).unwrap();
+            }
+        }
+        assert_eq!(sweep_interrupted_packs(dir.path(), STALE_PACK_FILE), 2);
+        let mut left: Vec<String> = std::fs::read_dir(&pack)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        // A fresh .keep may be a running import's.
+        assert_eq!(left, ["pack-a.idx", "pack-a.pack", "pack-b.keep"]);
     }
 }
