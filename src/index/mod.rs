@@ -306,6 +306,21 @@ fn remove_with_suffixes(path: &Path, suffixes: &[&str]) -> Result<(), IndexError
 }
 
 impl Index {
+    /// A read transaction when none is open, so that the statements run
+    /// until it is dropped see one state of the index (a writer committing
+    /// between two of them would renumber the rows they share); `None`
+    /// inside a transaction, which already does.
+    ///
+    /// # Errors
+    /// [`IndexError::Sql`].
+    pub(super) fn read_snapshot(&self) -> Result<Option<rusqlite::Transaction<'_>>, IndexError> {
+        Ok(if self.conn.is_autocommit() {
+            Some(self.conn.unchecked_transaction()?)
+        } else {
+            None
+        })
+    }
+
     /// Put the index built at `aside` (closed) in place of the one at
     /// `live` (closed): the live database's `-wal`/`-shm` files go, then
     /// `aside` is renamed over it — one rename, so a reader sees the old

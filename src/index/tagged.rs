@@ -61,21 +61,6 @@ fn tag_query(tag: &str) -> Option<String> {
 }
 
 impl Index {
-    /// A read transaction when none is open, so that the statements run
-    /// until it is dropped see one state of the index (a writer committing
-    /// between two of them would renumber the rows they share); `None`
-    /// inside a transaction, which already does.
-    ///
-    /// # Errors
-    /// [`IndexError::Sql`].
-    pub(super) fn read_snapshot(&self) -> Result<Option<rusqlite::Transaction<'_>>, IndexError> {
-        Ok(if self.conn.is_autocommit() {
-            Some(self.conn.unchecked_transaction()?)
-        } else {
-            None
-        })
-    }
-
     /// The files a filter on `tag` can keep (see [`Tagged`]): one read of
     /// the tag's FTS matches, rowids only, stopping past
     /// [`TAG_CANDIDATES`]. Rowids change when a file is indexed again, so

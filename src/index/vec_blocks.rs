@@ -43,7 +43,7 @@ END;
 "#;
 
 /// Bytes of records a block holds at most: under glibc's mmap threshold
-/// (which `main` fixes at 128 KiB), so the buffer SQLite reads each block
+/// (which `main` fixes at 512 KiB), so the buffer SQLite reads each block
 /// into is reused from the heap instead of mapped and faulted in afresh
 /// (which cost more than the reading itself with 270 KB blocks of whole
 /// vectors).
@@ -133,11 +133,7 @@ impl Index {
     ) -> Result<(Vec<(f32, i64)>, bool), IndexError> {
         // One snapshot: a compaction between the reads could otherwise
         // move rows from a gap into a block unseen.
-        let tx = self
-            .conn
-            .is_autocommit()
-            .then(|| self.conn.unchecked_transaction())
-            .transpose()?;
+        let tx = self.read_snapshot()?;
         let signs = query.signs();
         let mut sketched: Vec<(u32, i64)> = Vec::new();
         let mut ranges = Vec::new();

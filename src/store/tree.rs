@@ -25,7 +25,10 @@ impl ScopeRepo {
     }
 
     /// Every blob in `commit`'s tree whose path starts with one of `prefixes`
-    /// (e.g. `obs/`), as `(path, blob id)` in tree order.
+    /// (e.g. `obs/`), as `(path, blob id)` in path order. Only folders on
+    /// the way to a prefix are read, so a look at the few messages does not
+    /// read every observation's entry. No prefix at all lists nothing but
+    /// reads every tree, which proves every tree is there.
     ///
     /// # Errors
     /// [`StoreError::Git`] when a tree cannot be read.
@@ -34,69 +37,23 @@ impl ScopeRepo {
         commit: ObjectId,
         prefixes: &[&str],
     ) -> Result<Vec<(String, ObjectId)>, StoreError> {
-        let tree = self.tree_of(commit)?;
-        // Top-level directories only ("msg/", "obs/"): walk just those
-        // subtrees, so a look at the few messages does not read every
-        // observation's entry. Anything else (none, "") walks the whole
-        // tree, which proves every tree is there.
-        let dirs: Option<Vec<&str>> = prefixes
-            .iter()
-            .map(|p| {
-                p.strip_suffix('/')
-                    .filter(|d| !d.is_empty() && !d.contains('/'))
-            })
-            .collect();
-        let Some(dirs) = dirs.filter(|d| !d.is_empty()) else {
-            let mut recorder = gix::traverse::tree::Recorder::default();
-            tree.traverse()
-                .breadthfirst(&mut recorder)
-                .map_err(|e| git_err("cannot walk tree", e))?;
-            return Ok(recorder
-                .records
-                .into_iter()
-                .filter(|e| e.mode.is_blob())
-                .filter_map(|e| {
-                    let path = e.filepath.to_str().ok()?.to_owned();
-                    prefixes
-                        .iter()
-                        .any(|p| path.starts_with(p))
-                        .then_some((path, e.oid))
-                })
-                .collect());
-        };
         let mut out = Vec::new();
-        for dir in dirs {
-            let entry = tree
-                .lookup_entry_by_path(dir)
-                .map_err(|e| git_err(&format!("cannot look up {dir}"), e))?;
-            let Some(entry) = entry.filter(|e| e.mode().is_tree()) else {
-                continue;
-            };
-            let subtree = self
-                .repo
-                .find_tree(entry.oid())
-                .map_err(|e| git_err(&format!("cannot read tree {dir}"), e))?;
-            let mut recorder = gix::traverse::tree::Recorder::default();
-            subtree
-                .traverse()
-                .breadthfirst(&mut recorder)
-                .map_err(|e| git_err("cannot walk tree", e))?;
-            out.extend(
-                recorder
-                    .records
-                    .into_iter()
-                    .filter(|e| e.mode.is_blob())
-                    .filter_map(|e| Some((format!("{dir}/{}", e.filepath.to_str().ok()?), e.oid))),
-            );
+        if prefixes.is_empty() {
+            self.each_file(commit, &[""], |_, _| true)?;
+        } else {
+            self.each_file(commit, prefixes, |path, blob| {
+                out.push((path.to_owned(), blob));
+                true
+            })?;
         }
         Ok(out)
     }
 
     /// Call `each` with every blob in `commit`'s tree whose path starts
-    /// with one of `prefixes`, as [`ScopeRepo::files`] lists them but one at
-    /// a time, depth first in tree order (by path: for `obs/`, by day), so
-    /// a walk of a million files holds one path and one tree per level, not
-    /// the list. `each` returns `false` to stop the walk early.
+    /// with one of `prefixes`, one at a time, depth first in tree order (by
+    /// path: for `obs/`, by day), so a walk of a million files holds one
+    /// path and one tree per level, not a list. `each` returns `false` to
+    /// stop the walk early.
     ///
     /// # Errors
     /// [`StoreError::Git`] when a tree cannot be read.
@@ -233,7 +190,7 @@ mod tests {
     use crate::store::{CommitOutcome, FileChange, Signature};
 
     #[test]
-    fn a_walk_finds_what_the_list_holds_in_path_order_and_can_stop() {
+    fn a_walk_finds_the_files_under_its_prefixes_in_path_order_and_can_stop() {
         let dir = tempfile::tempdir().unwrap();
         let repo = ScopeRepo::init(&dir.path().join("s.git")).unwrap();
         let paths = [
@@ -269,9 +226,18 @@ mod tests {
             true
         })
         .unwrap();
-        let mut listed = repo.files(head, &prefixes).unwrap();
-        listed.sort();
-        assert_eq!(walked, listed);
+        assert_eq!(walked, repo.files(head, &prefixes).unwrap());
+        // Every file for the empty prefix; none, every tree read, for none.
+        let everything: Vec<String> = repo
+            .files(head, &[""])
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let mut sorted = paths.map(str::to_owned).to_vec();
+        sorted.sort();
+        assert_eq!(everything, sorted);
+        assert!(repo.files(head, &[]).unwrap().is_empty());
         assert_eq!(
             walked.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
             [
