@@ -10,7 +10,7 @@ use super::{
     IndexError, UpdateReport,
 };
 use crate::crypto::Identity;
-use crate::store::{ScopeName, ScopeRepo, StoreError, TreeChange};
+use crate::store::{FileChange, ScopeName, ScopeRepo, StoreError, TreeChange};
 
 /// Files to read before the read-and-parse work moves to a second thread.
 const PARALLEL_THRESHOLD: usize = 256;
@@ -143,6 +143,94 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Bring `scope` from `parent` to `commit`, a commit this process has
+    /// just made on `parent` out of `changes` (the files as written, paths
+    /// placed and sealed): the same rows [`Index::update_scope`] would
+    /// write, from the bytes in hand instead of a diff of the two trees
+    /// read back from the object database. `Ok(None)` when the indexed
+    /// commit is not `parent` (another process moved it, or the index
+    /// lagged): nothing is done, and the caller brings the scope in step
+    /// with [`Index::update_scope`].
+    ///
+    /// # Errors
+    /// [`IndexError`] when the database fails.
+    pub fn apply_commit(
+        &mut self,
+        scope: &ScopeName,
+        parent: Option<gix::ObjectId>,
+        commit: gix::ObjectId,
+        changes: &[FileChange],
+        identity: Option<&Identity>,
+    ) -> Result<Option<UpdateReport>, IndexError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let indexed: Option<String> = tx
+            .query_row(
+                "SELECT commit_id FROM scopes WHERE name=?1",
+                params![scope.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if indexed != parent.map(|p| p.to_string()) {
+            return Ok(None);
+        }
+        let mut report = UpdateReport {
+            scope: scope.to_string(),
+            ..Default::default()
+        };
+        {
+            let mut writer = Writer::new(&tx)?;
+            let mut writes = Vec::new();
+            for change in changes {
+                match change {
+                    FileChange::Remove { path } => {
+                        if writer.remove(scope.as_str(), path)? {
+                            report.removed += 1;
+                        }
+                    }
+                    FileChange::Upsert { path, bytes } => {
+                        if is_indexed_path(path) {
+                            writer.remove(scope.as_str(), path)?;
+                            writes.push((path, bytes));
+                        }
+                    }
+                }
+            }
+            let parse = |(path, bytes): (&String, &Vec<u8>)| {
+                (path.clone(), read_file(path, bytes, identity))
+            };
+            if writes.len() < PARALLEL_THRESHOLD {
+                for (path, parsed) in writes.into_iter().map(parse) {
+                    index_file(&mut writer, scope.as_str(), &mut report, path, parsed)?;
+                }
+            } else {
+                in_parallel(
+                    |each: &mut Each<'_>| {
+                        for (path, parsed) in writes.into_iter().map(parse) {
+                            if !each(path, parsed) {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    },
+                    |path, parsed| {
+                        index_file(&mut writer, scope.as_str(), &mut report, path, parsed)
+                    },
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO scopes(name, commit_id) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET commit_id=excluded.commit_id",
+            params![scope.as_str(), commit.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(Some(report))
+    }
+}
+
 /// The top-level folders whose files the index holds.
 const INDEXED_DIRS: [&str; 3] = ["obs/", "tomb/", "conflicts/"];
 
@@ -192,16 +280,22 @@ fn index_file(
 fn read_in_parallel(
     repo: &ScopeRepo,
     read: impl FnOnce(&ScopeRepo, &mut Each<'_>) -> Result<(), StoreError> + Send,
-    mut write: impl FnMut(String, Result<Parsed, Skip>) -> rusqlite::Result<()>,
+    write: impl FnMut(String, Result<Parsed, Skip>) -> rusqlite::Result<()>,
 ) -> Result<(), IndexError> {
     let repo_path = repo.path().to_owned();
+    in_parallel(move |each| read(&ScopeRepo::open(&repo_path)?, each), write)
+}
+
+/// Run `read` on a second thread, handing each file it parses to `write`
+/// on this one, in order, at most 512 waiting between the two.
+fn in_parallel(
+    read: impl FnOnce(&mut Each<'_>) -> Result<(), StoreError> + Send,
+    mut write: impl FnMut(String, Result<Parsed, Skip>) -> rusqlite::Result<()>,
+) -> Result<(), IndexError> {
     std::thread::scope(|threads| -> Result<(), IndexError> {
         let (tx_files, rx_files) = std::sync::mpsc::sync_channel(512);
         let reader = threads.spawn(move || -> Result<(), StoreError> {
-            let repo = ScopeRepo::open(&repo_path)?;
-            read(&repo, &mut |path, parsed| {
-                tx_files.send((path, parsed)).is_ok()
-            })
+            read(&mut |path, parsed| tx_files.send((path, parsed)).is_ok())
         });
         for (path, parsed) in rx_files {
             // A write that fails ends the loop, which closes the channel
@@ -223,9 +317,180 @@ fn read_blob_file(
     identity: Option<&crate::crypto::Identity>,
 ) -> Result<Parsed, Skip> {
     match repo.read_blob(blob) {
-        Ok(bytes) => read_file(path, bytes, identity),
+        Ok(bytes) => read_file(path, &bytes, identity),
         Err(_) => Err(Skip::Broken(format!(
             "its git object {blob} is missing or corrupt"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{CommitOutcome, Observation, Signature, Tombstone};
+
+    fn signature() -> Signature {
+        Signature {
+            name: "t".into(),
+            email: "t@t".into(),
+            seconds: 0,
+        }
+    }
+
+    fn note(i: usize, word: &str) -> (Observation, FileChange) {
+        let mut obs = crate::store::sample_observation();
+        obs.key = None;
+        obs.title = format!("note {i} {word}");
+        obs.body = format!("body of note {i}: {word}");
+        let id = obs.id();
+        let change = FileChange::Upsert {
+            path: obs.path(&id),
+            bytes: obs.render().into_bytes(),
+        };
+        (obs, change)
+    }
+
+    fn commit(
+        repo: &ScopeRepo,
+        parent: Option<gix::ObjectId>,
+        changes: &[FileChange],
+    ) -> gix::ObjectId {
+        match repo.commit(parent, changes, "test", &signature()).unwrap() {
+            CommitOutcome::Committed(id) => id,
+            CommitOutcome::Moved => panic!("main moved"),
+        }
+    }
+
+    /// Everything the index holds of a scope, in a fixed order.
+    fn dump(index: &Index) -> Vec<String> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT scope || ' ' || path || ' ' || id || ' ' || title || ' ' || body || ' ' || tags FROM obs ORDER BY path",
+            "SELECT scope || ' ' || path || ' ' || target || ' ' || deleted FROM tombs ORDER BY path",
+            "SELECT scope || ' ' || path || ' ' || error FROM broken ORDER BY path",
+            "SELECT name || ' ' || commit_id FROM scopes ORDER BY name",
+            "SELECT o.path FROM fts JOIN obs o ON o.rowid = fts.rowid WHERE fts MATCH 'gamma' ORDER BY o.path",
+        ] {
+            let mut stmt = index.conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            out.extend(rows.map(Result::unwrap));
+        }
+        out
+    }
+
+    /// The rows a commit's own changes give are the rows a diff of its
+    /// trees gives: new files (more than go to the second thread),
+    /// removals, an overwrite, a tombstone and a file that cannot be
+    /// parsed.
+    #[test]
+    fn applying_a_commit_gives_what_reading_its_trees_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = ScopeName::parse("local").unwrap();
+        let repo = ScopeRepo::init(&scope.repo_path(dir.path())).unwrap();
+        let first: Vec<(Observation, FileChange)> = (0..20).map(|i| note(i, "alpha")).collect();
+        let a = commit(
+            &repo,
+            None,
+            &first.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        );
+
+        let mut changes: Vec<FileChange> = (100..(100 + PARALLEL_THRESHOLD + 20))
+            .map(|i| note(i, "gamma").1)
+            .collect();
+        for (obs, _) in &first[..5] {
+            changes.push(FileChange::Remove {
+                path: obs.path(&obs.id()),
+            });
+        }
+        let (mut changed, _) = first[5].clone();
+        let path = changed.path(&changed.id());
+        changed.body = "rewritten in place: gamma".into();
+        changes.push(FileChange::Upsert {
+            path,
+            bytes: changed.render().into_bytes(),
+        });
+        let tomb = Tombstone {
+            id: first[6].0.id().to_string(),
+            deleted: "2026-12-01T00:00:00Z".into(),
+            author: None,
+            device: None,
+            reason: Some("gone".into()),
+        };
+        changes.push(FileChange::Upsert {
+            path: Tombstone::path(&first[6].0.id()),
+            bytes: tomb.render().into_bytes(),
+        });
+        let (_, broken) = note(999, "gamma");
+        if let FileChange::Upsert { path, .. } = broken {
+            changes.push(FileChange::Upsert {
+                path,
+                bytes: b"not front matter".to_vec(),
+            });
+        }
+        let b = commit(&repo, Some(a), &changes);
+
+        let applied_dir = tempfile::tempdir().unwrap();
+        let mut applied = Index::open(&applied_dir.path().join("index.sqlite"))
+            .unwrap()
+            .0;
+        applied
+            .update_scope(&scope, &repo, None, Some(a), None)
+            .unwrap();
+        let report = applied
+            .apply_commit(&scope, Some(a), b, &changes, None)
+            .unwrap()
+            .expect("the index was at the parent");
+
+        let read_dir = tempfile::tempdir().unwrap();
+        let mut read = Index::open(&read_dir.path().join("index.sqlite"))
+            .unwrap()
+            .0;
+        read.update_scope(&scope, &repo, None, Some(a), None)
+            .unwrap();
+        let diffed = read
+            .update_scope(&scope, &repo, Some(&a.to_string()), Some(b), None)
+            .unwrap();
+        assert!(!diffed.full);
+
+        assert_eq!(dump(&applied), dump(&read));
+        assert_eq!(
+            (report.indexed, report.removed, report.broken.len()),
+            (diffed.indexed, diffed.removed, diffed.broken.len())
+        );
+        assert_eq!(report.removed, 5);
+        assert_eq!(report.broken.len(), 1);
+        // Every new note, the rewritten one; not the broken file.
+        assert_eq!(
+            dump(&applied).iter().filter(|l| !l.contains(' ')).count(),
+            PARALLEL_THRESHOLD + 21
+        );
+    }
+
+    /// An index that is not at the commit's parent is left alone.
+    #[test]
+    fn a_commit_on_another_parent_is_not_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let scope = ScopeName::parse("local").unwrap();
+        let repo = ScopeRepo::init(&scope.repo_path(dir.path())).unwrap();
+        let (_, c1) = note(1, "alpha");
+        let a = commit(&repo, None, &[c1]);
+        let (_, c2) = note(2, "gamma");
+        let b = commit(&repo, Some(a), std::slice::from_ref(&c2));
+        let (_, c3) = note(3, "gamma");
+        let c = commit(&repo, Some(b), std::slice::from_ref(&c3));
+
+        let index_dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(&index_dir.path().join("index.sqlite"))
+            .unwrap()
+            .0;
+        index
+            .update_scope(&scope, &repo, None, Some(a), None)
+            .unwrap();
+        let before = dump(&index);
+        assert!(index
+            .apply_commit(&scope, Some(b), c, &[c3], None)
+            .unwrap()
+            .is_none());
+        assert_eq!(dump(&index), before);
     }
 }

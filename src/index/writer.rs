@@ -32,18 +32,22 @@ pub(super) enum Skip {
 /// observation, a tombstone or a merge record).
 pub(super) fn read_file(
     path: &str,
-    bytes: Vec<u8>,
+    bytes: &[u8],
     identity: Option<&Identity>,
 ) -> Result<Parsed, Skip> {
+    let plain;
     let bytes = if is_encrypted_path(path) {
-        match identity.map(|i| i.decrypt(&bytes)) {
-            Some(Ok(plain)) => plain,
+        match identity.map(|i| i.decrypt(bytes)) {
+            Some(Ok(p)) => {
+                plain = p;
+                &plain[..]
+            }
             _ => return Err(Skip::Sealed),
         }
     } else {
         bytes
     };
-    parse_file(path, &bytes).map_err(Skip::Broken)
+    parse_file(path, bytes).map_err(Skip::Broken)
 }
 
 /// Parse the plaintext of the file at `path` (an observation or a

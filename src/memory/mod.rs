@@ -654,7 +654,10 @@ impl Mem {
 
 /// One warning per skipped unparsable file, and one for all the files of
 /// the scope this device could not decrypt.
-fn update_notices(report: &crate::index::UpdateReport, identity: Option<&Identity>) -> Vec<Notice> {
+pub(super) fn update_notices(
+    report: &crate::index::UpdateReport,
+    identity: Option<&Identity>,
+) -> Vec<Notice> {
     let mut out: Vec<Notice> = report
         .broken
         .iter()

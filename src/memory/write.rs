@@ -488,13 +488,17 @@ impl Mem {
             // a fresh handle; one still missing then is damage.
             let written = repo
                 .place_new_files(parent, changes, store::layout::day_fanout())
-                .and_then(|changes| match objects {
-                    Objects::Loose => repo.commit(parent, &changes, &message, &self.signature()),
-                    Objects::Packed => {
-                        repo.commit_packed(parent, &changes, &message, &self.signature())
-                    }
+                .and_then(|placed| {
+                    let signature = self.signature();
+                    let committed = match objects {
+                        Objects::Loose => repo.commit(parent, &placed, &message, &signature),
+                        Objects::Packed => {
+                            repo.commit_packed(parent, &placed, &message, &signature)
+                        }
+                    }?;
+                    Ok((placed, committed))
                 });
-            let committed = match written {
+            let (placed, committed) = match written {
                 Err(e) if e.is_missing_object() && attempt < 3 => {
                     backoff(attempt);
                     repo = self.repo(scope)?;
@@ -508,7 +512,7 @@ impl Mem {
                     // The commit is the save: an index that cannot follow
                     // now (a full disk) catches up on a later command, and
                     // the save is reported as what it is — done.
-                    if let Err(e) = self.index_for(std::slice::from_ref(scope)) {
+                    if let Err(e) = self.index_own_commit(scope, parent, id, &placed) {
                         self.notices.push(super::Notice::Warning(format!(
                             "saved in scope '{scope}', but the search index could not be updated ({e}); it catches up on a later command once that is fixed"
                         )));
@@ -525,6 +529,36 @@ impl Mem {
             }
         }
         Err(MemError::Contention(scope.to_string()))
+    }
+
+    /// Bring the index from `parent` to `commit`, which this process has
+    /// just made of `changes`: from the bytes in hand when the index is
+    /// still at `parent` ([`Index::apply_commit`]), else by reading the
+    /// scope as any command does.
+    fn index_own_commit(
+        &mut self,
+        scope: &ScopeName,
+        parent: Option<gix::ObjectId>,
+        commit: gix::ObjectId,
+        changes: &[FileChange],
+    ) -> Result<(), MemError> {
+        let sealed = changes.iter().any(|c| match c {
+            FileChange::Upsert { path, .. } => crate::crypto::is_encrypted_path(path),
+            FileChange::Remove { .. } => false,
+        });
+        if sealed {
+            self.identity()?;
+        }
+        self.open_index()?;
+        let (Some(index), identity) = (self.index.as_mut(), self.identity.as_ref()) else {
+            unreachable!("opened above");
+        };
+        if let Some(report) = index.apply_commit(scope, parent, commit, changes, identity)? {
+            let notices = super::update_notices(&report, identity);
+            self.notices.extend(notices);
+            self.fresh.push(scope.clone());
+        }
+        self.index_for(std::slice::from_ref(scope)).map(drop)
     }
 }
 
