@@ -12,6 +12,7 @@
 //! (stemming measured better than none on LoCoMo questions). How a query is
 //! read is in `parse`, how it is ranked in `search`.
 
+mod bulk;
 mod conflicts;
 mod context;
 mod gc;
