@@ -46,6 +46,77 @@ pub(crate) fn stat_calls_with(
     Ok(total)
 }
 
+/// The `strace` lines of the calls in `trace` (`-e trace=…`) one run of
+/// `mem args…` makes, its background processes included.
+fn traced_calls(env: &TestEnv, trace: &str, args: &[&str]) -> Result<String, String> {
+    let log = env.home.path().join("strace.log");
+    let out = Command::new("strace")
+        .args(["-f", "-o"])
+        .arg(&log)
+        .args(["-e", &format!("trace={trace}")])
+        .arg(assert_cmd::cargo::cargo_bin("mem"))
+        .args(args)
+        .env_clear()
+        .envs(env.vars())
+        // No background pack: its git processes would read objects too.
+        .env("MEM_GC_AUTO", "0")
+        .current_dir(env.cwd.path())
+        .output()
+        .map_err(|e| format!("strace cannot run ({e}): apt-get install strace"))?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(&log).map_err(|e| e.to_string())
+}
+
+/// A save opens its scope's repository once (each open reads its
+/// `config`, and loading the pack indexes costs O(objects)), and never
+/// reads back an object it wrote: the index takes the new file from the
+/// bytes in hand.
+#[test]
+fn a_save_opens_its_scope_once_and_reads_back_none_of_its_objects() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.ok(&["save", "the first note of the day", "--scope", "local"]);
+    let trace = match traced_calls(
+        &env,
+        "openat,rename,renameat,renameat2",
+        &["save", "a second note of the day", "--scope", "local"],
+    ) {
+        Ok(t) => t,
+        Err(why) => return skip(&why),
+    };
+    let repo = env.scope_repo("local");
+    let config = format!("\"{}\"", repo.join("config").display());
+    let opens = trace
+        .lines()
+        .filter(|l| l.contains("openat(") && l.contains(&config))
+        .count();
+    assert_eq!(opens, 1, "{trace}");
+    // The loose objects the save wrote: each is renamed into place.
+    let objects = format!("{}/", repo.join("objects").display());
+    let written: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("rename"))
+        .filter_map(|l| l.split('"').nth(3))
+        .filter(|to| to.starts_with(&objects) && !to.contains("/pack/"))
+        .collect();
+    assert!(written.len() >= 3, "{trace}");
+    for object in written {
+        let quoted = format!("\"{object}\"");
+        assert!(
+            !trace
+                .lines()
+                .any(|l| l.contains("openat(") && l.contains(&quoted)),
+            "{object} was read back: {trace}"
+        );
+    }
+    let found = env.ok(&["search", "second note", "--scope", "local"]);
+    assert!(found.contains("a second note of the day"), "{found}");
+}
+
 #[test]
 fn a_save_into_a_day_of_ten_thousand_does_no_per_entry_work() {
     let env = TestEnv::new();

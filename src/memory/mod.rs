@@ -212,6 +212,8 @@ pub struct Mem {
     caller: (Option<String>, Option<String>),
     /// The embedding model, once looked for (`hybrid.rs`).
     model: Option<Option<std::rc::Rc<crate::embed::Model>>>,
+    /// Each scope's repository, opened once per run ([`Mem::repo`]).
+    repos: std::cell::RefCell<Vec<(ScopeName, ScopeRepo)>>,
 }
 
 impl Mem {
@@ -270,6 +272,7 @@ impl Mem {
             notices,
             caller: (None, None),
             model: None,
+            repos: Default::default(),
         }
     }
 
@@ -384,7 +387,24 @@ impl Mem {
     /// # Errors
     /// [`MemError::Store`].
     pub(crate) fn repo(&self, scope: &ScopeName) -> Result<ScopeRepo, MemError> {
-        Ok(ScopeRepo::open(&scope.repo_path(&self.paths.scopes_dir()))?)
+        // One open per scope and run: gix reads the whole offset table of
+        // each pack index it loads (O(objects): a millisecond at a million
+        // observations, `perf record`), and a save used to open its scope
+        // three times. Refs and loose objects are read from disk at each
+        // use, and a pack written since is found on the first miss.
+        if let Some((_, repo)) = self.repos.borrow().iter().find(|(s, _)| s == scope) {
+            return Ok(repo.clone());
+        }
+        let repo = ScopeRepo::open(&scope.repo_path(&self.paths.scopes_dir()))?;
+        self.repos.borrow_mut().push((scope.clone(), repo.clone()));
+        Ok(repo)
+    }
+
+    /// Drop the handle [`Mem::repo`] keeps for `scope`, so that the next
+    /// call opens the repository again (after its config changed, or to
+    /// look for an object through fresh pack indexes).
+    pub(crate) fn forget_repo(&self, scope: &ScopeName) {
+        self.repos.borrow_mut().retain(|(s, _)| s != scope);
     }
 
     /// Read a scope's `.kioku/scope.yaml`.
@@ -451,7 +471,6 @@ impl Mem {
             scopes.to_vec()
         };
         let all = self.scopes.clone();
-        let scopes_dir = self.paths.scopes_dir();
         let mut notices = Vec::new();
         if contain && self.index.is_none() {
             // A read on a disk that cannot be written: the index as it is.
@@ -484,8 +503,8 @@ impl Mem {
             // A fault stays in its scope: a repository that cannot be read
             // (a missing commit, a broken ref) keeps what the index held
             // of it, says so once, and the other scopes go on.
-            let updated = ScopeRepo::open(&scope.repo_path(&scopes_dir))
-                .map_err(MemError::from)
+            let updated = self
+                .repo(&scope)
                 .and_then(|repo| self.update_one(&scope, &repo));
             match updated {
                 Ok(report) => {

@@ -175,6 +175,7 @@ impl Mem {
         let url = RemoteUrl::parse(url)?;
         self.store_account(&scope, &url)?;
         self.repo(&scope)?.set_remote_url(url.expose())?;
+        self.forget_repo(&scope);
         Ok(scope)
     }
 

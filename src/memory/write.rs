@@ -501,6 +501,7 @@ impl Mem {
             let (placed, committed) = match written {
                 Err(e) if e.is_missing_object() && attempt < 3 => {
                     backoff(attempt);
+                    self.forget_repo(scope);
                     repo = self.repo(scope)?;
                     continue;
                 }

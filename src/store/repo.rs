@@ -95,7 +95,9 @@ pub struct CommitInfo {
     pub parents: usize,
 }
 
-/// An open scope repository.
+/// An open scope repository. A clone shares the object database, with the
+/// pack indexes it has loaded.
+#[derive(Clone)]
 pub struct ScopeRepo {
     pub(super) path: PathBuf,
     pub(super) repo: gix::Repository,
