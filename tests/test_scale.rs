@@ -18,25 +18,12 @@ pub(crate) fn stat_calls_with(
     vars: &[(&str, &str)],
     args: &[&str],
 ) -> Result<u64, String> {
-    let summary = env.home.path().join("strace.txt");
-    let out = Command::new("strace")
-        .args(["-f", "-c", "-o"])
-        .arg(&summary)
-        .args(["-e", "trace=statx,stat,lstat,newfstatat"])
-        .arg(assert_cmd::cargo::cargo_bin("mem"))
-        .args(args)
-        .env_clear()
-        .envs(env.vars())
-        .envs(vars.iter().copied())
-        .current_dir(env.cwd.path())
-        .output()
-        .map_err(|e| format!("strace cannot run ({e}): apt-get install strace"))?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&summary).map_err(|e| e.to_string())?;
+    let text = strace(
+        env,
+        vars,
+        &["-c", "-e", "trace=statx,stat,lstat,newfstatat"],
+        args,
+    )?;
     // The "total" line: "100.00 seconds usecs calls errors total".
     let total = text
         .lines()
@@ -46,20 +33,25 @@ pub(crate) fn stat_calls_with(
     Ok(total)
 }
 
-/// The `strace` lines of the calls in `trace` (`-e trace=…`) one run of
-/// `mem args…` makes, its background processes included.
-fn traced_calls(env: &TestEnv, trace: &str, args: &[&str]) -> Result<String, String> {
-    let log = env.home.path().join("strace.log");
+/// What `strace -f <options>` writes about one run of `mem args…` (its
+/// children included) with `vars` added to the environment; `Err` when
+/// strace cannot run.
+fn strace(
+    env: &TestEnv,
+    vars: &[(&str, &str)],
+    options: &[&str],
+    args: &[&str],
+) -> Result<String, String> {
+    let log = env.home.path().join("strace.txt");
     let out = Command::new("strace")
         .args(["-f", "-o"])
         .arg(&log)
-        .args(["-e", &format!("trace={trace}")])
+        .args(options)
         .arg(assert_cmd::cargo::cargo_bin("mem"))
         .args(args)
         .env_clear()
         .envs(env.vars())
-        // No background pack: its git processes would read objects too.
-        .env("MEM_GC_AUTO", "0")
+        .envs(vars.iter().copied())
         .current_dir(env.cwd.path())
         .output()
         .map_err(|e| format!("strace cannot run ({e}): apt-get install strace"))?;
@@ -80,9 +72,11 @@ fn a_save_opens_its_scope_once_and_reads_back_none_of_its_objects() {
     let env = TestEnv::new();
     env.ok(&["init"]);
     env.ok(&["save", "the first note of the day", "--scope", "local"]);
-    let trace = match traced_calls(
+    // No background pack: its git processes would read objects too.
+    let trace = match strace(
         &env,
-        "openat,rename,renameat,renameat2",
+        &[("MEM_GC_AUTO", "0")],
+        &["-e", "trace=openat,rename,renameat,renameat2"],
         &["save", "a second note of the day", "--scope", "local"],
     ) {
         Ok(t) => t,

@@ -476,14 +476,7 @@ impl Index {
     /// # Errors
     /// [`IndexError::Sql`].
     pub fn indexed_commit(&self, scope: &str) -> Result<Option<String>, IndexError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT commit_id FROM scopes WHERE name=?1",
-                params![scope],
-                |r| r.get(0),
-            )
-            .optional()?)
+        Ok(indexed_at(&self.conn, scope)?)
     }
 
     /// Forget every scope's commit so the next update reads them whole.
@@ -582,6 +575,31 @@ pub fn is_conflict_path(path: &str) -> bool {
 /// Whether `path` holds a tombstone (`.yaml`, or `.age` when encrypted).
 pub fn is_tombstone_path(path: &str) -> bool {
     path.starts_with("tomb/") && (path.ends_with(".yaml") || path.ends_with(".age"))
+}
+
+/// The commit `scope` is indexed at, read through `conn` (or a
+/// transaction on it).
+pub(super) fn indexed_at(conn: &Connection, scope: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT commit_id FROM scopes WHERE name=?1",
+        params![scope],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Record that `scope` is indexed at `commit`.
+pub(super) fn set_indexed(
+    tx: &rusqlite::Transaction<'_>,
+    scope: &str,
+    commit: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO scopes(name, commit_id) VALUES (?1, ?2)
+         ON CONFLICT(name) DO UPDATE SET commit_id=excluded.commit_id",
+        params![scope, commit],
+    )
+    .map(drop)
 }
 
 pub(super) fn delete_scope_rows(

@@ -2,13 +2,13 @@
 //! the indexed commit, or every file of the tree, read and parsed on a
 //! second thread while this one writes SQLite.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, TransactionBehavior};
 
 use super::bulk::DroppedIndexes;
 use super::writer::{read_file, Parsed, Skip, Writer};
 use super::{
-    delete_scope_rows, is_conflict_path, is_observation_path, is_tombstone_path, BrokenFile, Index,
-    IndexError, UpdateReport,
+    delete_scope_rows, indexed_at, is_conflict_path, is_observation_path, is_tombstone_path,
+    set_indexed, BrokenFile, Index, IndexError, UpdateReport,
 };
 use crate::crypto::Identity;
 use crate::store::{FileChange, ScopeName, ScopeRepo, StoreError, TreeChange};
@@ -50,13 +50,7 @@ impl Index {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let indexed: Option<String> = tx
-            .query_row(
-                "SELECT commit_id FROM scopes WHERE name=?1",
-                params![scope.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let indexed = indexed_at(&tx, scope.as_str())?;
         if indexed == head_hex {
             return Ok(report);
         }
@@ -85,13 +79,10 @@ impl Index {
                     for change in repo.diff(Some(from), head)? {
                         match change {
                             TreeChange::Removed { path } => {
-                                if writer.remove(scope.as_str(), &path)? {
-                                    report.removed += 1;
-                                }
+                                removed(&mut writer, scope.as_str(), &path, &mut report)?;
                             }
                             TreeChange::Written { path, blob } => {
-                                if is_indexed_path(&path) {
-                                    writer.remove(scope.as_str(), &path)?;
+                                if rewritten(&mut writer, scope.as_str(), &path)? {
                                     writes.push((path, blob));
                                 }
                             }
@@ -138,11 +129,7 @@ impl Index {
                 }
             }
         }
-        tx.execute(
-            "INSERT INTO scopes(name, commit_id) VALUES (?1, ?2)
-             ON CONFLICT(name) DO UPDATE SET commit_id=excluded.commit_id",
-            params![scope.as_str(), head.to_string()],
-        )?;
+        set_indexed(&tx, scope.as_str(), &head.to_string())?;
         tx.commit()?;
         Ok(report)
     }
@@ -171,13 +158,7 @@ impl Index {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let indexed: Option<String> = tx
-            .query_row(
-                "SELECT commit_id FROM scopes WHERE name=?1",
-                params![scope.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let indexed = indexed_at(&tx, scope.as_str())?;
         if indexed != parent.map(|p| p.to_string()) {
             return Ok(None);
         }
@@ -191,13 +172,10 @@ impl Index {
             for change in changes {
                 match change {
                     FileChange::Remove { path } => {
-                        if writer.remove(scope.as_str(), path)? {
-                            report.removed += 1;
-                        }
+                        removed(&mut writer, scope.as_str(), path, &mut report)?;
                     }
                     FileChange::Upsert { path, bytes } => {
-                        if is_indexed_path(path) {
-                            writer.remove(scope.as_str(), path)?;
+                        if rewritten(&mut writer, scope.as_str(), path)? {
                             writes.push((path, bytes));
                         }
                     }
@@ -226,11 +204,7 @@ impl Index {
                 )?;
             }
         }
-        tx.execute(
-            "INSERT INTO scopes(name, commit_id) VALUES (?1, ?2)
-             ON CONFLICT(name) DO UPDATE SET commit_id=excluded.commit_id",
-            params![scope.as_str(), commit.to_string()],
-        )?;
+        set_indexed(&tx, scope.as_str(), &commit.to_string())?;
         tx.commit()?;
         Ok(Some(report))
     }
@@ -243,6 +217,29 @@ const INDEXED_DIRS: [&str; 3] = ["obs/", "tomb/", "conflicts/"];
 /// tombstone or a merge record.
 fn is_indexed_path(path: &str) -> bool {
     is_observation_path(path) || is_tombstone_path(path) || is_conflict_path(path)
+}
+
+/// Remove the rows of a file the commit removed, counting them.
+fn removed(
+    writer: &mut Writer<'_>,
+    scope: &str,
+    path: &str,
+    report: &mut UpdateReport,
+) -> rusqlite::Result<()> {
+    if writer.remove(scope, path)? {
+        report.removed += 1;
+    }
+    Ok(())
+}
+
+/// Remove the rows of a file the commit wrote; true when the index holds
+/// such files, and so reads it next.
+fn rewritten(writer: &mut Writer<'_>, scope: &str, path: &str) -> rusqlite::Result<bool> {
+    if !is_indexed_path(path) {
+        return Ok(false);
+    }
+    writer.remove(scope, path)?;
+    Ok(true)
 }
 
 /// What a reader gives for each file: its path and what it parsed to;
