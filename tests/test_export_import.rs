@@ -244,3 +244,50 @@ fn import_from_stdin() {
     assert_eq!(hits[0]["kind"], "decision");
     assert_eq!(hits[0]["author"], "tester");
 }
+
+/// An import into a scope of many packs writes more packs than gix's
+/// handle had room for when it opened the repository (its index slots:
+/// 1.1 × the packs then on disk, at least 32); each batch reads its parent
+/// out of the last batch's pack, so each batch opens the repository anew.
+#[test]
+fn an_import_adds_more_packs_than_the_scope_had_room_for() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    for i in 0..30 {
+        let file = env.home.path().join("one.jsonl");
+        std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
+        env.ok(&[
+            "import",
+            "--from",
+            "jsonl",
+            file.to_str().unwrap(),
+            "--scope",
+            "local",
+        ]);
+    }
+    let mut lines = String::new();
+    for i in 0..6000 {
+        lines.push_str(&serde_json::json!({"body": format!("record {i}")}).to_string());
+        lines.push('\n');
+    }
+    let file = env.home.path().join("many.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    let out = env.ok(&[
+        "import",
+        "--from",
+        "jsonl",
+        file.to_str().unwrap(),
+        "--scope",
+        "local",
+    ]);
+    assert!(
+        out.contains("imported 6000 observations (0 already present) in 6 commits"),
+        "{out}"
+    );
+    let packs = std::fs::read_dir(env.scope_repo("local").join("objects/pack"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("pack".as_ref()))
+        .count();
+    assert_eq!(packs, 36);
+    assert_fsck_clean(&env.scope_repo("local"));
+}

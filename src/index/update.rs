@@ -162,6 +162,19 @@ impl Index {
         if indexed != parent.map(|p| p.to_string()) {
             return Ok(None);
         }
+        // One change per path, as a commit's tree has one file per path
+        // (removals are applied before writes).
+        debug_assert_eq!(
+            changes
+                .iter()
+                .map(|c| match c {
+                    FileChange::Upsert { path, .. } | FileChange::Remove { path } => path,
+                })
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            changes.len(),
+            "a path changed twice in one commit"
+        );
         let mut report = UpdateReport {
             scope: scope.to_string(),
             ..Default::default()
@@ -388,7 +401,8 @@ mod tests {
     fn dump(index: &Index) -> Vec<String> {
         let mut out = Vec::new();
         for sql in [
-            "SELECT scope || ' ' || path || ' ' || id || ' ' || title || ' ' || body || ' ' || tags FROM obs ORDER BY path",
+            "SELECT scope || ' ' || path || ' ' || quote(pathx) || ' ' || fan || ' ' || id || ' ' || title || ' ' || quote(body) || ' ' || tags || ' ' || supersedes || ' ' || created || ' ' || quote(key) || ' ' || quote(expires) FROM obs ORDER BY path",
+            "SELECT o.path || ' ' || e.target FROM edges e JOIN obs o ON o.rowid = e.obs ORDER BY 1",
             "SELECT scope || ' ' || path || ' ' || target || ' ' || deleted FROM tombs ORDER BY path",
             "SELECT scope || ' ' || path || ' ' || error FROM broken ORDER BY path",
             "SELECT name || ' ' || commit_id FROM scopes ORDER BY name",
@@ -420,6 +434,14 @@ mod tests {
         let mut changes: Vec<FileChange> = (100..(100 + PARALLEL_THRESHOLD + 20))
             .map(|i| note(i, "gamma").1)
             .collect();
+        // One that supersedes an old note, with a key: an edge.
+        let (mut newer, _) = note(500, "gamma");
+        newer.key = Some("topic/a".into());
+        newer.supersedes = vec![first[7].0.id().to_string()];
+        changes.push(FileChange::Upsert {
+            path: newer.path(&newer.id()),
+            bytes: newer.render().into_bytes(),
+        });
         for (obs, _) in &first[..5] {
             changes.push(FileChange::Remove {
                 path: obs.path(&obs.id()),
@@ -485,8 +507,40 @@ mod tests {
         // Every new note, the rewritten one; not the broken file.
         assert_eq!(
             dump(&applied).iter().filter(|l| !l.contains(' ')).count(),
-            PARALLEL_THRESHOLD + 21
+            PARALLEL_THRESHOLD + 22
         );
+        assert!(dump(&applied)
+            .iter()
+            .any(|l| l.ends_with(&first[7].0.id().to_string()) && l.split(' ').count() == 2));
+    }
+
+    /// A full update into an empty index (which builds the secondary
+    /// indexes after the rows, `super::super::bulk`) leaves the schema of
+    /// a fresh index.
+    #[test]
+    fn a_full_update_leaves_every_index_in_place() {
+        let schema = |index: &Index| -> Vec<String> {
+            let mut stmt = index
+                .conn
+                .prepare("SELECT name || ' ' || ifnull(sql, '') FROM sqlite_master ORDER BY name")
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let scope = ScopeName::parse("local").unwrap();
+        let repo = ScopeRepo::init(&scope.repo_path(dir.path())).unwrap();
+        let changes: Vec<FileChange> = (0..50).map(|i| note(i, "alpha").1).collect();
+        let a = commit(&repo, None, &changes);
+        let mut index = Index::open(&dir.path().join("index.sqlite")).unwrap().0;
+        let fresh = schema(&index);
+        let report = index
+            .update_scope(&scope, &repo, None, Some(a), None)
+            .unwrap();
+        assert!(report.full);
+        assert_eq!(report.indexed, 50);
+        assert_eq!(schema(&index), fresh);
+        assert!(fresh.iter().any(|s| s.starts_with("obs_id ")));
     }
 
     /// An index that is not at the commit's parent is left alone.

@@ -45,6 +45,7 @@ impl Mem {
             crate::sync::refetch_objects(&repo, scope.as_str(), &url, &Network::from_environment())
                 .map_err(Box::new)?;
         // A fresh handle sees the packs just added.
+        self.forget_repo(scope);
         let repo = self.repo(scope)?;
         let mut reset = None;
         if let Some(head) = repo.head()? {

@@ -202,6 +202,7 @@ impl Mem {
             // scope's repository.
             self.store_account(scope, &url)?;
             repo.set_remote_url(url.expose())?;
+            self.forget_repo(scope);
             return Ok(Some(url));
         }
         let store = Credentials::load(&self.paths.credentials_file())?;

@@ -455,6 +455,13 @@ impl Mem {
             Option<gix::ObjectId>,
         ) -> Result<Option<(Vec<FileChange>, String)>, MemError>,
     ) -> Result<Option<String>, MemError> {
+        if objects == Objects::Packed {
+            // gix sizes a handle's table of pack indexes by the packs on
+            // disk when it opens (1.1 ×, at least 32), and each batch of an
+            // import adds one that the next batch reads its parent from: a
+            // handle kept across batches runs out of room.
+            self.forget_repo(scope);
+        }
         let mut repo = self.repo(scope)?;
         for attempt in 0..MAX_COMMIT_ATTEMPTS {
             self.fresh.retain(|s| s != scope);
