@@ -253,41 +253,20 @@ fn import_from_stdin() {
 fn an_import_adds_more_packs_than_the_scope_had_room_for() {
     let env = TestEnv::new();
     env.ok(&["init"]);
+    let file = env.home.path().join("records.jsonl");
     for i in 0..30 {
-        let file = env.home.path().join("one.jsonl");
         std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
-        env.ok(&[
-            "import",
-            "--from",
-            "jsonl",
-            file.to_str().unwrap(),
-            "--scope",
-            "local",
-        ]);
+        env.import_jsonl(&file, "local");
     }
-    let mut lines = String::new();
-    for i in 0..6000 {
-        lines.push_str(&serde_json::json!({"body": format!("record {i}")}).to_string());
-        lines.push('\n');
-    }
-    let file = env.home.path().join("many.jsonl");
-    std::fs::write(&file, lines).unwrap();
-    let out = env.ok(&[
-        "import",
-        "--from",
-        "jsonl",
-        file.to_str().unwrap(),
-        "--scope",
-        "local",
-    ]);
+    let lines: Vec<String> = (0..6000)
+        .map(|i| serde_json::json!({"body": format!("record {i}")}).to_string())
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = env.import_jsonl(&file, "local");
     assert!(
         out.contains("imported 6000 observations (0 already present) in 6 commits"),
         "{out}"
     );
-    let packs = std::fs::read_dir(env.scope_repo("local").join("objects/pack"))
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension() == Some("pack".as_ref()))
-        .count();
-    assert_eq!(packs, 36);
+    assert_eq!(crate::common::pack_count(&env.scope_repo("local")), 36);
     assert_fsck_clean(&env.scope_repo("local"));
 }

@@ -92,6 +92,19 @@ impl TestEnv {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `mem import --from jsonl FILE --scope SCOPE`, asserted to succeed;
+    /// its stdout.
+    pub fn import_jsonl(&self, file: &Path, scope: &str) -> String {
+        self.ok(&[
+            "import",
+            "--from",
+            "jsonl",
+            file.to_str().unwrap(),
+            "--scope",
+            scope,
+        ])
+    }
+
     /// Run `mem args…`, assert failure with `code`, return stderr.
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         let out = self.mem().args(args).output().unwrap();
@@ -362,6 +375,14 @@ pub fn busy_day_jsonl(env: &TestEnv, n: usize) -> std::path::PathBuf {
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
     file
+}
+
+/// How many `.pack` files the bare repository `repo` holds.
+pub fn pack_count(repo: &Path) -> usize {
+    std::fs::read_dir(repo.join("objects/pack"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("pack".as_ref()))
+        .count()
 }
 
 /// Assert that `git fsck --strict` finds the bare repository `repo` whole.
