@@ -1,6 +1,7 @@
 //! Bringing the index in step with a scope's head: the files changed since
 //! the indexed commit, or every file of the tree, read and parsed on a
-//! second thread while this one writes SQLite.
+//! second thread while this one writes SQLite; or, right after this
+//! process's own commit, the files it wrote, from the bytes in hand.
 
 use rusqlite::{params, TransactionBehavior};
 
