@@ -562,7 +562,7 @@ impl Mem {
             unreachable!("opened above");
         };
         if let Some(report) = index.apply_commit(scope, parent, commit, changes, identity)? {
-            let notices = super::update_notices(&report, identity);
+            let notices = super::indexing::update_notices(&report, identity);
             self.notices.extend(notices);
             self.fresh.push(scope.clone());
         }
