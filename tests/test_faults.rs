@@ -249,6 +249,81 @@ fn a_missing_object_or_bad_ref_in_one_scope_leaves_the_others_usable() {
     );
 }
 
+/// Imports killed at several points (each batch is a pack held by a
+/// `.keep` until `main` moves): the next import completes, and once the
+/// `.keep` files of dead imports are an hour old, `mem gc` removes them so
+/// git can repack those packs.
+#[test]
+fn imports_killed_midway_leave_nothing_gc_cannot_clear() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let lines: Vec<String> = (0..5000)
+        .map(|i| serde_json::json!({"body": format!("killed import record {i}")}).to_string())
+        .collect();
+    let file = env.home.path().join("records.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    for millis in [150u64, 500, 900, 1400, 2000] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"))
+            .env_clear()
+            .envs(env.vars())
+            .current_dir(env.cwd.path())
+            .args([
+                "import",
+                "--from",
+                "jsonl",
+                file.to_str().unwrap(),
+                "--scope",
+                "local",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(millis));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = env.import_jsonl(&file, "local");
+    assert!(out.contains("imported "), "{out}");
+    assert_eq!(
+        env.ids(&["list", "--scope", "local", "-n", "6000"]).len(),
+        5000
+    );
+    let repo = env.scope_repo("local");
+    let pack_dir = repo.join("objects/pack");
+    // What a kill between a batch's pack and its ref leaves, whether or
+    // not one of the kills above landed there: a `.keep` beside a pack.
+    let pack = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension() == Some("pack".as_ref()))
+        .expect("the imports wrote packs");
+    std::fs::write(pack.with_extension("keep"), b"").unwrap();
+    let leftovers = |ext: &str| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&pack_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension() == Some(ext.as_ref()))
+            .collect()
+    };
+    for keep in leftovers("keep") {
+        let aged = std::process::Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(&keep)
+            .status()
+            .unwrap();
+        assert!(aged.success());
+    }
+    env.ok(&["gc"]);
+    assert!(leftovers("keep").is_empty(), "{:?}", leftovers("keep"));
+    assert_eq!(crate::common::pack_count(&repo), 1);
+    crate::common::assert_fsck_clean(&repo);
+    assert_eq!(
+        env.ids(&["list", "--scope", "local", "-n", "6000"]).len(),
+        5000
+    );
+}
+
 #[test]
 fn a_reindex_that_fails_keeps_the_index_that_worked() {
     let env = TestEnv::new();
