@@ -114,6 +114,13 @@ pub(super) fn git_err(
     }
 }
 
+/// Write `bytes` as a blob through `odb` (a repository, or a handle that
+/// keeps new objects in memory); returns its id.
+fn write_blob_to(odb: &gix::Repository, bytes: &[u8]) -> Result<ObjectId, StoreError> {
+    retry_vanished(|| odb.write_blob(bytes).map(|id| id.detach()))
+        .map_err(|e| git_err("cannot write object", e))
+}
+
 /// Write a commit of `tree` with `parents` through `odb`, author and
 /// committer both `signature` in UTC; returns its id and the commit.
 fn write_commit_object(
@@ -242,8 +249,7 @@ impl ScopeRepo {
     /// # Errors
     /// [`StoreError::Git`] when the object cannot be written.
     pub fn write_blob(&self, bytes: &[u8]) -> Result<ObjectId, StoreError> {
-        retry_vanished(|| self.repo.write_blob(bytes).map(|id| id.detach()))
-            .map_err(|e| git_err("cannot write object", e))
+        write_blob_to(&self.repo, bytes)
     }
 
     /// The bytes of the blob `id`.
@@ -308,8 +314,7 @@ impl ScopeRepo {
         for change in changes {
             match change {
                 FileChange::Upsert { path, bytes } => {
-                    let blob = retry_vanished(|| odb.write_blob(bytes).map(|id| id.detach()))
-                        .map_err(|e| git_err("cannot write object", e))?;
+                    let blob = write_blob_to(odb, bytes)?;
                     editor
                         .upsert(path.split('/'), EntryKind::Blob, blob)
                         .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
