@@ -21,8 +21,8 @@ impl Index {
     /// The semantic conflicts in `scope` now (README, "Merge records"):
     /// forks (several live observations supersede one), keys (several live
     /// observations share a key) and delete-edits (a deleted observation
-    /// that a live one supersedes). Records already written, resolved or not, are the
-    /// caller's to skip.
+    /// that a live one supersedes). Records already written, resolved or
+    /// not, are the caller's to skip.
     ///
     /// # Errors
     /// [`IndexError::Sql`].

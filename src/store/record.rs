@@ -1,8 +1,8 @@
 //! Merge records: `conflicts/<id>.yaml`, the explicit trace of a semantic
 //! conflict found after a merge (README, "Merge records"). The id is
 //! derived from the kind and the sorted competing ids only, so two devices
-//! detecting the same conflict write the same path. Changing this format breaks every existing
-//! store.
+//! detecting the same conflict write the same path. Changing this format
+//! breaks every existing store.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
