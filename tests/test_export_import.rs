@@ -245,10 +245,28 @@ fn import_from_stdin() {
     assert_eq!(hits[0]["author"], "tester");
 }
 
+/// Import `file` into `scope` with `MEM_GC_AUTO=0`: no background pack.
+fn import_unpacked(env: &TestEnv, file: &std::path::Path, scope: &str) -> String {
+    let out = env
+        .mem()
+        .env("MEM_GC_AUTO", "0")
+        .args(["import", "--from", "jsonl", file.to_str().unwrap()])
+        .args(["--scope", scope])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// An import into a scope of many packs writes more packs than gix's
 /// handle had room for when it opened the repository (its index slots:
 /// 1.1 × the packs then on disk, at least 32); each batch reads its parent
 /// out of the last batch's pack, so each batch opens the repository anew.
+/// (The background pack is off: it would consolidate the packs.)
 #[test]
 fn an_import_adds_more_packs_than_the_scope_had_room_for() {
     let env = TestEnv::new();
@@ -256,17 +274,51 @@ fn an_import_adds_more_packs_than_the_scope_had_room_for() {
     let file = env.home.path().join("records.jsonl");
     for i in 0..30 {
         std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
-        env.import_jsonl(&file, "local");
+        import_unpacked(&env, &file, "local");
     }
     let lines: Vec<String> = (0..6000)
         .map(|i| serde_json::json!({"body": format!("record {i}")}).to_string())
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let out = env.import_jsonl(&file, "local");
+    let out = import_unpacked(&env, &file, "local");
     assert!(
         out.contains("imported 6000 observations (0 already present) in 6 commits"),
         "{out}"
     );
     assert_eq!(crate::common::pack_count(&env.scope_repo("local")), 36);
     assert_fsck_clean(&env.scope_repo("local"));
+}
+
+/// Each import writes a pack; past eight (`gc.autoPackLimit`), the last
+/// import starts git in the background, which consolidates them into one:
+/// nothing lost, `git fsck --strict` clean. One import of several batches
+/// checks once, after its last batch.
+#[test]
+fn imports_past_the_pack_limit_are_consolidated_in_the_background() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let repo = env.scope_repo("local");
+    let file = env.home.path().join("records.jsonl");
+    let limit = 8;
+    for i in 0..limit {
+        std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
+        env.import_jsonl(&file, "local");
+    }
+    // At the limit, nothing starts.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(crate::common::pack_count(&repo), limit);
+    std::fs::write(&file, "{\"body\": \"one pack too many\"}\n").unwrap();
+    env.import_jsonl(&file, "local");
+    let started = std::time::Instant::now();
+    while (crate::common::pack_count(&repo) > 1 || repo.join("gc.pid").exists())
+        && started.elapsed().as_secs() < 60
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(crate::common::pack_count(&repo), 1, "packs consolidated");
+    let listed = env.ids(&["list", "--scope", "local", "--limit", "50"]);
+    assert_eq!(listed.len(), limit + 1);
+    assert_fsck_clean(&repo);
+    let saved = env.save("after the consolidation", &["--scope", "local"]);
+    assert_eq!(env.ids(&["search", "consolidation"]), vec![saved]);
 }

@@ -291,6 +291,11 @@ impl Mem {
             let out = self.delete(&id, None, reason)?;
             report.deleted += usize::from(!out.deleted_in.is_empty());
         }
+        // Each batch wrote a pack: past the limit, git consolidates them
+        // once the last is in, not while the import still adds more.
+        for scope in counts.keys() {
+            super::write::pack_if_needed(&scope.repo_path(&self.paths.scopes_dir()));
+        }
         Ok(report)
     }
 

@@ -525,11 +525,10 @@ impl Mem {
                             "saved in scope '{scope}', but the search index could not be updated ({e}); it catches up on a later command once that is fixed"
                         )));
                     }
-                    // Loose objects slow every later write: past the
-                    // threshold, git packs them in the background.
-                    let threshold = crate::gitcli::pack_threshold();
-                    if threshold > 0 && crate::gitcli::needs_pack(repo.path(), threshold) {
-                        crate::gitcli::pack_in_background(repo.path(), threshold);
+                    // An import's batches are packed already; it checks
+                    // once, after its last batch (`Mem::import`).
+                    if objects == Objects::Loose {
+                        pack_if_needed(repo.path());
                     }
                     return Ok(Some(id.to_string()));
                 }
@@ -582,6 +581,16 @@ pub(super) enum Objects {
 
 /// Whether two observations carry the same identity content apart from
 /// `supersedes`.
+/// Loose objects slow every later write, and so do many packs: past the
+/// thresholds (`crate::gitcli::needs_pack`), git packs the scope at
+/// `git_dir` in the background.
+pub(super) fn pack_if_needed(git_dir: &std::path::Path) {
+    let threshold = crate::gitcli::pack_threshold();
+    if threshold > 0 && crate::gitcli::needs_pack(git_dir, threshold) {
+        crate::gitcli::pack_in_background(git_dir, threshold);
+    }
+}
+
 fn same_content(a: &Observation, b: &Observation) -> bool {
     let strip = |o: &Observation| {
         let mut o = o.clone();
