@@ -56,6 +56,39 @@ fn a_missing_index_is_rebuilt() {
     assert_eq!(env.ids(&["search", "survives"]), vec![id]);
 }
 
+/// A process closes the index without a checkpoint, so its last writes
+/// may be in `index.sqlite-wal` alone. Deleting the database but not that
+/// file (the README calls the index disposable) must still give a whole
+/// index, never one built from another database's pages.
+#[test]
+fn an_index_deleted_without_its_wal_is_rebuilt_whole() {
+    let env = TestEnv::new();
+    let wal = env.home.path().join("index.sqlite-wal");
+    let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let mut ids = Vec::new();
+    // The first saves write the schema, which folds the WAL in once.
+    while ids.len() < 3 || wal_len() == 0 {
+        assert!(ids.len() < 20, "the WAL stays empty");
+        ids.push(env.save(&format!("kept through the loss {}", ids.len()), &[]));
+    }
+    std::fs::remove_file(index_path(&env)).unwrap();
+    let mut found = env.ids(&["search", "kept", "loss", "-n", "30"]);
+    found.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(found, want);
+    let out = env.output(&["doctor"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(env
+        .ok(&["get", &ids[0]])
+        .contains("kept through the loss 0"));
+}
+
 #[test]
 fn a_corrupt_index_is_rebuilt_with_a_notice() {
     let env = TestEnv::new();

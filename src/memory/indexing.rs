@@ -183,11 +183,15 @@ impl Mem {
         let (fresh, _) = Index::open(&aside)?;
         let previous = self.index.replace(fresh);
         let built = self.rebuild_all();
-        // Close both before the swap (SQLite folds the WAL in on close).
-        self.index = None;
+        // Close both before the swap, the new one with its WAL folded in:
+        // the swap leaves the WAL behind.
+        let fresh = self.index.take();
         drop(previous);
         match built {
             Ok(reports) => {
+                if let Some(fresh) = fresh {
+                    fresh.close_folded()?;
+                }
                 Index::swap_in(&aside, &live)?;
                 self.fresh = self.scopes.clone();
                 Ok(reports)
