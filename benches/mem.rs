@@ -403,6 +403,28 @@ fn gc(repo: &Path) {
     assert!(ok, "git gc failed");
 }
 
+/// Wait while git's background pack runs in the bare repository `repo`
+/// (it holds `gc.pid`) or more than eight packs wait for it (an import
+/// starts it as it ends, `crate::gitcli::GC_AUTO_PACK_LIMIT`); how long.
+fn wait_for_background_pack(repo: &Path) -> Duration {
+    let start = Instant::now();
+    let packs = || {
+        std::fs::read_dir(repo.join("objects/pack"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    while (repo.join("gc.pid").exists() || packs() > 8)
+        && start.elapsed() < Duration::from_secs(1800)
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    start.elapsed()
+}
+
 fn report(label: &str, samples: &mut [Duration]) -> f64 {
     let p50 = percentile(samples, 0.5);
     let p95 = percentile(samples, 0.95);
@@ -433,6 +455,11 @@ fn bench_size(bin: &Path, n: usize) {
         "  import                       {:8.1} s    {}",
         t.as_secs_f64(),
         String::from_utf8_lossy(&out).trim()
+    );
+    let t = wait_for_background_pack(&b.home.path().join("scopes/local.git"));
+    println!(
+        "  background pack after import {:8.1} s (until the scope is one pack)",
+        t.as_secs_f64()
     );
     let (t, _) = b.run(&["reindex"]);
     println!("  reindex                      {:8.2} s", t.as_secs_f64());
