@@ -230,15 +230,44 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
     let dir = git_dir.to_string_lossy();
     // Refs stay loose: packing them locks `refs/heads/main`, which mem's
     // writers take over when they find it unheld (see `ScopeRepo::move_ref`).
-    run(&[
+    let args = [
         "--git-dir",
         &dir,
         "-c",
         "gc.packRefs=false",
         "gc",
         "--quiet",
-    ])
-    .map(|_| ())
+    ];
+    match run(&args) {
+        // A background pack (`pack_in_background`) holds `gc.pid`: wait
+        // for it, then pack what it left.
+        Err(GitCliError::Failed { stderr, .. }) if stderr.contains("already running") => {
+            wait_for_background_gc(git_dir);
+            run(&args).map(|_| ())
+        }
+        other => other.map(|_| ()),
+    }
+}
+
+/// How long git trusts a `gc.pid` file: one older was left by a `git gc`
+/// that did not finish (git's `gc.c` uses 12 hours).
+const GC_PID_STALE: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+/// Whether a `git gc` holds `git_dir`'s `gc.pid` (one written within
+/// [`GC_PID_STALE`]).
+fn gc_running(git_dir: &std::path::Path) -> bool {
+    std::fs::metadata(git_dir.join("gc.pid"))
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().map_or(true, |age| age < GC_PID_STALE))
+}
+
+/// Wait while a `git gc` holds `git_dir`'s `gc.pid`, at most ten minutes
+/// (a consolidation of 1,000,000 observations takes about three).
+fn wait_for_background_gc(git_dir: &std::path::Path) {
+    let start = std::time::Instant::now();
+    while gc_running(git_dir) && start.elapsed() < std::time::Duration::from_secs(600) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Git's default `gc.auto`: about this many loose objects make a
@@ -263,8 +292,9 @@ pub fn pack_threshold() -> u64 {
 /// object that is not in the first pack searched reads the index of each
 /// pack in turn: a save into a scope of 1,000,000 observations took
 /// 15–26 ms in-process with the 20 packs an import leaves, 8–11 ms with
-/// one (benches/README.md). Consolidating rewrites the whole scope, in
-/// git's own process, about once per eight imports or background packs.
+/// one (timestamps inside the process; benches/README.md). Consolidating
+/// rewrites the whole scope, in git's own process (160 s at 1,000,000),
+/// about once per eight imports or background packs.
 pub const GC_AUTO_PACK_LIMIT: usize = 8;
 
 /// Whether the bare repository `git_dir` is worth packing: more than
@@ -291,8 +321,10 @@ pub fn needs_pack(git_dir: &std::path::Path, threshold: u64) -> bool {
     in_one > threshold.div_ceil(256) || unkept_packs(git_dir) > GC_AUTO_PACK_LIMIT
 }
 
-/// The packs of `git_dir` without a `.keep` file: those `git gc --auto`
-/// counts against `gc.autoPackLimit`.
+/// The packs of `git_dir` without a `.keep` file, counted by their `.idx`
+/// files as git does: those `git gc --auto` counts against
+/// `gc.autoPackLimit` (a `.pack` without its index, left by a killed
+/// writer, is not a pack to git).
 fn unkept_packs(git_dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
         return 0;
@@ -302,7 +334,7 @@ fn unkept_packs(git_dir: &std::path::Path) -> usize {
         .collect();
     names
         .iter()
-        .filter_map(|name| name.to_str()?.strip_suffix(".pack"))
+        .filter_map(|name| name.to_str()?.strip_suffix(".idx"))
         .filter(|stem| !names.contains(std::ffi::OsStr::new(&format!("{stem}.keep"))))
         .count()
 }
@@ -313,9 +345,15 @@ fn unkept_packs(git_dir: &std::path::Path) -> usize {
 /// per repository (`gc.pid`), keeping git's two-week grace for unreachable
 /// objects so an object a concurrent save wrote but has not committed yet is
 /// never pruned. Refs stay loose, as with [`gc`]. A failure to start is
-/// ignored: the next save tries again.
+/// ignored: the next save tries again. Nothing is started while a pack
+/// holds `gc.pid`, and the `git` started is waited for on a thread of its
+/// own (it exits as soon as it has detached), so a long-running `mem`
+/// (`mem mcp`, `mem watch`) leaves no zombie processes.
 pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
-    let _ = git()
+    if gc_running(git_dir) {
+        return;
+    }
+    let child = git()
         .arg("--git-dir")
         .arg(git_dir)
         .args([
@@ -337,6 +375,11 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+    if let Ok(mut child) = child {
+        let _ = std::thread::Builder::new()
+            .name("git gc --auto".into())
+            .spawn(move || child.wait());
+    }
 }
 
 #[cfg(test)]
@@ -373,6 +416,23 @@ mod tests {
     }
 
     #[test]
+    fn a_gc_pid_counts_until_it_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!gc_running(dir.path()));
+        let pid = dir.path().join("gc.pid");
+        std::fs::write(&pid, "4242 host\n").unwrap();
+        assert!(gc_running(dir.path()));
+        let old = std::time::SystemTime::now() - GC_PID_STALE - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&pid)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(!gc_running(dir.path()));
+    }
+
+    #[test]
     fn packs_past_the_limit_need_a_pack_unless_kept() {
         let dir = tempfile::tempdir().unwrap();
         let packs = dir.path().join("objects/pack");
@@ -382,6 +442,11 @@ mod tests {
             std::fs::write(packs.join(format!("pack-{i:040}.idx")), b"").unwrap();
         }
         assert!(needs_pack(dir.path(), GC_AUTO));
+        // A pack without its index is no pack to git.
+        let idx = packs.join(format!("pack-{:040}.idx", 1));
+        std::fs::remove_file(&idx).unwrap();
+        assert!(!needs_pack(dir.path(), GC_AUTO));
+        std::fs::write(&idx, b"").unwrap();
         // An import's pack is kept until its commit is in place.
         std::fs::write(packs.join(format!("pack-{:040}.keep", 0)), b"").unwrap();
         assert!(!needs_pack(dir.path(), GC_AUTO));

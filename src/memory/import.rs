@@ -292,7 +292,8 @@ impl Mem {
             report.deleted += usize::from(!out.deleted_in.is_empty());
         }
         // Each batch wrote a pack: past the limit, git consolidates them
-        // once the last is in, not while the import still adds more.
+        // once the last batch is in, not while the import still adds more
+        // (a deletion above, a small commit, may have started it already).
         for scope in counts.keys() {
             super::write::pack_if_needed(&scope.repo_path(&self.paths.scopes_dir()));
         }

@@ -579,8 +579,6 @@ pub(super) enum Objects {
     Packed,
 }
 
-/// Whether two observations carry the same identity content apart from
-/// `supersedes`.
 /// Loose objects slow every later write, and so do many packs: past the
 /// thresholds (`crate::gitcli::needs_pack`), git packs the scope at
 /// `git_dir` in the background.
@@ -591,6 +589,8 @@ pub(super) fn pack_if_needed(git_dir: &std::path::Path) {
     }
 }
 
+/// Whether two observations carry the same identity content apart from
+/// `supersedes`.
 fn same_content(a: &Observation, b: &Observation) -> bool {
     let strip = |o: &Observation| {
         let mut o = o.clone();
