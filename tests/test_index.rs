@@ -46,6 +46,32 @@ fn reindex_rebuilds_from_the_scopes() {
     assert_eq!(env.ids(&["search", "observation", "-n", "50"]).len(), 5);
 }
 
+/// `mem reindex` builds the new index beside the live one and renames it
+/// over it; the WAL stays behind, so what the rebuild wrote must be in the
+/// database file itself (`Index::close_folded`).
+#[test]
+fn a_reindex_leaves_every_row_in_the_database_file() {
+    let env = TestEnv::new();
+    for i in 0..3 {
+        env.save(&format!("rebuilt row {i}"), &[]);
+    }
+    env.ok(&["reindex"]);
+    // `immutable`: the database file alone, without its WAL.
+    let conn = rusqlite::Connection::open_with_flags(
+        format!("file:{}?immutable=1", index_path(&env).display()),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM obs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 3);
+    let indexed: i64 = conn
+        .query_row("SELECT count(*) FROM scopes", [], |r| r.get(0))
+        .unwrap();
+    assert!(indexed >= 1);
+}
+
 #[test]
 fn a_missing_index_is_rebuilt() {
     let env = TestEnv::new();

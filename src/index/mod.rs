@@ -268,8 +268,8 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 
 /// Keep the `-wal` and `-shm` files when the last connection closes
 /// (`SQLITE_FCNTL_PERSIST_WAL`, sqlite.org/c3ref/c_fcntl_begin_atomic_write):
-/// SQLite still checkpoints then, and truncates the WAL to zero bytes
-/// instead of deleting it. Every `mem` process opens the index, so without
+/// a WAL that is folded in is truncated to zero bytes instead of deleted
+/// (`close_without_checkpoint` says when that happens). Every `mem` process opens the index, so without
 /// this each one created both files and deleted them again; a save also
 /// synced the directory for the new WAL. Creating files was the largest
 /// kernel cost of a save on ext4 (`perf record`: inode allocation). A
@@ -399,7 +399,8 @@ impl Index {
         self.fold_wal()
     }
 
-    /// Put the index built at `aside` (closed) in place of the one at
+    /// Put the index built at `aside` (closed by [`Index::close_folded`],
+    /// so that nothing of it is left in its WAL) in place of the one at
     /// `live` (closed): the live database's `-wal`/`-shm` files go, then
     /// `aside` is renamed over it — one rename, so a reader sees the old
     /// index or the new one, never none.
@@ -518,22 +519,29 @@ impl Index {
         Ok(Some(Index { conn }))
     }
 
-    /// Open an existing index for reading only, on a disk that cannot be
-    /// written (a read-only mount): SQLite's `immutable` URI parameter
-    /// (<https://sqlite.org/uri.html>) reads without the `-shm` file and
-    /// without locking, which is safe because nothing can write there. It
-    /// reads the database file alone: what the last processes left in the
-    /// WAL (under [`WAL_FOLD_BYTES`], see `close_without_checkpoint`) is
-    /// not seen, as when the index lags the scopes. SQLite only comes here
-    /// when the WAL cannot be read in place (no `-shm` file).
-    /// Every write on it fails as [`IndexError::is_environmental`].
+    /// Open an existing index for reading only, where it cannot be opened
+    /// for writing (a read-only mount, a directory of another user): first
+    /// read-only as usual (`mode=ro`, <https://sqlite.org/uri.html>), which
+    /// reads the WAL too; when that fails (SQLite cannot read a WAL without
+    /// its `-shm` file), with the `immutable` parameter, which reads the
+    /// database file alone, without locking — safe because nothing can
+    /// write there. What the last processes left in the WAL (under
+    /// [`WAL_FOLD_BYTES`], see `close_without_checkpoint`) is then not
+    /// seen, as when the index lags the scopes. Every write on it fails as
+    /// [`IndexError::is_environmental`].
     ///
     /// # Errors
     /// [`IndexError::Sql`] when the file is missing, unreadable or of
     /// another schema version.
     pub fn open_read_only(path: &Path) -> Result<Self, IndexError> {
+        Self::open_uri(path, "mode=ro").or_else(|_| Self::open_uri(path, "immutable=1"))
+    }
+
+    /// Open `path` read-only with the URI parameter `param`, checking the
+    /// schema version, as [`Index::open_read_only`].
+    fn open_uri(path: &Path, param: &str) -> Result<Self, IndexError> {
         use rusqlite::OpenFlags;
-        let uri = format!("file:{}?immutable=1", path.display());
+        let uri = format!("file:{}?{param}", path.display());
         let conn = Connection::open_with_flags(
             uri,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,

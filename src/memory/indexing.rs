@@ -189,8 +189,10 @@ impl Mem {
         drop(previous);
         match built {
             Ok(reports) => {
-                if let Some(fresh) = fresh {
-                    fresh.close_folded()?;
+                if let Some(Err(e)) = fresh.map(Index::close_folded) {
+                    let _ = Index::remove(&aside);
+                    self.fresh.clear();
+                    return Err(e.into());
                 }
                 Index::swap_in(&aside, &live)?;
                 self.fresh = self.scopes.clone();
