@@ -422,6 +422,13 @@ fn wait_for_background_pack(repo: &Path) -> Duration {
     {
         std::thread::sleep(Duration::from_millis(200));
     }
+    if packs() > 8 {
+        println!(
+            "  (warning: {} still holds {} packs: git did not consolidate them)",
+            repo.display(),
+            packs()
+        );
+    }
     start.elapsed()
 }
 
@@ -781,6 +788,7 @@ fn bench_encrypted(b: &Bench, jsonl: &Path) {
         "user",
     ]);
     println!("  import (encrypted)           {:8.1} s", t.as_secs_f64());
+    wait_for_background_pack(&b.home.path().join("scopes/user.git"));
     let (t, _) = b.run(&["reindex"]);
     println!("  reindex (both scopes)        {:8.2} s", t.as_secs_f64());
     let mut samples: Vec<Duration> = (0..60)
