@@ -247,19 +247,11 @@ fn import_from_stdin() {
 
 /// Import `file` into `scope` with `MEM_GC_AUTO=0`: no background pack.
 fn import_unpacked(env: &TestEnv, file: &std::path::Path, scope: &str) -> String {
-    let out = env
-        .mem()
-        .env("MEM_GC_AUTO", "0")
-        .args(["import", "--from", "jsonl", file.to_str().unwrap()])
-        .args(["--scope", scope])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let file = file.to_str().unwrap();
+    env.ok_with(
+        &[("MEM_GC_AUTO", "0")],
+        &["import", "--from", "jsonl", file, "--scope", scope],
+    )
 }
 
 /// An import into a scope of many packs writes more packs than gix's

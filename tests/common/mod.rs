@@ -81,7 +81,17 @@ impl TestEnv {
 
     /// Run `mem args…`, assert success, return stdout.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.mem().args(args).output().unwrap();
+        self.ok_with(&[], args)
+    }
+
+    /// Run `mem args…` with the environment variables `vars` added, assert
+    /// success, return stdout.
+    pub fn ok_with(&self, vars: &[(&str, &str)], args: &[&str]) -> String {
+        let mut cmd = self.mem();
+        for (key, value) in vars {
+            cmd.env(key, value);
+        }
+        let out = cmd.args(args).output().unwrap();
         assert!(
             out.status.success(),
             "mem {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
