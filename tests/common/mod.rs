@@ -395,8 +395,14 @@ pub fn pack_count(repo: &Path) -> usize {
         .count()
 }
 
-/// Assert that `git fsck --strict` finds the bare repository `repo` whole.
+/// Assert that `git fsck --strict` finds the bare repository `repo` whole,
+/// once a background `git gc` there (it holds `gc.pid`) has finished:
+/// fsck reading packs that gc is replacing fails on its own.
 pub fn assert_fsck_clean(repo: &Path) {
+    let start = std::time::Instant::now();
+    while repo.join("gc.pid").exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let fsck = std::process::Command::new("git")
         .arg("--git-dir")
         .arg(repo)
