@@ -306,7 +306,7 @@ mod tests {
     /// A small write stays in the WAL when its process closes the index
     /// (no checkpoint, no fsync), and the next opener reads it; past
     /// `WAL_FOLD_BYTES` the closer folds the WAL in and truncates it, so
-    /// over many processes it never grows past one bound (mod.rs
+    /// over many processes it never grows past one bound (wal.rs
     /// `close_without_checkpoint`).
     #[test]
     fn the_wal_stays_small_across_processes_that_do_not_checkpoint() {
@@ -342,7 +342,7 @@ mod tests {
             drop(index);
             let len = wal_len();
             assert!(
-                len <= super::super::WAL_FOLD_BYTES + 200 * 1024,
+                len <= super::super::wal::WAL_FOLD_BYTES + 200 * 1024,
                 "WAL of {len} bytes after {i} processes"
             );
             folded += usize::from(len == 0);
