@@ -243,16 +243,10 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
         // for it, then pack what it left.
         Err(GitCliError::Failed { stderr, .. }) if stderr.contains("already running") => {
             wait_for_background_gc(git_dir);
-            run(&args)?;
+            run(&args).map(|_| ())
         }
-        other => {
-            other?;
-        }
+        other => other.map(|_| ()),
     }
-    // git drops a multi-pack index that names packs it removed; a new one
-    // is only faster to load, so failing to write it is no failure.
-    let _ = run(&["--git-dir", &dir, "multi-pack-index", "write"]);
-    Ok(())
 }
 
 /// How long git trusts a `gc.pid` file: one older was left by a `git gc`
@@ -345,68 +339,6 @@ fn unkept_packs(git_dir: &std::path::Path) -> usize {
         .count()
 }
 
-/// Pack index bytes past which a scope is worth a multi-pack index: about
-/// 100,000 objects (40 bytes each in a `.idx`).
-pub const MULTI_PACK_INDEX_MIN_BYTES: u64 = 4 * 1024 * 1024;
-
-/// Whether `git_dir` has packs whose indexes together pass
-/// [`MULTI_PACK_INDEX_MIN_BYTES`] and no multi-pack index
-/// (`objects/pack/multi-pack-index`, gitformat-pack(5)). gix 0.90 checks
-/// each `.idx` it loads by reading its whole table of offsets, O(objects):
-/// about a millisecond per process at 1,000,000 observations, and more for
-/// each pack a look-up misses. A multi-pack index loads in constant time
-/// and answers for all the packs it names; saves into a scope of
-/// 1,000,000 in one pack went from 16.8 to 14.3 ms p50 with one (three
-/// runs of 80 saves, alternating). git removes it when it removes a pack
-/// it names, so a consolidation leaves none until this asks again.
-pub fn needs_multi_pack_index(git_dir: &std::path::Path) -> bool {
-    let pack_dir = git_dir.join("objects/pack");
-    if pack_dir.join("multi-pack-index").exists() {
-        return false;
-    }
-    let Ok(entries) = std::fs::read_dir(&pack_dir) else {
-        return false;
-    };
-    let idx_bytes: u64 = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    idx_bytes > MULTI_PACK_INDEX_MIN_BYTES
-}
-
-/// Start `git multi-pack-index write` on `git_dir` and return at once
-/// (nothing while a `git gc` runs there: it may remove packs). git takes
-/// its own lock; a second writer fails and changes nothing. Reaped as in
-/// [`pack_in_background`].
-pub fn write_multi_pack_index_in_background(git_dir: &std::path::Path) {
-    if gc_running(git_dir) {
-        return;
-    }
-    let child = git()
-        .arg("--git-dir")
-        .arg(git_dir)
-        .args(["multi-pack-index", "write"])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    reap(child);
-}
-
-/// Wait for `child` on a thread of its own, so that a long-running `mem`
-/// leaves no zombie process behind.
-fn reap(child: std::io::Result<std::process::Child>) {
-    if let Ok(mut child) = child {
-        let _ = std::thread::Builder::new()
-            .name("git in the background".into())
-            .spawn(move || child.wait());
-    }
-}
-
 /// Start `git gc --auto` on `git_dir` and return at once: git packs the
 /// loose objects, or consolidates the packs past [`GC_AUTO_PACK_LIMIT`],
 /// in a process of its own (`gc.autoDetach`), one at a time
@@ -443,7 +375,11 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    reap(child);
+    if let Ok(mut child) = child {
+        let _ = std::thread::Builder::new()
+            .name("git gc --auto".into())
+            .spawn(move || child.wait());
+    }
 }
 
 #[cfg(test)]
@@ -477,22 +413,6 @@ mod tests {
             .set_modified(old)
             .unwrap();
         assert!(needs_pack(dir.path(), 256));
-    }
-
-    #[test]
-    fn large_pack_indexes_without_a_multi_pack_index_need_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let packs = dir.path().join("objects/pack");
-        std::fs::create_dir_all(&packs).unwrap();
-        assert!(!needs_multi_pack_index(dir.path()));
-        let idx = std::fs::File::create(packs.join(format!("pack-{:040}.idx", 0))).unwrap();
-        idx.set_len(MULTI_PACK_INDEX_MIN_BYTES).unwrap();
-        assert!(!needs_multi_pack_index(dir.path()), "small enough");
-        let idx = std::fs::File::create(packs.join(format!("pack-{:040}.idx", 1))).unwrap();
-        idx.set_len(1024).unwrap();
-        assert!(needs_multi_pack_index(dir.path()));
-        std::fs::write(packs.join("multi-pack-index"), b"").unwrap();
-        assert!(!needs_multi_pack_index(dir.path()));
     }
 
     #[test]

@@ -135,37 +135,3 @@ fn gc_saves_idle_session_spools_and_leaves_running_ones() {
     assert_eq!(full["files"], serde_json::json!(["src/a.rs"]));
     assert_eq!(full["session"], "crashed-1");
 }
-
-/// `mem gc` leaves a multi-pack index beside the pack it wrote (git
-/// removed the old one with the packs it named), and every command reads
-/// through it: a save, a search, a reindex.
-#[test]
-fn gc_writes_a_multi_pack_index_that_reads_go_through() {
-    let env = TestEnv::new();
-    env.ok(&["init"]);
-    let first = env.save("packed before the index of packs", &["--scope", "local"]);
-    env.ok(&["gc"]);
-    let repo = env.scope_repo("local");
-    assert!(repo.join("objects/pack/multi-pack-index").exists());
-    let verify = std::process::Command::new("git")
-        .arg("--git-dir")
-        .arg(&repo)
-        .args(["multi-pack-index", "verify"])
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
-    let second = env.save("saved after the index of packs", &["--scope", "local"]);
-    let out = env.ok(&["reindex"]);
-    assert!(out.contains("indexed"), "{out}");
-    let mut found = env.ids(&["search", "packs", "--scope", "local"]);
-    found.sort();
-    let mut want = vec![first.clone(), second];
-    want.sort();
-    assert_eq!(found, want);
-    assert!(env.ok(&["get", &first]).contains("packed before"));
-    crate::common::assert_fsck_clean(&repo);
-}

@@ -581,17 +581,11 @@ pub(super) enum Objects {
 
 /// Loose objects slow every later write, and so do many packs: past the
 /// thresholds (`crate::gitcli::needs_pack`), git packs the scope at
-/// `git_dir` in the background; else a large scope without a multi-pack
-/// index gets one (`crate::gitcli::needs_multi_pack_index`).
+/// `git_dir` in the background.
 pub(super) fn pack_if_needed(git_dir: &std::path::Path) {
     let threshold = crate::gitcli::pack_threshold();
-    if threshold == 0 {
-        return;
-    }
-    if crate::gitcli::needs_pack(git_dir, threshold) {
+    if threshold > 0 && crate::gitcli::needs_pack(git_dir, threshold) {
         crate::gitcli::pack_in_background(git_dir, threshold);
-    } else if crate::gitcli::needs_multi_pack_index(git_dir) {
-        crate::gitcli::write_multi_pack_index_in_background(git_dir);
     }
 }
 
