@@ -21,7 +21,9 @@ use super::{Ctx, Ui};
 /// Each scope's repository is repacked with `git gc` (loose objects into a
 /// pack; nothing reachable is dropped, and unreachable objects younger than
 /// git's two-week grace period are kept, so a save running at the same time
-/// loses nothing). Session spools untouched for --idle-hours (sessions that
+/// loses nothing); a background pack git is already running there (after
+/// an import, or past MEM_GC_AUTO loose objects) is waited for first.
+/// Session spools untouched for --idle-hours (sessions that
 /// crashed, or whose client never said they ended) are saved as their
 /// `session` observation and removed.
 #[derive(Args, Debug)]

@@ -17,7 +17,9 @@ use super::{flush_notices, Ctx, Ui, UsageError};
 /// given. Every line is checked before anything is written: one bad line
 /// stops the import with nothing imported. Observations already present are
 /// skipped, so importing the same file twice adds nothing. Commits are made
-/// in batches of a tenth of the import (1,000 to 50,000 observations). The
+/// in batches of a tenth of the import (1,000 to 50,000 observations), each
+/// written as one pack; when the scope then holds more than eight packs,
+/// git consolidates them in the background once the import ends. The
 /// file is read twice — checked whole, then committed batch by batch — so
 /// memory holds one batch, not the import; standard input is first copied
 /// to a temporary file in the data directory.
