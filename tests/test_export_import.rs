@@ -146,14 +146,7 @@ fn import_of_many_records_uses_few_commits() {
     let file = env.home.path().join("bulk.jsonl");
     std::fs::write(&file, lines).unwrap();
     env.ok(&["init"]);
-    let out = env.ok(&[
-        "import",
-        "--from",
-        "jsonl",
-        file.to_str().unwrap(),
-        "--scope",
-        "local",
-    ]);
+    let out = env.import_jsonl(&file, "local");
     assert!(
         out.contains("imported 2500 observations (0 already present) in 3 commits"),
         "{out}"
@@ -245,15 +238,6 @@ fn import_from_stdin() {
     assert_eq!(hits[0]["author"], "tester");
 }
 
-/// Import `file` into `scope` with `MEM_GC_AUTO=0`: no background pack.
-fn import_unpacked(env: &TestEnv, file: &std::path::Path, scope: &str) -> String {
-    let file = file.to_str().unwrap();
-    env.ok_with(
-        &[("MEM_GC_AUTO", "0")],
-        &["import", "--from", "jsonl", file, "--scope", scope],
-    )
-}
-
 /// An import into a scope of many packs writes more packs than gix's
 /// handle had room for when it opened the repository (its index slots:
 /// 1.1 × the packs then on disk, at least 32); each batch reads its parent
@@ -266,13 +250,13 @@ fn an_import_adds_more_packs_than_the_scope_had_room_for() {
     let file = env.home.path().join("records.jsonl");
     for i in 0..30 {
         std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
-        import_unpacked(&env, &file, "local");
+        env.import_jsonl_with(&[("MEM_GC_AUTO", "0")], &file, "local");
     }
     let lines: Vec<String> = (0..6000)
         .map(|i| serde_json::json!({"body": format!("record {i}")}).to_string())
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let out = import_unpacked(&env, &file, "local");
+    let out = env.import_jsonl_with(&[("MEM_GC_AUTO", "0")], &file, "local");
     assert!(
         out.contains("imported 6000 observations (0 already present) in 6 commits"),
         "{out}"

@@ -26,20 +26,7 @@ fn gc_packs_ten_thousand_loose_objects_and_loses_nothing() {
         .collect();
     std::fs::write(&jsonl, lines.join("\n")).unwrap();
     // No background pack: this test packs by hand.
-    let imported = env
-        .mem()
-        .env("MEM_GC_AUTO", "0")
-        .args([
-            "import",
-            "--from",
-            "jsonl",
-            jsonl.to_str().unwrap(),
-            "--scope",
-            "local",
-        ])
-        .output()
-        .unwrap();
-    assert!(imported.status.success());
+    env.import_jsonl_with(&[("MEM_GC_AUTO", "0")], &jsonl, "local");
     let repo = env.scope_repo("local");
     // An import writes a pack per batch: turn them into loose objects, as
     // ten thousand saves would have left them.

@@ -216,16 +216,7 @@ fn a_save_into_a_day_of_twenty_thousand_writes_only_small_trees() {
     env.ok(&["init"]);
     let file = busy_day_jsonl(&env, 20_000);
     // No background pack: the scope keeps its 20,000+ loose objects.
-    let mut import = env.mem();
-    import.env("MEM_GC_AUTO", "0").args([
-        "import",
-        "--from",
-        "jsonl",
-        file.to_str().unwrap(),
-        "--scope",
-        "local",
-    ]);
-    assert!(import.output().unwrap().status.success());
+    env.import_jsonl_with(&[("MEM_GC_AUTO", "0")], &file, "local");
     let mut save = env.mem();
     save.env("MEM_GC_AUTO", "0")
         .args(["save", "one more on the same day", "--scope", "local"]);

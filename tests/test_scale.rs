@@ -118,17 +118,7 @@ fn a_save_into_a_day_of_ten_thousand_does_no_per_entry_work() {
     // Records without dates all land on one day. The import's ten packs
     // stay as they are: git consolidating them meanwhile is not the point.
     let file = busy_day_jsonl(&env, 10_000);
-    env.ok_with(
-        &[("MEM_GC_AUTO", "0")],
-        &[
-            "import",
-            "--from",
-            "jsonl",
-            file.to_str().unwrap(),
-            "--scope",
-            "local",
-        ],
-    );
+    env.import_jsonl_with(&[("MEM_GC_AUTO", "0")], &file, "local");
     let calls = match stat_calls(
         &env,
         &["save", "one more on the same day", "--scope", "local"],

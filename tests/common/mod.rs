@@ -105,14 +105,23 @@ impl TestEnv {
     /// `mem import --from jsonl FILE --scope SCOPE`, asserted to succeed;
     /// its stdout.
     pub fn import_jsonl(&self, file: &Path, scope: &str) -> String {
-        self.ok(&[
-            "import",
-            "--from",
-            "jsonl",
-            file.to_str().unwrap(),
-            "--scope",
-            scope,
-        ])
+        self.import_jsonl_with(&[], file, scope)
+    }
+
+    /// [`TestEnv::import_jsonl`] with the environment variables `vars`
+    /// added (`MEM_GC_AUTO=0`: no background pack).
+    pub fn import_jsonl_with(&self, vars: &[(&str, &str)], file: &Path, scope: &str) -> String {
+        self.ok_with(
+            vars,
+            &[
+                "import",
+                "--from",
+                "jsonl",
+                file.to_str().unwrap(),
+                "--scope",
+                scope,
+            ],
+        )
     }
 
     /// Run `mem args…`, assert failure with `code`, return stderr.
