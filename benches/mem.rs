@@ -404,9 +404,10 @@ fn gc(repo: &Path) {
 }
 
 /// Wait while git's background pack runs in the bare repository `repo`
-/// (it holds `gc.pid`) or more than eight packs wait for it (an import
-/// starts it as it ends, `crate::gitcli::GC_AUTO_PACK_LIMIT`); how long.
+/// (it holds `gc.pid`) or more packs than `GC_AUTO_PACK_LIMIT` wait for
+/// it (an import starts it as it ends); how long.
 fn wait_for_background_pack(repo: &Path) -> Duration {
+    use kioku_mesh::gitcli::GC_AUTO_PACK_LIMIT;
     let start = Instant::now();
     let packs = || {
         std::fs::read_dir(repo.join("objects/pack"))
@@ -417,12 +418,12 @@ fn wait_for_background_pack(repo: &Path) -> Duration {
             })
             .unwrap_or(0)
     };
-    while (repo.join("gc.pid").exists() || packs() > 8)
+    while (repo.join("gc.pid").exists() || packs() > GC_AUTO_PACK_LIMIT)
         && start.elapsed() < Duration::from_secs(1800)
     {
         std::thread::sleep(Duration::from_millis(200));
     }
-    if packs() > 8 {
+    if packs() > GC_AUTO_PACK_LIMIT {
         println!(
             "  (warning: {} still holds {} packs: git did not consolidate them)",
             repo.display(),
