@@ -427,8 +427,8 @@ impl Index {
     /// its `-shm` file), with the `immutable` parameter, which reads the
     /// database file alone, without locking — safe because nothing can
     /// write there. What the last processes left in the WAL (under
-    /// `WAL_FOLD_BYTES`, see `wal.rs`) is then not
-    /// seen, as when the index lags the scopes. Every write on it fails as
+    /// `WAL_FOLD_BYTES`, see `wal.rs`) is then not seen, as when the index
+    /// lags the scopes. Every write on it fails as
     /// [`IndexError::is_environmental`].
     ///
     /// # Errors

@@ -13,10 +13,10 @@ use super::{Index, IndexError};
 /// a WAL that is folded in is truncated to zero bytes instead of deleted
 /// (`close_without_checkpoint` says when that happens). Every `mem`
 /// process opens the index, so without this each one created both files
-/// and deleted them again; a save also
-/// synced the directory for the new WAL. Creating files was the largest
-/// kernel cost of a save on ext4 (`perf record`: inode allocation). A
-/// failure leaves SQLite's default, which is only slower.
+/// and deleted them again; a save also synced the directory for the new
+/// WAL. Creating files was the largest kernel cost of a save on ext4
+/// (`perf record`: inode allocation). A failure leaves SQLite's default,
+/// which is only slower.
 pub(super) fn keep_wal_file(conn: &Connection) {
     let mut persist: std::ffi::c_int = 1;
     // SAFETY: `conn.handle()` is this open connection's handle, "main" a
