@@ -122,3 +122,32 @@ fn gc_saves_idle_session_spools_and_leaves_running_ones() {
     assert_eq!(full["files"], serde_json::json!(["src/a.rs"]));
     assert_eq!(full["session"], "crashed-1");
 }
+
+/// A `git gc` already running in a scope (its `gc.pid`, as git's own
+/// background pack writes it: this process's pid and host) makes a plain
+/// `git gc` refuse; `mem gc` waits for it to end, then packs.
+#[test]
+fn gc_waits_for_a_background_pack_then_packs() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save("packed after the wait", &["--scope", "local"]);
+    let repo = env.scope_repo("local");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let pid = repo.join("gc.pid");
+    std::fs::write(&pid, format!("{} {}", std::process::id(), host.trim())).unwrap();
+    let held = std::time::Duration::from_millis(1500);
+    let release = {
+        let pid = pid.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(held);
+            std::fs::remove_file(pid).unwrap();
+        })
+    };
+    let start = std::time::Instant::now();
+    let report = env.json(&["gc", "--json"]);
+    release.join().unwrap();
+    assert!(start.elapsed() >= held, "mem gc did not wait");
+    let local = crate::common::by_scope(&report["scopes"], "local");
+    assert!(local.get("error").is_none(), "{local}");
+    assert_eq!(local["after"]["loose"], 0, "{local}");
+}
