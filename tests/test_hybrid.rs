@@ -113,13 +113,13 @@ fn a_paraphrase_with_no_shared_word_is_found() {
 #[test]
 fn without_a_model_search_is_lexical_as_before() {
     let env = TestEnv::new();
-    let (_, ops, _) = store(&env);
+    let (art, ops, _) = store(&env);
     assert!(env.ok(&["model"]).starts_with("search: lexical"));
     assert!(env.ok(&["doctor"]).contains("search: lexical"));
     assert_eq!(env.ids(&["search", "deploy"]), vec![ops.clone()]);
     let model = write_model(&env.home.path().join("tiny"), |t| t);
     env.ok(&["model", "set", model.to_str().unwrap()]);
-    assert_eq!(env.ids(&["search", "deploy"]).len(), 3);
+    assert_eq!(first_hit(&env, "pottery class").as_deref(), Some(&*art));
     // Off again: one result by words, and the paraphrase is not found.
     assert_eq!(
         env.ok(&["model", "off"]).trim(),
@@ -129,6 +129,36 @@ fn without_a_model_search_is_lexical_as_before() {
     assert_eq!(first_hit(&env, "pottery class"), None);
     assert!(!env.home.path().join("model").exists());
     assert_eq!(env.json(&["model", "--json"])["mode"], "lexical");
+}
+
+#[test]
+fn memories_found_only_by_a_distant_vector_are_left_out() {
+    let env = TestEnv::new();
+    let (art, ops, data) = store(&env);
+    let model = write_model(&env.home.path().join("tiny"), |t| t);
+    env.ok(&["model", "set", model.to_str().unwrap()]);
+    // The other two memories are on other topics (cosine 0 to "deploy"):
+    // below the floor, so only the memory holding the word is found.
+    assert_eq!(env.ids(&["search", "deploy"]), vec![ops.clone()]);
+    assert_eq!(env.ids(&["search", "nightly backup"]), vec![data.clone()]);
+    // A paraphrase is still found by meaning alone (cosine near 1).
+    assert_eq!(env.ids(&["search", "pottery class"]), vec![art.clone()]);
+    // With the floor lowered to -1, the nearest vectors come back whatever
+    // their distance, as before the floor.
+    let all = env.ok_with(
+        &[("MEM_HYBRID_MIN_SIMILARITY", "-1")],
+        &["search", "deploy", "--json"],
+    );
+    for id in [&art, &ops, &data] {
+        assert!(all.contains(id.as_str()), "{all}");
+    }
+    // A bm25 candidate stays whatever its similarity: "melanie" is a filler
+    // word of the model, far from the memory's topic, but the memory holds it.
+    let far = env.ok_with(
+        &[("MEM_HYBRID_MIN_SIMILARITY", "0.99")],
+        &["search", "melanie", "--json"],
+    );
+    assert!(far.contains(&art), "{far}");
 }
 
 #[test]

@@ -36,6 +36,26 @@ fn vector_weight() -> f64 {
         .unwrap_or(VECTOR_WEIGHT)
 }
 
+/// The cosine similarity (-1 to 1) a candidate that only the vector
+/// search found must reach to be fused, unless `MEM_HYBRID_MIN_SIMILARITY`
+/// says otherwise. Without it a search for something no memory is about
+/// still returned the nearest vectors, however far. bm25's candidates
+/// are kept whatever their similarity: they hold the query's words.
+/// Measured with the distilled MiniLM model (benches/README.md, "Hybrid"):
+/// on LoCoMo, 0.3 left every figure within 0.001 of no floor; on 300
+/// package changelog entries, queries about cakes or weddings went from 10
+/// results to none, while queries about crashes or translations still
+/// found 10.
+const VECTOR_ONLY_FLOOR: f32 = 0.3;
+
+fn vector_only_floor() -> f32 {
+    std::env::var("MEM_HYBRID_MIN_SIMILARITY")
+        .ok()
+        .and_then(|v| v.parse::<f32>().ok())
+        .filter(|f| f.is_finite() && (-1.0..=1.0).contains(f))
+        .unwrap_or(VECTOR_ONLY_FLOOR)
+}
+
 /// Candidates taken from the vector ranking before fusing: at least this
 /// many, or three times the limit.
 const FUSION_POOL: usize = 50;
@@ -231,7 +251,11 @@ impl Mem {
         } else {
             index.similarities(&vector, &missing)?
         };
-        let fused = fuse(lexical, near, &sims, vector_weight(), filter.limit);
+        let weights = Weights {
+            vector: vector_weight(),
+            floor: vector_only_floor(),
+        };
+        let fused = fuse(lexical, near, &sims, weights, filter.limit);
         // Only the vector candidates that made the cut are read in full.
         let wanted: Vec<Near> = fused
             .iter()
@@ -311,16 +335,27 @@ fn convex(parts: &[(Option<f64>, Option<f32>)], weight: f64) -> Vec<f64> {
         .collect()
 }
 
+/// How [`fuse`] weighs its two lists.
+#[derive(Debug, Clone, Copy)]
+struct Weights {
+    /// The vector weight `w`, 0 to 1 ([`VECTOR_WEIGHT`]).
+    vector: f64,
+    /// The similarity a vector-only candidate must reach
+    /// ([`VECTOR_ONLY_FLOOR`]).
+    floor: f32,
+}
+
 /// The convex combination of the module doc, best first, at most `limit`:
 /// `lexical` is bm25's list (best first, `rank` negative), `near` the
 /// vector list with similarities, `sims` the similarities of bm25
-/// candidates missing from `near`, `weight` the vector weight (0 to 1).
-/// Ties keep bm25's order, then the vector order.
+/// candidates missing from `near`. A candidate only `near` holds is left
+/// out below `weights.floor`. Ties keep bm25's order, then the vector
+/// order.
 fn fuse(
     lexical: Vec<Hit>,
     near: Vec<Near>,
     sims: &HashMap<String, f32>,
-    weight: f64,
+    weights: Weights,
     limit: usize,
 ) -> Vec<Fused> {
     let mut pool: Vec<Fused> = Vec::new();
@@ -337,11 +372,15 @@ fn fuse(
                     h.similarity = Some(n.similarity);
                 }
             }
-            None => pool.push(Fused::Near(n)),
+            None if n.similarity >= weights.floor => pool.push(Fused::Near(n)),
+            None => {}
         }
     }
     let parts: Vec<(Option<f64>, Option<f32>)> = pool.iter().map(Fused::parts).collect();
-    let mut scored: Vec<(f64, Fused)> = convex(&parts, weight).into_iter().zip(pool).collect();
+    let mut scored: Vec<(f64, Fused)> = convex(&parts, weights.vector)
+        .into_iter()
+        .zip(pool)
+        .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(limit).map(|(_, f)| f).collect()
 }
@@ -441,7 +480,46 @@ impl Mem {
 
 #[cfg(test)]
 mod tests {
-    use super::convex;
+    use std::collections::HashMap;
+
+    use super::{convex, fuse, Fused, Weights};
+    use crate::index::Near;
+
+    fn near(id: &str, similarity: f32) -> Near {
+        Near {
+            id: id.to_owned(),
+            rowid: 0,
+            similarity,
+        }
+    }
+
+    #[test]
+    fn vector_only_candidates_below_the_floor_are_left_out() {
+        let near = vec![near("a", 0.8), near("b", 0.35), near("c", 0.1)];
+        let weights = Weights {
+            vector: 0.3,
+            floor: 0.3,
+        };
+        let kept: Vec<String> = fuse(Vec::new(), near.clone(), &HashMap::new(), weights, 10)
+            .into_iter()
+            .map(|f| match f {
+                Fused::Near(n) => n.id,
+                Fused::Lexical(h) => h.hit.row.id.as_str().to_owned(),
+            })
+            .collect();
+        assert_eq!(kept, ["a", "b"]);
+        // Nothing reaches a floor of 0.9; a floor of -1 keeps everything.
+        let none = Weights {
+            floor: 0.9,
+            ..weights
+        };
+        assert!(fuse(Vec::new(), near.clone(), &HashMap::new(), none, 10).is_empty());
+        let all = Weights {
+            floor: -1.0,
+            ..weights
+        };
+        assert_eq!(fuse(Vec::new(), near, &HashMap::new(), all, 10).len(), 3);
+    }
 
     #[test]
     fn scores_are_min_max_normalised_and_weighted() {
