@@ -152,6 +152,32 @@ fn memories_found_only_by_a_distant_vector_are_left_out() {
     for id in [&art, &ops, &data] {
         assert!(all.contains(id.as_str()), "{all}");
     }
+    // In JSON, a memory found by its words has its bm25 rank, one found by
+    // meaning alone has none; both have their similarity.
+    let both: serde_json::Value = serde_json::from_str(&env.ok_with(
+        &[("MEM_HYBRID_MIN_SIMILARITY", "-1")],
+        &["search", "deploy", "--json"],
+    ))
+    .unwrap();
+    for hit in both.as_array().unwrap() {
+        assert!(hit["similarity"].is_number(), "{hit}");
+        assert_eq!(hit["rank"].is_number(), hit["id"] == ops.as_str(), "{hit}");
+    }
+    // A value out of range is a warning, and the default is used.
+    let out = env
+        .mem()
+        .env("MEM_HYBRID_MIN_SIMILARITY", "2")
+        .args(["search", "deploy", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("MEM_HYBRID_MIN_SIMILARITY is \"2\", not a number from -1 to 1; using 0.3"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&art));
     // A bm25 candidate stays whatever its similarity: "melanie" is a filler
     // word of the model, far from the memory's topic, but the memory holds it.
     let far = env.ok_with(
@@ -283,9 +309,12 @@ fn a_bad_model_directory_is_one_sentence() {
     let err = env.fails(&["model", "set", missing.to_str().unwrap()], 1);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains("is not a Model2Vec model directory: it is not a directory"),
+        err.contains("is not a Model2Vec model directory: it does not exist"),
         "{err}"
     );
+    let file = env.home.path().join("config.yaml");
+    let err = env.fails(&["model", "set", file.to_str().unwrap()], 1);
+    assert!(err.contains("it is not a directory"), "{err}");
     let empty = env.home.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let err = env.fails(&["model", "set", empty.to_str().unwrap()], 1);

@@ -36,8 +36,13 @@ pub struct Summary<'a> {
     pub conflict: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// bm25 scaled by term coverage (lower is better); absent for a
+    /// memory that only the vector search found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<f64>,
+    /// Cosine similarity to the query (-1 to 1), in hybrid search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 /// RFC 3339 of seconds since the epoch.
@@ -77,6 +82,7 @@ impl<'a> Summary<'a> {
             conflict: row.conflict.as_deref(),
             snippet: None,
             rank: None,
+            similarity: None,
         }
     }
 

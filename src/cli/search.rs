@@ -36,7 +36,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
     let query = args.query.join(" ");
     let mut mem = ctx.mem(ui, &args.filter.flags())?;
     let filter = args.filter.filter(&mem)?;
-    let result = mem.search(&query, &filter);
+    let result = mem.search_scored(&query, &filter);
     flush_notices(ui, &mut mem);
     let hits = result?;
     let needles: Vec<String> = {
@@ -50,10 +50,12 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
     if args.json {
         let out: Vec<Summary> = hits
             .iter()
-            .map(|h| {
+            .map(|scored| {
+                let h = &scored.hit;
                 let mut s = Summary::of_hit(h);
                 s.snippet = Some(text::snippet(&h.row.obs.body, &needles, 160).0);
-                s.rank = Some(h.rank);
+                s.rank = scored.lexical.then_some(h.rank);
+                s.similarity = scored.similarity;
                 s
             })
             .collect();
@@ -63,7 +65,7 @@ pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
         ui.note(&format!("nothing found for '{query}'"));
         return Ok(());
     }
-    for hit in &hits {
+    for hit in hits.iter().map(|s| &s.hit) {
         let line = human_line(ui, &hit.row);
         ui.line(line)?;
         let (snip, ranges) = text::snippet(&hit.row.obs.body, &needles, 100);

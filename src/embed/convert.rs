@@ -141,6 +141,9 @@ pub(super) fn build(dir: &Path, name: &str) -> Result<Vec<u8>, EmbedError> {
             )
         })
     };
+    if !dir.exists() {
+        return Err(not_a_model(dir, "it does not exist"));
+    }
     if !dir.is_dir() {
         return Err(not_a_model(dir, "it is not a directory"));
     }

@@ -28,14 +28,6 @@ use crate::index::{Filter, Hit, Near, SearchQuery};
 /// bm25 alone at both granularities; 0.3 is the middle.
 const VECTOR_WEIGHT: f64 = 0.3;
 
-fn vector_weight() -> f64 {
-    std::env::var("MEM_HYBRID_WEIGHT")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|w| w.is_finite() && (0.0..=1.0).contains(w))
-        .unwrap_or(VECTOR_WEIGHT)
-}
-
 /// The cosine similarity (-1 to 1) a candidate that only the vector
 /// search found must reach to be fused, unless `MEM_HYBRID_MIN_SIMILARITY`
 /// says otherwise. Without it a search for something no memory is about
@@ -48,12 +40,23 @@ fn vector_weight() -> f64 {
 /// found 10.
 const VECTOR_ONLY_FLOOR: f32 = 0.3;
 
-fn vector_only_floor() -> f32 {
-    std::env::var("MEM_HYBRID_MIN_SIMILARITY")
-        .ok()
-        .and_then(|v| v.parse::<f32>().ok())
-        .filter(|f| f.is_finite() && (-1.0..=1.0).contains(f))
-        .unwrap_or(VECTOR_ONLY_FLOOR)
+/// The number the environment variable `name` holds when it is one in
+/// `lo..=hi`, else `default`; with a warning when it is set to anything
+/// else, so a mistyped measurement does not pass for the default.
+fn bounded_env(name: &str, lo: f64, hi: f64, default: f64) -> (f64, Option<String>) {
+    let Some(raw) = std::env::var_os(name) else {
+        return (default, None);
+    };
+    let text = raw.to_string_lossy();
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (lo..=hi).contains(&x) => (x, None),
+        _ => (
+            default,
+            Some(format!(
+                "{name} is {text:?}, not a number from {lo} to {hi}; using {default}"
+            )),
+        ),
+    }
 }
 
 /// Candidates taken from the vector ranking before fusing: at least this
@@ -84,6 +87,9 @@ pub struct ScoredHit {
     pub hit: Hit,
     /// Cosine similarity to the query, -1 to 1.
     pub similarity: Option<f32>,
+    /// Found by bm25 (it holds some of the query's words); false for a
+    /// memory only the vector search found, whose `hit.rank` is then 0.
+    pub lexical: bool,
 }
 
 impl Mem {
@@ -202,6 +208,7 @@ impl Mem {
         self.index()?;
         let model = self.embedding_model();
         let vector = model.as_ref().and_then(|m| m.embed(query));
+        let weights = vector.as_ref().map(|_| self.fusion_weights());
         let index = self.index.as_ref().expect("opened above");
         let Some(vector) = vector else {
             return Ok(index
@@ -210,6 +217,7 @@ impl Mem {
                 .map(|hit| ScoredHit {
                     hit,
                     similarity: None,
+                    lexical: true,
                 })
                 .collect());
         };
@@ -251,10 +259,7 @@ impl Mem {
         } else {
             index.similarities(&vector, &missing)?
         };
-        let weights = Weights {
-            vector: vector_weight(),
-            floor: vector_only_floor(),
-        };
+        let weights = weights.expect("read with the vector");
         let fused = fuse(lexical, near, &sims, weights, filter.limit);
         // Only the vector candidates that made the cut are read in full.
         let wanted: Vec<Near> = fused
@@ -279,6 +284,7 @@ impl Mem {
                     ScoredHit {
                         hit,
                         similarity: Some(n.similarity),
+                        lexical: false,
                     }
                 }),
             })
@@ -335,6 +341,31 @@ fn convex(parts: &[(Option<f64>, Option<f32>)], weight: f64) -> Vec<f64> {
         .collect()
 }
 
+impl Mem {
+    /// The fusion's weights: the defaults, or what `MEM_HYBRID_WEIGHT` and
+    /// `MEM_HYBRID_MIN_SIMILARITY` say; a value out of range is a warning
+    /// (once per run) and the default.
+    fn fusion_weights(&mut self) -> Weights {
+        let (vector, bad_weight) = bounded_env("MEM_HYBRID_WEIGHT", 0.0, 1.0, VECTOR_WEIGHT);
+        let (floor, bad_floor) = bounded_env(
+            "MEM_HYBRID_MIN_SIMILARITY",
+            -1.0,
+            1.0,
+            f64::from(VECTOR_ONLY_FLOOR),
+        );
+        for warning in [bad_weight, bad_floor].into_iter().flatten() {
+            let notice = Notice::Warning(warning);
+            if !self.notices.contains(&notice) {
+                self.notices.push(notice);
+            }
+        }
+        Weights {
+            vector,
+            floor: floor as f32,
+        }
+    }
+}
+
 /// How [`fuse`] weighs its two lists.
 #[derive(Debug, Clone, Copy)]
 struct Weights {
@@ -363,7 +394,11 @@ fn fuse(
     for hit in lexical {
         at.insert(hit.row.id.as_str().to_owned(), pool.len());
         let similarity = sims.get(hit.row.id.as_str()).copied();
-        pool.push(Fused::Lexical(Box::new(ScoredHit { hit, similarity })));
+        pool.push(Fused::Lexical(Box::new(ScoredHit {
+            hit,
+            similarity,
+            lexical: true,
+        })));
     }
     for n in near {
         match at.get(&n.id) {
