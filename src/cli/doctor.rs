@@ -177,7 +177,7 @@ fn print_human(ui: &mut Ui, r: &Diagnosis) -> anyhow::Result<()> {
         ),
         Some(m) => format!("search: lexical (model {} set but unusable)", m.name),
         None if r.search.error.is_some() => "search: lexical (model unusable)".to_owned(),
-        None => "search: lexical (no embedding model: mem model download)".to_owned(),
+        None => "search: lexical (no embedding model; `mem model download` or `mem model set DIR` adds one)".to_owned(),
     })?;
     if r.problems.is_empty() {
         ui.line("no problems found")?;
