@@ -173,7 +173,7 @@ fn memories_found_only_by_a_distant_vector_are_left_out() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("MEM_HYBRID_MIN_SIMILARITY is \"2\", not a number from -1 to 1; using 0.3"),
+        stderr.contains("MEM_HYBRID_MIN_SIMILARITY is \"2\", not a number from -1 to 1; using 0.4"),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -34,11 +34,13 @@ const VECTOR_WEIGHT: f64 = 0.3;
 /// still returned the nearest vectors, however far. bm25's candidates
 /// are kept whatever their similarity: they hold the query's words.
 /// Measured with the distilled MiniLM model (benches/README.md, "Hybrid"):
-/// on LoCoMo, 0.3 left every figure within 0.001 of no floor; on 300
-/// package changelog entries, queries about cakes or weddings went from 10
-/// results to none, while queries about crashes or translations still
-/// found 10.
-const VECTOR_ONLY_FLOOR: f32 = 0.3;
+/// on LoCoMo, floors of 0.3, 0.35 and 0.4 each left every figure within
+/// 0.001 of no floor; on 300 package changelog entries, queries about
+/// cakes or weddings went from 10 results to none, while queries about
+/// crashes or translations still found 10. 0.4, the floor prompt recall
+/// uses too (`RECALL_SIMILARITY`), also kept out the loosely related
+/// memories a trial store of one project's notes let in at 0.3.
+const VECTOR_ONLY_FLOOR: f32 = 0.4;
 
 /// The number the environment variable `name` holds when it is one in
 /// `lo..=hi`, else `default`; with a warning when it is set to anything
