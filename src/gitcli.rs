@@ -227,9 +227,6 @@ pub fn count_objects(git_dir: &std::path::Path) -> Result<ObjectCounts, GitCliEr
 /// # Errors
 /// As [`run`].
 pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
-    // A background job may still be writing a multi-pack index of the
-    // packs this gc is about to replace: let it finish first.
-    wait_for_background_gc(git_dir);
     let dir = git_dir.to_string_lossy();
     // Refs stay loose: packing them locks `refs/heads/main`, which mem's
     // writers take over when they find it unheld (see `ScopeRepo::move_ref`).
@@ -249,12 +246,7 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
             run(&args).map(|_| ())
         }
         other => other.map(|_| ()),
-    }?;
-    if packed_objects(git_dir) >= midx_threshold() {
-        // Only lookups get faster with it: a scope without one works the same.
-        let _ = run(&["--git-dir", &dir, "multi-pack-index", "write", "--bitmap"]);
     }
-    Ok(())
 }
 
 /// How long git trusts a `gc.pid` file: one older was left by a `git gc`
@@ -262,81 +254,11 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
 const GC_PID_STALE: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 /// Whether a `git gc` holds `git_dir`'s `gc.pid` (one written within
-/// [`GC_PID_STALE`]), or a background job of [`pack_in_background`] its
-/// [`BACKGROUND_MARK`] (one written within [`BACKGROUND_STALE`]).
+/// [`GC_PID_STALE`]).
 fn gc_running(git_dir: &std::path::Path) -> bool {
-    fresh(&git_dir.join("gc.pid"), GC_PID_STALE) || background_job(git_dir)
-}
-
-/// Whether the file at `path` was written within `stale`.
-fn fresh(path: &std::path::Path, stale: std::time::Duration) -> bool {
-    std::fs::metadata(path)
+    std::fs::metadata(git_dir.join("gc.pid"))
         .and_then(|m| m.modified())
-        .is_ok_and(|t| t.elapsed().map_or(true, |age| age < stale))
-}
-
-/// Whether a background job holds `git_dir`'s [`BACKGROUND_MARK`]: the
-/// mark is fresh and the process it names, if it names one yet, is alive.
-fn background_job(git_dir: &std::path::Path) -> bool {
-    let mark = git_dir.join(BACKGROUND_MARK);
-    if !fresh(&mark, BACKGROUND_STALE) {
-        return false;
-    }
-    match std::fs::read_to_string(&mark)
-        .ok()
-        .and_then(|pid| pid.trim().parse::<libc::pid_t>().ok())
-    {
-        Some(pid) if pid > 0 => {
-            // SAFETY: signal 0 only checks that the process exists.
-            let alive = unsafe { libc::kill(pid, 0) } == 0;
-            alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-        }
-        // Created, its shell not started yet (or killed before it began).
-        _ => fresh(&mark, std::time::Duration::from_secs(10)),
-    }
-}
-
-/// The file a background job that also writes a multi-pack index holds in
-/// the repository while it runs (its shell's pid inside), so that no
-/// second job starts and [`gc`] waits: git's own `gc.pid` is gone while
-/// the index is written.
-const BACKGROUND_MARK: &str = "mem-pack.pid";
-
-/// How long a [`BACKGROUND_MARK`] counts: one older was left by a job that
-/// was killed (the job at 1,000,000 observations takes about three
-/// minutes).
-const BACKGROUND_STALE: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Objects in packs past which a background pack and [`gc`] also write a
-/// multi-pack index with a reachability bitmap (`git multi-pack-index
-/// write --bitmap`), unless `MEM_MIDX_OBJECTS` says otherwise. gix 0.90
-/// reads the whole offset table of each pack index it loads (4 bytes an
-/// object) but a multi-pack index in constant time: a save at 1,000,000
-/// observations (1.7 million objects) took 1.4 ms less with one (p50 14.5
-/// against 15.9 ms, 80 saves each way, alternating; benches/README.md).
-/// Below this the table costs a few tenths of a millisecond.
-pub const MIDX_MIN_OBJECTS: u64 = 250_000;
-
-fn midx_threshold() -> u64 {
-    std::env::var("MEM_MIDX_OBJECTS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(MIDX_MIN_OBJECTS)
-}
-
-/// Objects in `git_dir`'s packs, estimated from the sizes of their version 2
-/// indexes: 28 bytes an object (id, CRC, offset) beside the 1,072 bytes of
-/// header, fan-out table and trailer (gitformat-pack(5)).
-fn packed_objects(git_dir: &std::path::Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len().saturating_sub(1072) / 28)
-        .sum()
+        .is_ok_and(|t| t.elapsed().map_or(true, |age| age < GC_PID_STALE))
 }
 
 /// Wait while a `git gc` holds `git_dir`'s `gc.pid`, at most ten minutes
@@ -427,71 +349,32 @@ fn unkept_packs(git_dir: &std::path::Path) -> usize {
 /// holds `gc.pid`, and the `git` started is waited for on a thread of its
 /// own (it exits as soon as it has detached), so a long-running `mem`
 /// (`mem mcp`, `mem watch`) leaves no zombie processes.
-///
-/// In a scope of [`MIDX_MIN_OBJECTS`] or more, the job is a shell that
-/// runs the same `git gc --auto` without detaching, then writes a
-/// multi-pack index with a bitmap, holding [`BACKGROUND_MARK`] (created
-/// here, so two saves cannot both start one) until both are done; it is
-/// put in a process group of its own, so the terminal's Ctrl-C or an
-/// agent client stopping a hook does not stop it half-way.
 pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
-    use std::os::unix::process::CommandExt;
     if gc_running(git_dir) {
         return;
     }
-    let gc_args = |detach: bool| {
-        vec![
-            "-c".to_owned(),
-            "gc.packRefs=false".to_owned(),
-            "-c".to_owned(),
-            format!("gc.autoDetach={detach}"),
-            "-c".to_owned(),
-            format!("gc.auto={threshold}"),
-            "-c".to_owned(),
-            format!("gc.autoPackLimit={GC_AUTO_PACK_LIMIT}"),
-            "gc".to_owned(),
-            "--auto".to_owned(),
-            "--quiet".to_owned(),
-        ]
-    };
-    let with_midx = packed_objects(git_dir) >= midx_threshold();
-    let mut cmd = if with_midx {
-        let mark = git_dir.join(BACKGROUND_MARK);
-        if mark.exists() && !background_job(git_dir) {
-            let _ = std::fs::remove_file(&mark); // left by a job that died
-        }
-        if std::fs::File::create_new(&mark).is_err() {
-            return;
-        }
-        // "$0" is the repository; the shell writes its pid into the mark.
-        let script = format!(
-            "echo $$ > \"$0/{BACKGROUND_MARK}\"; \
-             git --git-dir=\"$0\" {} && git --git-dir=\"$0\" multi-pack-index write --bitmap; \
-             rm -f \"$0/{BACKGROUND_MARK}\"",
-            gc_args(false).join(" ")
-        );
-        let mut sh = Command::new("sh");
-        for var in REPOSITORY_VARIABLES {
-            sh.env_remove(var);
-        }
-        sh.arg("-c").arg(script).arg(git_dir);
-        sh.process_group(0);
-        sh
-    } else {
-        let mut git = git();
-        git.arg("--git-dir").arg(git_dir).args(gc_args(true));
-        git
-    };
-    let child = cmd
+    let child = git()
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args([
+            "-c",
+            "gc.packRefs=false",
+            "-c",
+            "gc.autoDetach=true",
+            "-c",
+            &format!("gc.auto={threshold}"),
+            "-c",
+            &format!("gc.autoPackLimit={GC_AUTO_PACK_LIMIT}"),
+            "gc",
+            "--auto",
+            "--quiet",
+        ])
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    if child.is_err() && with_midx {
-        let _ = std::fs::remove_file(git_dir.join(BACKGROUND_MARK));
-    }
     if let Ok(mut child) = child {
         let _ = std::thread::Builder::new()
             .name("git gc --auto".into())
@@ -530,53 +413,6 @@ mod tests {
             .set_modified(old)
             .unwrap();
         assert!(needs_pack(dir.path(), 256));
-    }
-
-    #[test]
-    fn a_background_mark_counts_while_its_process_lives() {
-        let dir = tempfile::tempdir().unwrap();
-        let mark = dir.path().join(BACKGROUND_MARK);
-        assert!(!background_job(dir.path()));
-        // Just created, no pid yet: a job is starting.
-        std::fs::write(&mark, "").unwrap();
-        assert!(background_job(dir.path()));
-        assert!(gc_running(dir.path()));
-        // This process is alive.
-        std::fs::write(&mark, format!("{}\n", std::process::id())).unwrap();
-        assert!(background_job(dir.path()));
-        // A process that has exited.
-        let mut gone = std::process::Command::new("true").spawn().unwrap();
-        let pid = gone.id();
-        gone.wait().unwrap();
-        std::fs::write(&mark, format!("{pid}\n")).unwrap();
-        assert!(!background_job(dir.path()));
-        // Empty for longer than a shell takes to start, or too old.
-        let set_age = |age: std::time::Duration| {
-            std::fs::File::options()
-                .write(true)
-                .open(&mark)
-                .unwrap()
-                .set_modified(std::time::SystemTime::now() - age)
-                .unwrap();
-        };
-        std::fs::write(&mark, "").unwrap();
-        set_age(std::time::Duration::from_secs(60));
-        assert!(!background_job(dir.path()));
-        std::fs::write(&mark, format!("{}\n", std::process::id())).unwrap();
-        set_age(BACKGROUND_STALE + std::time::Duration::from_secs(60));
-        assert!(!background_job(dir.path()));
-    }
-
-    #[test]
-    fn packed_objects_are_estimated_from_the_index_sizes() {
-        let dir = tempfile::tempdir().unwrap();
-        let pack = dir.path().join("objects/pack");
-        std::fs::create_dir_all(&pack).unwrap();
-        assert_eq!(packed_objects(dir.path()), 0);
-        std::fs::write(pack.join("pack-a.idx"), vec![0; 1072 + 28 * 1000]).unwrap();
-        std::fs::write(pack.join("pack-b.idx"), vec![0; 1072 + 28 * 5]).unwrap();
-        std::fs::write(pack.join("pack-a.pack"), vec![0; 99_999]).unwrap();
-        assert_eq!(packed_objects(dir.path()), 1005);
     }
 
     #[test]

@@ -271,71 +271,6 @@ fn an_import_adds_more_packs_than_the_scope_had_room_for() {
 /// checks once, after its last batch.
 #[test]
 fn imports_past_the_pack_limit_are_consolidated_in_the_background() {
-    consolidate_past_the_pack_limit(&[]);
-}
-
-/// In a large scope (here any scope: `MEM_MIDX_OBJECTS=1`) the background
-/// job also writes a multi-pack index with a bitmap, which git verifies,
-/// and gix reads objects through it.
-#[test]
-fn a_large_scope_gets_a_multi_pack_index_after_its_background_pack() {
-    let env = consolidate_past_the_pack_limit(&[("MEM_MIDX_OBJECTS", "1")]);
-    let repo = env.scope_repo("local");
-    let pack = repo.join("objects/pack");
-    assert!(pack.join("multi-pack-index").is_file());
-    let bitmaps = std::fs::read_dir(&pack)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("multi-pack-index-")
-        })
-        .filter(|e| e.path().extension().is_some_and(|x| x == "bitmap"))
-        .count();
-    assert_eq!(bitmaps, 1);
-    assert!(
-        !repo.join("mem-pack.pid").exists(),
-        "the job removes its mark"
-    );
-    let verify = std::process::Command::new("git")
-        .arg("--git-dir")
-        .arg(&repo)
-        .args(["multi-pack-index", "verify"])
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "{verify:?}");
-    // mem gc replaces the pack; git drops the index of the old one and mem
-    // writes a new one.
-    env.ok_with(&[("MEM_MIDX_OBJECTS", "1")], &["gc"]);
-    assert!(pack.join("multi-pack-index").is_file());
-    assert_fsck_clean(&repo);
-    assert_eq!(
-        env.ids(&["list", "--scope", "local", "--limit", "50"])
-            .len(),
-        10
-    );
-    // git pushes from it (with the multi-pack bitmap) everything there is.
-    let (remote, url) = crate::common::bare_remote(env.home.path(), "local");
-    env.ok(&["scope", "remote", "local", &url]);
-    env.ok(&["sync"]);
-    let fsck = std::process::Command::new("git")
-        .arg("--git-dir")
-        .arg(&remote)
-        .args(["fsck", "--strict", "--connectivity-only"])
-        .output()
-        .unwrap();
-    assert!(fsck.status.success(), "{fsck:?}");
-    assert_eq!(
-        crate::common::paths_at(&remote).len(),
-        crate::common::paths_at(&repo).len()
-    );
-}
-
-/// Nine one-record imports into a fresh store with `vars` set: the ninth
-/// starts the background pack. Waits for it, checks that nothing was lost
-/// and that a save and a search work after it.
-fn consolidate_past_the_pack_limit(vars: &[(&str, &str)]) -> TestEnv {
     let env = TestEnv::new();
     env.ok(&["init"]);
     let repo = env.scope_repo("local");
@@ -343,15 +278,15 @@ fn consolidate_past_the_pack_limit(vars: &[(&str, &str)]) -> TestEnv {
     let limit = 8;
     for i in 0..limit {
         std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
-        env.import_jsonl_with(vars, &file, "local");
+        env.import_jsonl(&file, "local");
     }
     // At the limit, nothing starts.
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(crate::common::pack_count(&repo), limit);
     std::fs::write(&file, "{\"body\": \"one pack too many\"}\n").unwrap();
-    env.import_jsonl_with(vars, &file, "local");
+    env.import_jsonl(&file, "local");
     let started = std::time::Instant::now();
-    while (crate::common::pack_count(&repo) > 1 || crate::common::background_pack_running(&repo))
+    while (crate::common::pack_count(&repo) > 1 || repo.join("gc.pid").exists())
         && started.elapsed().as_secs() < 60
     {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -362,5 +297,4 @@ fn consolidate_past_the_pack_limit(vars: &[(&str, &str)]) -> TestEnv {
     assert_fsck_clean(&repo);
     let saved = env.save("after the consolidation", &["--scope", "local"]);
     assert_eq!(env.ids(&["search", "consolidation"]), vec![saved]);
-    env
 }
