@@ -75,6 +75,13 @@ fn write_model(dir: &Path, axis: impl Fn(usize) -> usize) -> PathBuf {
     dir.to_owned()
 }
 
+/// Write the tiny model (each topic on its own axis) into `MEM_HOME/tiny`
+/// and make it the one in use.
+fn set_tiny_model(env: &TestEnv) {
+    let model = write_model(&env.home.path().join("tiny"), |t| t);
+    env.ok(&["model", "set", model.to_str().unwrap()]);
+}
+
 /// A store with three memories on three topics.
 fn store(env: &TestEnv) -> (String, String, String) {
     env.ok(&["init"]);
@@ -94,8 +101,7 @@ fn a_paraphrase_with_no_shared_word_is_found() {
     let (art, _, _) = store(&env);
     // By words alone, nothing holds "pottery" or "class".
     assert_eq!(first_hit(&env, "pottery class"), None);
-    let model = write_model(&env.home.path().join("tiny"), |t| t);
-    env.ok(&["model", "set", model.to_str().unwrap()]);
+    set_tiny_model(&env);
     assert_eq!(first_hit(&env, "pottery class").as_deref(), Some(&*art));
     // A memory saved after the model is set gets its vector too.
     let clay = env.save("Clay", &["--title", "Clay"]);
@@ -117,8 +123,7 @@ fn without_a_model_search_is_lexical_as_before() {
     assert!(env.ok(&["model"]).starts_with("search: lexical"));
     assert!(env.ok(&["doctor"]).contains("search: lexical"));
     assert_eq!(env.ids(&["search", "deploy"]), vec![ops.clone()]);
-    let model = write_model(&env.home.path().join("tiny"), |t| t);
-    env.ok(&["model", "set", model.to_str().unwrap()]);
+    set_tiny_model(&env);
     assert_eq!(first_hit(&env, "pottery class").as_deref(), Some(&*art));
     // Off again: one result by words, and the paraphrase is not found.
     assert_eq!(
@@ -135,8 +140,7 @@ fn without_a_model_search_is_lexical_as_before() {
 fn memories_found_only_by_a_distant_vector_are_left_out() {
     let env = TestEnv::new();
     let (art, ops, data) = store(&env);
-    let model = write_model(&env.home.path().join("tiny"), |t| t);
-    env.ok(&["model", "set", model.to_str().unwrap()]);
+    set_tiny_model(&env);
     // The other two memories are on other topics (cosine 0 to "deploy"):
     // below the floor, so only the memory holding the word is found.
     assert_eq!(env.ids(&["search", "deploy"]), vec![ops.clone()]);
@@ -172,11 +176,10 @@ fn memories_found_only_by_a_distant_vector_are_left_out() {
         .unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("MEM_HYBRID_MIN_SIMILARITY is \"2\", not a number from -1 to 1; using 0.4"),
-        "{stderr}"
+    assert_eq!(
+        stderr.trim_end(),
+        "warning: MEM_HYBRID_MIN_SIMILARITY is \"2\", not a number from -1 to 1; using 0.4"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&art));
     // A bm25 candidate stays whatever its similarity: "melanie" is a filler
     // word of the model, far from the memory's topic, but the memory holds it.
@@ -246,8 +249,7 @@ fn vectors_folded_into_blocks_are_searched_and_kept_exact() {
     }
     std::fs::write(&file, lines).unwrap();
     env.ok(&["import", "--from", "jsonl", file.to_str().unwrap()]);
-    let model = write_model(&env.home.path().join("tiny"), |t| t);
-    env.ok(&["model", "set", model.to_str().unwrap()]);
+    set_tiny_model(&env);
     let blocks = || -> i64 {
         let db = env.home.path().join("index.sqlite");
         let conn = rusqlite::Connection::open(db).unwrap();
@@ -326,8 +328,7 @@ fn a_bad_model_directory_is_one_sentence() {
 fn a_vanished_model_falls_back_to_words_with_a_warning() {
     let env = TestEnv::new();
     let (_, ops, _) = store(&env);
-    let model = write_model(&env.home.path().join("tiny"), |t| t);
-    env.ok(&["model", "set", model.to_str().unwrap()]);
+    set_tiny_model(&env);
     std::fs::remove_file(env.home.path().join("model/model.bin")).unwrap();
     let out = env.output(&["search", "deploy", "--json"]);
     assert!(out.status.success());
@@ -379,8 +380,7 @@ fn with_a_model_prompt_recall_asks_for_meaning_too() {
     // about pottery (a word no memory holds) brings nothing.
     assert!(recalled(&env, "Friday?", "w1", &[]).contains(&ops[..12]));
     assert_eq!(recalled(&env, "pottery class", "w2", &[]), "");
-    let model = write_model(&env.home.path().join("tiny"), |t| t);
-    env.ok(&["model", "set", model.to_str().unwrap()]);
+    set_tiny_model(&env);
     // "Friday" is a filler word of the release memory, far from its
     // meaning (similarity about 0.1, under the 0.4 floor): it stays out.
     assert_eq!(recalled(&env, "Friday?", "m1", &[]), "");
@@ -397,6 +397,19 @@ fn with_a_model_prompt_recall_asks_for_meaning_too() {
     );
     assert!(block.contains(&art[..12]), "{block}");
     assert!(!block.contains(&ops[..12]), "{block}");
+    // Recall's own floor decides, not search's: lowered to -1, a memory
+    // far from the prompt (similarity 0, under search's 0.4) comes too.
+    let block = recalled(
+        &env,
+        "pottery class",
+        "m4",
+        &[
+            ("MEM_RECALL_THRESHOLD", "0"),
+            ("MEM_RECALL_SIMILARITY", "-1"),
+        ],
+    );
+    assert!(block.contains(&art[..12]), "{block}");
+    assert!(block.contains(&ops[..12]), "{block}");
 }
 
 /// A one-thread HTTP server on 127.0.0.1 serving the files of `dir` under

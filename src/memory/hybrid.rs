@@ -40,13 +40,13 @@ const VECTOR_WEIGHT: f64 = 0.3;
 /// crashes or translations still found 10. 0.4, the floor prompt recall
 /// uses too (`RECALL_SIMILARITY`), also kept out the loosely related
 /// memories a trial store of one project's notes let in at 0.3.
-const VECTOR_ONLY_FLOOR: f32 = 0.4;
+const VECTOR_ONLY_FLOOR: f64 = 0.4;
 
 /// The number the environment variable `name` holds when it is one in
 /// `lo..=hi`, else `default`; with a warning when it is set to anything
 /// else, so a mistyped measurement does not pass for the default.
 fn bounded_env(name: &str, lo: f64, hi: f64, default: f64) -> (f64, Option<String>) {
-    let Some(raw) = std::env::var_os(name) else {
+    let Some(raw) = std::env::var_os(name).filter(|v| !v.is_empty()) else {
         return (default, None);
     };
     let text = raw.to_string_lossy();
@@ -75,6 +75,9 @@ const LEXICAL_POOL: usize = 20;
 pub(crate) enum Reach {
     /// Every vector: what words alone miss is found by meaning.
     Everything,
+    /// Every vector, with no floor for what only the vectors found: the
+    /// caller applies its own (prompt recall asking for no words).
+    Unfloored,
     /// Only the observations bm25 found, re-ranked with their similarity
     /// (prompt recall, which injects nothing that holds too few of the
     /// prompt's words, so need not score every vector).
@@ -210,7 +213,16 @@ impl Mem {
         self.index()?;
         let model = self.embedding_model();
         let vector = model.as_ref().and_then(|m| m.embed(query));
-        let weights = vector.as_ref().map(|_| self.fusion_weights());
+        let weights = vector.as_ref().map(|_| {
+            let weights = self.fusion_weights();
+            match reach {
+                Reach::Unfloored => Weights {
+                    floor: -1.0,
+                    ..weights
+                },
+                Reach::Everything | Reach::Lexical => weights,
+            }
+        });
         let index = self.index.as_ref().expect("opened above");
         let Some(vector) = vector else {
             return Ok(index
@@ -237,7 +249,7 @@ impl Mem {
         )?;
         let near = match reach {
             Reach::Lexical => Ok(Vec::new()),
-            Reach::Everything => index.nearest(&vector, &wide),
+            Reach::Everything | Reach::Unfloored => index.nearest(&vector, &wide),
         };
         let near = match near {
             Ok(near) => near,
@@ -349,12 +361,8 @@ impl Mem {
     /// (once per run) and the default.
     fn fusion_weights(&mut self) -> Weights {
         let (vector, bad_weight) = bounded_env("MEM_HYBRID_WEIGHT", 0.0, 1.0, VECTOR_WEIGHT);
-        let (floor, bad_floor) = bounded_env(
-            "MEM_HYBRID_MIN_SIMILARITY",
-            -1.0,
-            1.0,
-            f64::from(VECTOR_ONLY_FLOOR),
-        );
+        let (floor, bad_floor) =
+            bounded_env("MEM_HYBRID_MIN_SIMILARITY", -1.0, 1.0, VECTOR_ONLY_FLOOR);
         for warning in [bad_weight, bad_floor].into_iter().flatten() {
             let notice = Notice::Warning(warning);
             if !self.notices.contains(&notice) {

@@ -109,7 +109,8 @@ impl Mem {
         // vector would only cost time.
         let reach = match bar.threshold.unwrap_or(HYBRID_RECALL_THRESHOLD) {
             t if t > 0.0 => super::hybrid::Reach::Lexical,
-            _ => super::hybrid::Reach::Everything,
+            // Its own similarity floor applies below.
+            _ => super::hybrid::Reach::Unfloored,
         };
         let hits = self.search_reaching(prompt, &filter, reach)?;
         // Hybrid when the prompt had a vector: then every hit the vector
