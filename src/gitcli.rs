@@ -253,17 +253,51 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
 /// that did not finish (git's `gc.c` uses 12 hours).
 const GC_PID_STALE: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
-/// Whether a `git gc` holds `git_dir`'s `gc.pid` (one written within
-/// [`GC_PID_STALE`]).
+/// Whether a `git gc` holds `git_dir`'s `gc.pid`, judged as git judges it
+/// (`gc.c`, `lock_repo_for_gc`): the file was written within
+/// [`GC_PID_STALE`] and names a process that is alive, or one on another
+/// host (`PID HOSTNAME`).
 fn gc_running(git_dir: &std::path::Path) -> bool {
-    std::fs::metadata(git_dir.join("gc.pid"))
+    let path = git_dir.join("gc.pid");
+    let fresh = std::fs::metadata(&path)
         .and_then(|m| m.modified())
-        .is_ok_and(|t| t.elapsed().map_or(true, |age| age < GC_PID_STALE))
+        .is_ok_and(|t| t.elapsed().map_or(true, |age| age < GC_PID_STALE));
+    if !fresh {
+        return false;
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut fields = text.split_whitespace();
+    let (Some(pid), Some(host)) = (
+        fields.next().and_then(|p| p.parse::<libc::pid_t>().ok()),
+        fields.next(),
+    ) else {
+        // Being written: count it.
+        return true;
+    };
+    if host != this_host() || pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Wait while a `git gc` holds `git_dir`'s `gc.pid`, at most ten minutes
-/// (a consolidation of 1,000,000 observations takes about three).
-fn wait_for_background_gc(git_dir: &std::path::Path) {
+/// This machine's host name (gethostname(2)), as git writes it in `gc.pid`.
+fn this_host() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is writable for its whole length.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    if !ok {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Wait while a `git gc` holds `git_dir`'s `gc.pid` (one started by a save
+/// or an import, [`pack_in_background`]), at most ten minutes (a
+/// consolidation of 1,000,000 observations takes about three).
+pub fn wait_for_background_gc(git_dir: &std::path::Path) {
     let start = std::time::Instant::now();
     while gc_running(git_dir) && start.elapsed() < std::time::Duration::from_secs(600) {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -422,6 +456,15 @@ mod tests {
         let pid = dir.path().join("gc.pid");
         std::fs::write(&pid, "4242 host\n").unwrap();
         assert!(gc_running(dir.path()));
+        // On this host, the process must be alive, as git checks.
+        std::fs::write(&pid, format!("{} {}", std::process::id(), this_host())).unwrap();
+        assert!(gc_running(dir.path()));
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        let gone_pid = gone.id();
+        gone.wait().unwrap();
+        std::fs::write(&pid, format!("{gone_pid} {}", this_host())).unwrap();
+        assert!(!gc_running(dir.path()));
+        std::fs::write(&pid, "4242 host\n").unwrap();
         let old = std::time::SystemTime::now() - GC_PID_STALE - std::time::Duration::from_secs(60);
         std::fs::File::options()
             .write(true)

@@ -125,7 +125,8 @@ fn gc_saves_idle_session_spools_and_leaves_running_ones() {
 
 /// A `git gc` already running in a scope (its `gc.pid`, as git's own
 /// background pack writes it: this process's pid and host) makes a plain
-/// `git gc` refuse; `mem gc` waits for it to end, then packs.
+/// `git gc` refuse; `mem gc` waits for it to end, then packs, and saves go
+/// on while it waits.
 #[test]
 fn gc_waits_for_a_background_pack_then_packs() {
     let env = TestEnv::new();
@@ -135,7 +136,7 @@ fn gc_waits_for_a_background_pack_then_packs() {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let pid = repo.join("gc.pid");
     std::fs::write(&pid, format!("{} {}", std::process::id(), host.trim())).unwrap();
-    let held = std::time::Duration::from_millis(1500);
+    let held = std::time::Duration::from_millis(3000);
     let release = {
         let pid = pid.clone();
         std::thread::spawn(move || {
@@ -144,9 +145,26 @@ fn gc_waits_for_a_background_pack_then_packs() {
         })
     };
     let start = std::time::Instant::now();
-    let report = env.json(&["gc", "--json"]);
+    let mut gc = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"))
+        .env_clear()
+        .envs(env.vars())
+        .current_dir(env.cwd.path())
+        .args(["gc", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // While mem gc waits, saves go on: it waits before taking the guard
+    // that saves' ref updates respect.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let during = env.save("saved while gc waits", &["--scope", "local"]);
+    assert!(pid.exists(), "the save waited for the background gc");
+    assert!(gc.try_wait().unwrap().is_none(), "mem gc did not wait");
     release.join().unwrap();
+    let out = gc.wait_with_output().unwrap();
+    assert!(out.status.success());
     assert!(start.elapsed() >= held, "mem gc did not wait");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(env.ok(&["get", &during]).contains("saved while gc waits"));
     let local = crate::common::by_scope(&report["scopes"], "local");
     assert!(local.get("error").is_none(), "{local}");
     assert_eq!(local["after"]["loose"], 0, "{local}");

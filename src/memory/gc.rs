@@ -111,6 +111,9 @@ impl Mem {
         for scope in self.scopes.clone() {
             let repo = scope.repo_path(&self.paths.scopes_dir());
             let before = gitcli::count_objects(&repo)?;
+            // A background pack is waited for here, before the ref guard,
+            // so that saves go on meanwhile.
+            gitcli::wait_for_background_gc(&repo);
             // `git gc` locks refs (reflog expiry): hold mem's ref guard so
             // no save takes its lock for a dead writer's.
             let guard = self.repo(&scope).map(|r| r.ref_guard());
