@@ -8,8 +8,10 @@
 //! by term coverage) mapped onto 0..1 between the worst and best of the
 //! bm25 list (0 when bm25 did not find it) and `cos'` its cosine
 //! similarity to the query mapped the same way over all the candidates.
-//! Without a model, or when the model cannot be loaded (a warning says
-//! so), search is lexical exactly as before.
+//! A candidate only the vectors found is a candidate only when its
+//! similarity reaches a floor ([`VECTOR_ONLY_FLOOR`]), so a search about
+//! nothing stored finds nothing. Without a model, or when the model cannot
+//! be loaded (a warning says so), search is lexical exactly as before.
 //!
 //! Vectors follow the index: after every index update the queued
 //! observations are embedded ([`Mem::refresh_vectors`]).
