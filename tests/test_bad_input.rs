@@ -93,6 +93,20 @@ fn unknown_or_malformed_scope() {
 }
 
 #[test]
+fn an_empty_query_is_a_usage_error() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    env.save("something to find", &[]);
+    for query in ["", "   "] {
+        let stderr = env.fails(&["search", query], 2);
+        one_sentence(&stderr);
+        assert!(stderr.contains("the query is empty"), "{stderr}");
+    }
+    // A query of operators only is still searched, as text.
+    env.ok(&["search", "*"]);
+}
+
+#[test]
 fn id_prefixes_that_match_nothing_or_several() {
     let env = TestEnv::new();
     // These two bodies have ids sharing their first 6 hex digits.

@@ -6,7 +6,7 @@ use kioku_mesh::text;
 
 use super::filter::FilterArgs;
 use super::output::{human_line, Summary};
-use super::{flush_notices, Ctx, Ui};
+use super::{flush_notices, Ctx, Ui, UsageError};
 
 /// Search observations (FTS5, ranked by bm25).
 ///
@@ -34,6 +34,12 @@ pub struct SearchArgs {
 
 pub fn run(ui: &mut Ui, ctx: &Ctx, args: SearchArgs) -> anyhow::Result<()> {
     let query = args.query.join(" ");
+    if query.trim().is_empty() {
+        return Err(UsageError(
+            "the query is empty: give the words to look for, e.g. `mem search cache ttl`".into(),
+        )
+        .into());
+    }
     let mut mem = ctx.mem(ui, &args.filter.flags())?;
     let filter = args.filter.filter(&mem)?;
     let result = mem.search_scored(&query, &filter);
