@@ -439,14 +439,18 @@ mod tests {
         )
         .unwrap();
         assert!(!needs_pack(dir.path(), 256));
-        let old = std::time::SystemTime::now() - GC_LOG_EXPIRY - std::time::Duration::from_secs(60);
+        make_older(&log, GC_LOG_EXPIRY + std::time::Duration::from_secs(60));
+        assert!(needs_pack(dir.path(), 256));
+    }
+
+    /// Set the modification time of the file at `path` to `age` ago.
+    fn make_older(path: &std::path::Path, age: std::time::Duration) {
         std::fs::File::options()
             .write(true)
-            .open(&log)
+            .open(path)
             .unwrap()
-            .set_modified(old)
+            .set_modified(std::time::SystemTime::now() - age)
             .unwrap();
-        assert!(needs_pack(dir.path(), 256));
     }
 
     #[test]
@@ -465,13 +469,7 @@ mod tests {
         std::fs::write(&pid, format!("{gone_pid} {}", this_host())).unwrap();
         assert!(!gc_running(dir.path()));
         std::fs::write(&pid, "4242 host\n").unwrap();
-        let old = std::time::SystemTime::now() - GC_PID_STALE - std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(&pid)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        make_older(&pid, GC_PID_STALE + std::time::Duration::from_secs(60));
         assert!(!gc_running(dir.path()));
     }
 

@@ -43,10 +43,8 @@ fn saves_killed_at_random_points_never_jam_the_scope() {
     env.save("before the kills", &["--scope", "local"]);
     let mut saved_after = 0;
     for i in 0..25u64 {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"))
-            .env_clear()
-            .envs(env.vars())
-            .current_dir(env.cwd.path())
+        let mut child = env
+            .mem_process()
             .args(["save", &format!("killed save {i}"), "--scope", "local"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -263,10 +261,8 @@ fn imports_killed_midway_leave_nothing_gc_cannot_clear() {
     let file = env.home.path().join("records.jsonl");
     std::fs::write(&file, lines.join("\n")).unwrap();
     for millis in [150u64, 500, 900, 1400, 2000] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"))
-            .env_clear()
-            .envs(env.vars())
-            .current_dir(env.cwd.path())
+        let mut child = env
+            .mem_process()
             .args([
                 "import",
                 "--from",

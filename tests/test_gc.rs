@@ -145,10 +145,8 @@ fn gc_waits_for_a_background_pack_then_packs() {
         })
     };
     let start = std::time::Instant::now();
-    let mut gc = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"))
-        .env_clear()
-        .envs(env.vars())
-        .current_dir(env.cwd.path())
+    let mut gc = env
+        .mem_process()
         .args(["gc", "--json"])
         .stdout(std::process::Stdio::piped())
         .spawn()

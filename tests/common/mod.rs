@@ -72,7 +72,14 @@ impl TestEnv {
 
     /// `mem` with a cleared environment, run in `cwd`.
     pub fn mem(&self) -> Command {
-        let mut cmd = Command::cargo_bin("mem").unwrap();
+        Command::from_std(self.mem_process())
+    }
+
+    /// `mem` with a cleared environment, run in `cwd`, as a plain process
+    /// to spawn and wait for, kill or leave running ([`TestEnv::mem`] wraps
+    /// it for assertions).
+    pub fn mem_process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("mem"));
         cmd.env_clear()
             .envs(self.vars())
             .current_dir(self.cwd.path());
