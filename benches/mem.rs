@@ -404,8 +404,9 @@ fn gc(repo: &Path) {
 }
 
 /// Wait while git's background pack runs in the bare repository `repo`
-/// (it holds `gc.pid`) or more packs than `GC_AUTO_PACK_LIMIT` wait for
-/// it (an import starts it as it ends); how long.
+/// (`gitcli::background_pack_running`: git's `gc.pid`, or the lock of mem's
+/// job that also writes a multi-pack index) or more packs than `GC_AUTO_PACK_LIMIT` wait for it (an
+/// import starts it as it ends); how long.
 fn wait_for_background_pack(repo: &Path) -> Duration {
     use kioku_mesh::gitcli::GC_AUTO_PACK_LIMIT;
     let start = Instant::now();
@@ -418,7 +419,7 @@ fn wait_for_background_pack(repo: &Path) -> Duration {
             })
             .unwrap_or(0)
     };
-    while (repo.join("gc.pid").exists() || packs() > GC_AUTO_PACK_LIMIT)
+    while (kioku_mesh::gitcli::background_pack_running(repo) || packs() > GC_AUTO_PACK_LIMIT)
         && start.elapsed() < Duration::from_secs(1800)
     {
         std::thread::sleep(Duration::from_millis(200));

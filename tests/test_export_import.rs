@@ -271,6 +271,71 @@ fn an_import_adds_more_packs_than_the_scope_had_room_for() {
 /// checks once, after its last batch.
 #[test]
 fn imports_past_the_pack_limit_are_consolidated_in_the_background() {
+    consolidate_past_the_pack_limit(&[]);
+}
+
+/// In a large scope (here any scope: `MEM_MIDX_OBJECTS=1`) the background
+/// job also writes a multi-pack index with a bitmap, which git verifies,
+/// and gix reads objects through it.
+#[test]
+fn a_large_scope_gets_a_multi_pack_index_after_its_background_pack() {
+    let env = consolidate_past_the_pack_limit(&[("MEM_MIDX_OBJECTS", "1")]);
+    let repo = env.scope_repo("local");
+    let pack = repo.join("objects/pack");
+    assert!(pack.join("multi-pack-index").is_file());
+    let bitmaps = std::fs::read_dir(&pack)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("multi-pack-index-")
+        })
+        .filter(|e| e.path().extension().is_some_and(|x| x == "bitmap"))
+        .count();
+    assert_eq!(bitmaps, 1);
+    assert!(
+        !crate::common::background_pack_running(&repo),
+        "the job has let go of its lock"
+    );
+    let verify = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&repo)
+        .args(["multi-pack-index", "verify"])
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{verify:?}");
+    // mem gc replaces the pack; git drops the index of the old one and mem
+    // writes a new one.
+    env.ok_with(&[("MEM_MIDX_OBJECTS", "1")], &["gc"]);
+    assert!(pack.join("multi-pack-index").is_file());
+    assert_fsck_clean(&repo);
+    assert_eq!(
+        env.ids(&["list", "--scope", "local", "--limit", "50"])
+            .len(),
+        10
+    );
+    // git pushes from it (with the multi-pack bitmap) everything there is.
+    let (remote, url) = crate::common::bare_remote(env.home.path(), "local");
+    env.ok(&["scope", "remote", "local", &url]);
+    env.ok(&["sync"]);
+    let fsck = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&remote)
+        .args(["fsck", "--strict", "--connectivity-only"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "{fsck:?}");
+    assert_eq!(
+        crate::common::paths_at(&remote).len(),
+        crate::common::paths_at(&repo).len()
+    );
+}
+
+/// Nine one-record imports into a fresh store with `vars` set: the ninth
+/// starts the background pack. Waits for it, checks that nothing was lost
+/// and that a save and a search work after it.
+fn consolidate_past_the_pack_limit(vars: &[(&str, &str)]) -> TestEnv {
     let env = TestEnv::new();
     env.ok(&["init"]);
     let repo = env.scope_repo("local");
@@ -278,15 +343,15 @@ fn imports_past_the_pack_limit_are_consolidated_in_the_background() {
     let limit = 8;
     for i in 0..limit {
         std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
-        env.import_jsonl(&file, "local");
+        env.import_jsonl_with(vars, &file, "local");
     }
     // At the limit, nothing starts.
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(crate::common::pack_count(&repo), limit);
     std::fs::write(&file, "{\"body\": \"one pack too many\"}\n").unwrap();
-    env.import_jsonl(&file, "local");
+    env.import_jsonl_with(vars, &file, "local");
     let started = std::time::Instant::now();
-    while (crate::common::pack_count(&repo) > 1 || repo.join("gc.pid").exists())
+    while (crate::common::pack_count(&repo) > 1 || crate::common::background_pack_running(&repo))
         && started.elapsed().as_secs() < 60
     {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -297,4 +362,81 @@ fn imports_past_the_pack_limit_are_consolidated_in_the_background() {
     assert_fsck_clean(&repo);
     let saved = env.save("after the consolidation", &["--scope", "local"]);
     assert_eq!(env.ids(&["search", "consolidation"]), vec![saved]);
+    env
+}
+
+/// In a large scope the background job keeps what a failed `git gc` said
+/// in `gc.log`, as git's own detached gc does, and writes no multi-pack
+/// index after it; while that log is fresh, later imports start no other
+/// job (git would refuse one for a day).
+#[test]
+fn a_failed_background_pack_leaves_gc_log_and_no_multi_pack_index() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let repo = env.scope_repo("local");
+    // A `git` that refuses to gc and runs every other command as git does.
+    let real_git = std::process::Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let real_git = String::from_utf8(real_git.stdout).unwrap();
+    let bin = env.home.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("git");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = gc ] && {{ echo 'fatal: gc refused by the test' >&2; exit 128; }}; done\nexec {} \"$@\"\n",
+            real_git.trim()
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&fake, perms).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let vars = [("MEM_MIDX_OBJECTS", "1"), ("PATH", path.as_str())];
+    let file = env.cwd.path().join("one.jsonl");
+    for i in 0..9 {
+        std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
+        env.import_jsonl_with(&vars, &file, "local");
+    }
+    let started = std::time::Instant::now();
+    while !repo.join("gc.log").exists() && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    while crate::common::background_pack_running(&repo) && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let log = std::fs::read_to_string(repo.join("gc.log")).unwrap();
+    assert!(log.contains("gc refused by the test"), "{log}");
+    assert!(!repo.join("objects/pack/multi-pack-index").exists());
+    assert_eq!(crate::common::pack_count(&repo), 9);
+    // No job starts while the log is fresh: one would have failed again
+    // and written the log anew.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(repo.join("gc.log"))
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    std::fs::write(&file, "{\"body\": \"pack 9\"}\n").unwrap();
+    env.import_jsonl_with(&vars, &file, "local");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let modified = std::fs::metadata(repo.join("gc.log"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(modified, hour_ago);
+    assert_eq!(crate::common::pack_count(&repo), 10);
+    assert_eq!(
+        env.ids(&["list", "--scope", "local", "--limit", "50"])
+            .len(),
+        10
+    );
 }

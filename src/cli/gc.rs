@@ -22,7 +22,9 @@ use super::{Ctx, Ui};
 /// pack; nothing reachable is dropped, and unreachable objects younger than
 /// git's two-week grace period are kept, so a save running at the same time
 /// loses nothing); a background pack git is already running there (after
-/// an import, or past MEM_GC_AUTO loose objects) is waited for first.
+/// an import, or past MEM_GC_AUTO loose objects) is waited for first. A
+/// scope of 250,000 objects or more then gets a multi-pack index with a
+/// bitmap, which makes each later command's object look-ups cheaper.
 /// Session spools untouched for --idle-hours (sessions that
 /// crashed, or whose client never said they ended) are saved as their
 /// `session` observation and removed.

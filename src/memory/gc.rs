@@ -112,8 +112,10 @@ impl Mem {
             let repo = scope.repo_path(&self.paths.scopes_dir());
             let before = gitcli::count_objects(&repo)?;
             // A background pack is waited for here, before the ref guard,
-            // so that saves go on meanwhile.
-            gitcli::wait_for_background_gc(&repo);
+            // so that saves go on meanwhile; holding its lock keeps another
+            // from starting (one may write a multi-pack index of the packs
+            // this gc replaces).
+            let job = gitcli::hold_background(&repo);
             // `git gc` locks refs (reflog expiry): hold mem's ref guard so
             // no save takes its lock for a dead writer's.
             let guard = self.repo(&scope).map(|r| r.ref_guard());
@@ -125,6 +127,10 @@ impl Mem {
                 .err()
                 .map(|e| format!("scope '{scope}' could not be packed ({e}): run `mem doctor`"));
             drop(guard);
+            if error.is_none() && job.is_some() {
+                gitcli::write_midx_if_large(&repo);
+            }
+            drop(job);
             let after = gitcli::count_objects(&repo)?;
             out.push(ScopeGc {
                 scope: scope.to_string(),

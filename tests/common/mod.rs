@@ -411,12 +411,19 @@ pub fn pack_count(repo: &Path) -> usize {
         .count()
 }
 
+/// Whether a background pack holds the bare repository `repo`: git's
+/// `gc.pid`, or the lock of mem's job that also writes a multi-pack index
+/// (`kioku_mesh::gitcli::background_pack_running`).
+pub fn background_pack_running(repo: &Path) -> bool {
+    kioku_mesh::gitcli::background_pack_running(repo)
+}
+
 /// Assert that `git fsck --strict` finds the bare repository `repo` whole,
-/// once a background `git gc` there (it holds `gc.pid`) has finished:
-/// fsck reading packs that gc is replacing fails on its own.
+/// once a background pack there ([`background_pack_running`]) has
+/// finished: fsck reading packs that gc is replacing fails on its own.
 pub fn assert_fsck_clean(repo: &Path) {
     let start = std::time::Instant::now();
-    while repo.join("gc.pid").exists() && start.elapsed().as_secs() < 120 {
+    while background_pack_running(repo) && start.elapsed().as_secs() < 120 {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let fsck = std::process::Command::new("git")
