@@ -283,32 +283,55 @@ fn a_large_scope_gets_a_multi_pack_index_after_its_background_pack() {
     let repo = env.scope_repo("local");
     let pack = repo.join("objects/pack");
     assert!(pack.join("multi-pack-index").is_file());
-    let bitmaps = std::fs::read_dir(&pack)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("multi-pack-index-")
-        })
-        .filter(|e| e.path().extension().is_some_and(|x| x == "bitmap"))
-        .count();
-    assert_eq!(bitmaps, 1);
     assert!(
         !crate::common::background_pack_running(&repo),
         "the job has let go of its lock"
     );
-    let verify = std::process::Command::new("git")
-        .arg("--git-dir")
-        .arg(&repo)
-        .args(["multi-pack-index", "verify"])
-        .output()
+    let assert_midx_whole = || {
+        let bitmaps = std::fs::read_dir(&pack)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with("multi-pack-index-") && name.ends_with(".bitmap")
+            })
+            .count();
+        assert_eq!(bitmaps, 1);
+        let verify = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(&repo)
+            .args(["multi-pack-index", "verify"])
+            .output()
+            .unwrap();
+        assert!(verify.status.success(), "{verify:?}");
+    };
+    assert_midx_whole();
+    // mem gc writes one again (here the one there is goes first), after
+    // waiting for a job that holds the lock (`flock(1)`, as a job's
+    // processes hold it).
+    let mut job = std::process::Command::new("flock")
+        .arg(repo.join("mem-pack.lock"))
+        .args(["sleep", "1.5"])
+        .spawn()
         .unwrap();
-    assert!(verify.status.success(), "{verify:?}");
-    // mem gc replaces the pack; git drops the index of the old one and mem
-    // writes a new one.
+    while !crate::common::background_pack_running(&repo) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for entry in std::fs::read_dir(&pack).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains("multi-pack-index") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let started = std::time::Instant::now();
     env.ok_with(&[("MEM_MIDX_OBJECTS", "1")], &["gc"]);
+    assert!(
+        job.try_wait().unwrap().is_some(),
+        "mem gc waited for the job"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500));
     assert!(pack.join("multi-pack-index").is_file());
+    assert_midx_whole();
     assert_fsck_clean(&repo);
     assert_eq!(
         env.ids(&["list", "--scope", "local", "--limit", "50"])

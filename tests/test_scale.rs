@@ -158,9 +158,9 @@ fn loose_objects_are_packed_in_the_background_while_eight_processes_save() {
     for mut c in children {
         assert!(c.wait().unwrap().success(), "a save failed");
     }
-    // Wait for the last background pack to finish (it holds gc.pid).
+    // Wait for the last background pack to finish.
     let started = std::time::Instant::now();
-    while repo.join("gc.pid").exists() && started.elapsed().as_secs() < 60 {
+    while crate::common::background_pack_running(&repo) && started.elapsed().as_secs() < 60 {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let packs = std::fs::read_dir(repo.join("objects/pack"))

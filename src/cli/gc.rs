@@ -21,8 +21,9 @@ use super::{Ctx, Ui};
 /// Each scope's repository is repacked with `git gc` (loose objects into a
 /// pack; nothing reachable is dropped, and unreachable objects younger than
 /// git's two-week grace period are kept, so a save running at the same time
-/// loses nothing); a background pack git is already running there (after
-/// an import, or past MEM_GC_AUTO loose objects) is waited for first. A
+/// loses nothing); a background pack already running there (after an
+/// import, or past MEM_GC_AUTO loose objects) is waited for first, at most
+/// ten minutes (a scope it still holds then is reported and left). A
 /// scope of 250,000 objects or more then gets a multi-pack index with a
 /// bitmap, which makes each later command's object look-ups cheaper.
 /// Session spools untouched for --idle-hours (sessions that

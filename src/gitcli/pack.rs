@@ -103,46 +103,79 @@ const BACKGROUND_LOCK: &str = "mem-pack.lock";
 #[derive(Debug)]
 pub struct BackgroundLock(std::fs::File);
 
-/// Take the [`BackgroundLock`] without waiting; `None` when a job holds it
-/// (or the file cannot be opened: a read-only repository).
-fn try_background_lock(git_dir: &std::path::Path) -> Option<BackgroundLock> {
+/// Why the [`BackgroundLock`] could not be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoLock {
+    /// A background job (or a moment's check of one) holds it.
+    Held,
+    /// The lock file can be neither opened nor created (a read-only
+    /// repository), or the file system has no locks.
+    Unavailable,
+}
+
+/// Take the [`BackgroundLock`] without waiting. The file is opened for
+/// reading when it cannot be for writing (one owned by another user):
+/// `flock(2)` needs neither.
+fn try_background_lock(git_dir: &std::path::Path) -> Result<BackgroundLock, NoLock> {
+    let path = git_dir.join(BACKGROUND_LOCK);
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(git_dir.join(BACKGROUND_LOCK))
-        .ok()?;
-    file.try_lock().ok()?;
-    Some(BackgroundLock(file))
+        .open(&path)
+        .or_else(|_| std::fs::File::open(&path))
+        .map_err(|_| NoLock::Unavailable)?;
+    match file.try_lock() {
+        Ok(()) => Ok(BackgroundLock(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(NoLock::Held),
+        Err(std::fs::TryLockError::Error(_)) => Err(NoLock::Unavailable),
+    }
 }
+
+/// A background pack still held a scope after [`hold_background`] had
+/// waited ten minutes for it.
+#[derive(Debug, thiserror::Error)]
+#[error("a background pack has held it for over ten minutes")]
+pub struct BackgroundBusy;
 
 /// Take the [`BackgroundLock`], waiting while a background job holds it,
 /// then wait for a `git gc` that holds `gc.pid` ([`wait_for_git_gc`]); at
 /// most ten minutes each (the job at 1,000,000 observations takes about
-/// three). `None` when the lock could not be had (a read-only repository,
-/// or a job still running after that).
-pub fn hold_background(git_dir: &std::path::Path) -> Option<BackgroundLock> {
+/// three). `Ok(None)` when the repository has no lock to take (read-only):
+/// no job can have started there either.
+///
+/// # Errors
+/// [`BackgroundBusy`] when a job still holds the lock after ten minutes.
+pub fn hold_background(
+    git_dir: &std::path::Path,
+) -> Result<Option<BackgroundLock>, BackgroundBusy> {
     let start = std::time::Instant::now();
     let lock = loop {
-        if let Some(lock) = try_background_lock(git_dir) {
-            break Some(lock);
+        match try_background_lock(git_dir) {
+            Ok(lock) => break Some(lock),
+            Err(NoLock::Unavailable) => break None,
+            Err(NoLock::Held) if start.elapsed() > std::time::Duration::from_secs(600) => {
+                return Err(BackgroundBusy)
+            }
+            Err(NoLock::Held) => std::thread::sleep(std::time::Duration::from_millis(100)),
         }
-        if !background_job(git_dir) || start.elapsed() > std::time::Duration::from_secs(600) {
-            break None;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
     };
     wait_for_git_gc(git_dir);
-    lock
+    Ok(lock)
 }
 
-/// Whether a background job holds `git_dir`'s [`BackgroundLock`].
+/// Whether a background job holds `git_dir`'s [`BackgroundLock`]. Checked
+/// with a shared lock, so that two processes checking at once do not see
+/// each other as a job.
 fn background_job(git_dir: &std::path::Path) -> bool {
     let Ok(file) = std::fs::File::open(git_dir.join(BACKGROUND_LOCK)) else {
         return false;
     };
-    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
+    matches!(
+        file.try_lock_shared(),
+        Err(std::fs::TryLockError::WouldBlock)
+    )
 }
 
 /// Objects in packs past which a background pack and `mem gc` also write a
@@ -308,16 +341,24 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
             "--quiet".to_owned(),
         ]
     };
-    let (mut cmd, stdin) = if packed_objects(git_dir) >= midx_threshold() {
-        let Some(lock) = try_background_lock(git_dir) else {
-            return;
-        };
+    let lock = if packed_objects(git_dir) >= midx_threshold() {
+        match try_background_lock(git_dir) {
+            Ok(lock) => Some(lock),
+            Err(NoLock::Held) => return,
+            // No lock to hold: git alone, as in a smaller scope.
+            Err(NoLock::Unavailable) => None,
+        }
+    } else {
+        None
+    };
+    let (mut cmd, stdin) = if let Some(lock) = lock {
         // "$0" is the repository, only ever expanded inside double quotes.
-        // git's own detached gc writes gc.log only when it has something
-        // to say, and so does this.
+        // As git's own detached gc, this keeps what git said in gc.log,
+        // and removes an old one when git said nothing.
         let script = format!(
             "out=$(git --git-dir=\"$0\" {} 2>&1); ok=$?; \
-             if [ -n \"$out\" ]; then printf '%s\\n' \"$out\" > \"$0/gc.log\"; fi; \
+             if [ -n \"$out\" ]; then printf '%s\\n' \"$out\" > \"$0/gc.log\"; \
+             else rm -f \"$0/gc.log\"; fi; \
              if [ \"$ok\" -eq 0 ] && [ ! -e \"$0/gc.pid\" ]; then \
              git --git-dir=\"$0\" multi-pack-index write --bitmap; fi",
             gc_args(false).join(" ")
@@ -394,7 +435,7 @@ mod tests {
         let lock = try_background_lock(dir.path()).unwrap();
         assert!(background_job(dir.path()));
         assert!(background_pack_running(dir.path()));
-        assert!(try_background_lock(dir.path()).is_none());
+        assert_eq!(try_background_lock(dir.path()).err(), Some(NoLock::Held));
         // Handed to a child as its standard input, as a job does: held
         // until the child ends, whatever happens to this handle.
         let mut child = Command::new("sleep")
@@ -416,7 +457,12 @@ mod tests {
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(!background_job(dir.path()));
-        assert!(hold_background(dir.path()).is_some());
+        // Another process checking for a job at the same moment is no job.
+        let probe = std::fs::File::open(dir.path().join(BACKGROUND_LOCK)).unwrap();
+        probe.try_lock_shared().unwrap();
+        assert!(!background_job(dir.path()));
+        drop(probe);
+        assert!(hold_background(dir.path()).unwrap().is_some());
     }
 
     #[test]

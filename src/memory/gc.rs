@@ -115,7 +115,20 @@ impl Mem {
             // so that saves go on meanwhile; holding its lock keeps another
             // from starting (one may write a multi-pack index of the packs
             // this gc replaces).
-            let job = gitcli::hold_background(&repo);
+            let job = match gitcli::hold_background(&repo) {
+                Ok(job) => job,
+                Err(busy) => {
+                    out.push(ScopeGc {
+                        scope: scope.to_string(),
+                        before,
+                        after: before,
+                        error: Some(format!(
+                            "scope '{scope}' was not packed: {busy}; run `mem gc` again once it ends"
+                        )),
+                    });
+                    continue;
+                }
+            };
             // `git gc` locks refs (reflog expiry): hold mem's ref guard so
             // no save takes its lock for a dead writer's.
             let guard = self.repo(&scope).map(|r| r.ref_guard());
