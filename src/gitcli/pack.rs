@@ -47,6 +47,31 @@ pub fn write_midx_if_large(git_dir: &std::path::Path) {
     if packed_objects(git_dir) >= midx_threshold() && !git_gc_running(git_dir) {
         let dir = git_dir.to_string_lossy();
         let _ = run(&["--git-dir", &dir, "multi-pack-index", "write", "--bitmap"]);
+        drop_midx_if_raced(git_dir);
+    }
+}
+
+/// Remove the multi-pack index just written in `git_dir` (and its bitmap)
+/// when a `git gc` started while it was written: that gc may have deleted
+/// packs the index names after git looked for an index to clear, and gix
+/// 0.90 finds no object of a pack an index names but the disk lacks (it
+/// does not look in the other packs). Without the index the scope works
+/// the same; the next background pack or `mem gc` writes one again.
+fn drop_midx_if_raced(git_dir: &std::path::Path) {
+    if !git_gc_running(git_dir) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("multi-pack-index")
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -354,13 +379,16 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
     let (mut cmd, stdin) = if let Some(lock) = lock {
         // "$0" is the repository, only ever expanded inside double quotes.
         // As git's own detached gc, this keeps what git said in gc.log,
-        // and removes an old one when git said nothing.
+        // and removes an old one when git said nothing. An index written
+        // while another `git gc` started goes again ([`drop_midx_if_raced`]).
         let script = format!(
             "out=$(git --git-dir=\"$0\" {} 2>&1); ok=$?; \
              if [ -n \"$out\" ]; then printf '%s\\n' \"$out\" > \"$0/gc.log\"; \
              else rm -f \"$0/gc.log\"; fi; \
              if [ \"$ok\" -eq 0 ] && [ ! -e \"$0/gc.pid\" ]; then \
-             git --git-dir=\"$0\" multi-pack-index write --bitmap; fi",
+             git --git-dir=\"$0\" multi-pack-index write --bitmap; \
+             if [ -e \"$0/gc.pid\" ]; then rm -f \"$0/objects/pack/multi-pack-index\" \
+             \"$0\"/objects/pack/multi-pack-index-*; fi; fi",
             gc_args(false).join(" ")
         );
         let mut sh = Command::new("sh");
@@ -463,6 +491,33 @@ mod tests {
         assert!(!background_job(dir.path()));
         drop(probe);
         assert!(hold_background(dir.path()).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_multi_pack_index_written_while_a_gc_started_goes_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = dir.path().join("objects/pack");
+        std::fs::create_dir_all(&pack).unwrap();
+        let names = [
+            "multi-pack-index",
+            "multi-pack-index-0123.bitmap",
+            "pack-0123.pack",
+            "pack-0123.idx",
+        ];
+        for name in names {
+            std::fs::write(pack.join(name), b"").unwrap();
+        }
+        drop_midx_if_raced(dir.path());
+        assert!(names.iter().all(|name| pack.join(name).exists()));
+        // A live `git gc` of this host's.
+        std::fs::write(
+            dir.path().join("gc.pid"),
+            format!("{} {}", std::process::id(), this_host()),
+        )
+        .unwrap();
+        drop_midx_if_raced(dir.path());
+        let left: Vec<bool> = names.iter().map(|name| pack.join(name).exists()).collect();
+        assert_eq!(left, [false, false, true, true]);
     }
 
     #[test]
