@@ -441,13 +441,8 @@ fn a_failed_background_pack_leaves_gc_log_and_no_multi_pack_index() {
     assert_eq!(crate::common::pack_count(&repo), 9);
     // No job starts while the log is fresh: one would have failed again
     // and written the log anew.
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(repo.join("gc.log"))
-        .unwrap()
-        .set_modified(hour_ago)
-        .unwrap();
+    let hour_ago =
+        crate::common::make_older(&repo.join("gc.log"), std::time::Duration::from_secs(3600));
     std::fs::write(&file, "{\"body\": \"pack 9\"}\n").unwrap();
     env.import_jsonl_with(&vars, &file, "local");
     std::thread::sleep(std::time::Duration::from_millis(1500));

@@ -103,13 +103,10 @@ fn gc_saves_idle_session_spools_and_leaves_running_ones() {
     tool("running-2", "src/b.rs");
     let sessions = env.home.path().join("sessions");
     // The crashed session's spool was last touched two days ago.
-    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
-    std::fs::File::options()
-        .append(true)
-        .open(sessions.join("claude-code-crashed-1.jsonl"))
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    crate::common::make_older(
+        &sessions.join("claude-code-crashed-1.jsonl"),
+        std::time::Duration::from_secs(48 * 3600),
+    );
     let report = env.json(&["gc", "--json"]);
     assert_eq!(report["sessions"]["sessions_saved"], 1, "{report}");
     assert_eq!(report["sessions"]["spools_removed"], 1, "{report}");

@@ -411,6 +411,19 @@ pub fn pack_count(repo: &Path) -> usize {
         .count()
 }
 
+/// Set the modification time of the file at `path` to `age` ago; returns
+/// that time.
+pub fn make_older(path: &Path, age: std::time::Duration) -> std::time::SystemTime {
+    let time = std::time::SystemTime::now() - age;
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+    time
+}
+
 /// Whether a background pack holds the bare repository `repo`: git's
 /// `gc.pid`, or the lock of mem's job that also writes a multi-pack index
 /// (`kioku_mesh::gitcli::background_pack_running`).
