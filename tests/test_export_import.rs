@@ -398,29 +398,9 @@ fn a_failed_background_pack_leaves_gc_log_and_no_multi_pack_index() {
     env.ok(&["init"]);
     let repo = env.scope_repo("local");
     // A `git` that refuses to gc and runs every other command as git does.
-    let real_git = std::process::Command::new("sh")
-        .args(["-c", "command -v git"])
-        .output()
-        .unwrap();
-    let real_git = String::from_utf8(real_git.stdout).unwrap();
-    let bin = env.home.path().join("fakebin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let fake = bin.join("git");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = gc ] && {{ echo 'fatal: gc refused by the test' >&2; exit 128; }}; done\nexec {} \"$@\"\n",
-            real_git.trim()
-        ),
-    )
-    .unwrap();
-    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    std::fs::set_permissions(&fake, perms).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
+    let path = fake_git(
+        &env,
+        "[ \"$a\" = gc ] && { echo 'fatal: gc refused by the test' >&2; exit 128; }",
     );
     let vars = [("MEM_MIDX_OBJECTS", "1"), ("PATH", path.as_str())];
     let file = env.cwd.path().join("one.jsonl");
@@ -456,5 +436,90 @@ fn a_failed_background_pack_leaves_gc_log_and_no_multi_pack_index() {
         env.ids(&["list", "--scope", "local", "--limit", "50"])
             .len(),
         10
+    );
+}
+
+/// A directory holding a `git` that runs `intercept` (shell, with `$a` set)
+/// for each of its arguments, then the real git with them; returns a
+/// `PATH` that puts it first.
+fn fake_git(env: &TestEnv, intercept: &str) -> String {
+    let real_git = std::process::Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let real_git = String::from_utf8(real_git.stdout).unwrap();
+    let bin = env.home.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("git");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do {intercept}; done\nexec {} \"$@\"\n",
+            real_git.trim()
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&fake, perms).unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A `git gc` that starts while the background job writes its multi-pack
+/// index (here: `gc.pid` appears as git starts writing it) may delete
+/// packs the index names, so the job removes the index it wrote.
+#[test]
+fn a_multi_pack_index_written_while_a_gc_started_is_removed() {
+    let env = TestEnv::new();
+    env.ok(&["init"]);
+    let repo = env.scope_repo("local");
+    let gc_pid = repo.join("gc.pid");
+    let path = fake_git(
+        &env,
+        &format!(
+            "[ \"$a\" = multi-pack-index ] && echo \"1 elsewhere\" > '{}'",
+            gc_pid.display()
+        ),
+    );
+    let vars = [("MEM_MIDX_OBJECTS", "1"), ("PATH", path.as_str())];
+    let file = env.cwd.path().join("one.jsonl");
+    for i in 0..9 {
+        std::fs::write(&file, format!("{{\"body\": \"pack {i}\"}}\n")).unwrap();
+        env.import_jsonl_with(&vars, &file, "local");
+    }
+    // The job has run once gc.pid is there and it has let go of its lock.
+    let lock = repo.join("mem-pack.lock");
+    let started = std::time::Instant::now();
+    let job_done = || {
+        gc_pid.exists()
+            && std::process::Command::new("flock")
+                .args(["-n", "-s"])
+                .arg(&lock)
+                .arg("true")
+                .status()
+                .unwrap()
+                .success()
+    };
+    while !job_done() && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(job_done(), "the background job ran");
+    assert_eq!(crate::common::pack_count(&repo), 1, "git consolidated");
+    let left: Vec<String> = std::fs::read_dir(repo.join("objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("multi-pack-index"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_file(&gc_pid).unwrap();
+    assert_fsck_clean(&repo);
+    assert_eq!(
+        env.ids(&["list", "--scope", "local", "--limit", "50"])
+            .len(),
+        9
     );
 }

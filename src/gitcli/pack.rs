@@ -10,9 +10,9 @@ use super::{git, run, GitCliError, REPOSITORY_VARIABLES};
 /// cannot). Git's default grace period for unreachable objects (two weeks)
 /// is kept, so objects a concurrent save has written but not yet committed
 /// are never pruned. A `git gc` already running there (it holds `gc.pid`)
-/// is waited for, then what it left is packed. Callers hold the
-/// [`BackgroundLock`] ([`hold_background`]) so that no background job of
-/// mem's runs meanwhile.
+/// is waited for, then what it left is packed. Callers take the
+/// [`BackgroundLock`] first ([`hold_background`]) so that no background job
+/// of mem's runs meanwhile.
 ///
 /// # Errors
 /// As [`run`].
@@ -44,21 +44,39 @@ pub fn gc(git_dir: &std::path::Path) -> Result<(), GitCliError> {
 /// a scope without one works the same. Run while holding the
 /// [`BackgroundLock`], after [`gc`].
 pub fn write_midx_if_large(git_dir: &std::path::Path) {
-    if packed_objects(git_dir) >= midx_threshold() && !git_gc_running(git_dir) {
+    if wants_midx(git_dir) && !git_gc_running(git_dir) {
         let dir = git_dir.to_string_lossy();
+        let before = pack_indexes(git_dir);
         let _ = run(&["--git-dir", &dir, "multi-pack-index", "write", "--bitmap"]);
-        drop_midx_if_raced(git_dir);
+        drop_midx_if_raced(git_dir, &before);
     }
 }
 
+/// The names of `git_dir`'s pack indexes (`objects/pack/*.idx`).
+fn pack_indexes(git_dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(git_dir.join("objects/pack"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .filter(|name| name.to_string_lossy().ends_with(".idx"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Remove the multi-pack index just written in `git_dir` (and its bitmap)
-/// when a `git gc` started while it was written: that gc may have deleted
-/// packs the index names after git looked for an index to clear, and gix
-/// 0.90 finds no object of a pack an index names but the disk lacks (it
-/// does not look in the other packs). Without the index the scope works
-/// the same; the next background pack or `mem gc` writes one again.
-fn drop_midx_if_raced(git_dir: &std::path::Path) {
-    if !git_gc_running(git_dir) {
+/// when one of the packs there `before` it was written is gone, or a `git
+/// gc` is running: that gc may have deleted packs the index names after
+/// git looked for an index to clear, and gix 0.90 finds no object of a
+/// pack an index names but the disk lacks (it does not look in the other
+/// packs). Without the index the scope works the same; the next
+/// background pack or `mem gc` writes one again. The background job's
+/// script does the same in `sh`.
+fn drop_midx_if_raced(git_dir: &std::path::Path, before: &[std::ffi::OsString]) {
+    let pack = git_dir.join("objects/pack");
+    let gone = before.iter().any(|name| !pack.join(name).exists());
+    if !gone && !git_gc_running(git_dir) {
         return;
     }
     let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
@@ -158,20 +176,24 @@ fn try_background_lock(git_dir: &std::path::Path) -> Result<BackgroundLock, NoLo
     }
 }
 
-/// A background pack still held a scope after [`hold_background`] had
-/// waited ten minutes for it.
+/// A background pack (mem's job or `mem gc`, holding `mem-pack.lock`, or
+/// git's own gc, holding `gc.pid`) still held a scope after
+/// [`hold_background`] had waited ten minutes for it.
 #[derive(Debug, thiserror::Error)]
-#[error("a background pack has held it for over ten minutes")]
+#[error(
+    "another pack (mem-pack.lock or gc.pid in its repository) has held it for over ten minutes"
+)]
 pub struct BackgroundBusy;
 
 /// Take the [`BackgroundLock`], waiting while a background job holds it,
 /// then wait for a `git gc` that holds `gc.pid` ([`wait_for_git_gc`]); at
 /// most ten minutes each (the job at 1,000,000 observations takes about
-/// three). `Ok(None)` when the repository has no lock to take (read-only):
-/// no job can have started there either.
+/// two). `Ok(None)` when this process cannot open the lock file (a
+/// read-only repository): the caller goes on without it.
 ///
 /// # Errors
-/// [`BackgroundBusy`] when a job still holds the lock after ten minutes.
+/// [`BackgroundBusy`] when a job still holds the lock, or a `git gc`
+/// `gc.pid`, after ten minutes.
 pub fn hold_background(
     git_dir: &std::path::Path,
 ) -> Result<Option<BackgroundLock>, BackgroundBusy> {
@@ -187,6 +209,9 @@ pub fn hold_background(
         }
     };
     wait_for_git_gc(git_dir);
+    if git_gc_running(git_dir) {
+        return Err(BackgroundBusy);
+    }
     Ok(lock)
 }
 
@@ -208,16 +233,20 @@ fn background_job(git_dir: &std::path::Path) -> bool {
 /// write --bitmap`), unless `MEM_MIDX_OBJECTS` says otherwise. gix 0.90
 /// reads the whole offset table of each pack index it loads (4 bytes an
 /// object) but a multi-pack index in constant time: a save at 1,000,000
-/// observations (1.7 million objects) took 1.4 ms less with one (p50 14.5
-/// against 15.9 ms, 80 saves each way, alternating; benches/README.md).
-/// Below this the table costs a few tenths of a millisecond.
+/// observations (1.7 million objects) took about 2 ms less with one (p50
+/// 19.3 against 21.1 ms, 120 saves each way in alternating blocks;
+/// benches/README.md). Below this the table costs a few tenths of a
+/// millisecond.
 pub const MIDX_MIN_OBJECTS: u64 = 250_000;
 
-fn midx_threshold() -> u64 {
-    std::env::var("MEM_MIDX_OBJECTS")
+/// Whether `git_dir`'s packs hold enough objects for a multi-pack index:
+/// [`MIDX_MIN_OBJECTS`], or `MEM_MIDX_OBJECTS` when set (`0`: never).
+fn wants_midx(git_dir: &std::path::Path) -> bool {
+    let threshold = std::env::var("MEM_MIDX_OBJECTS")
         .ok()
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(MIDX_MIN_OBJECTS)
+        .unwrap_or(MIDX_MIN_OBJECTS);
+    threshold > 0 && packed_objects(git_dir) >= threshold
 }
 
 /// Objects in `git_dir`'s packs, estimated from the sizes of their version 2
@@ -366,7 +395,7 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
             "--quiet".to_owned(),
         ]
     };
-    let lock = if packed_objects(git_dir) >= midx_threshold() {
+    let lock = if wants_midx(git_dir) {
         match try_background_lock(git_dir) {
             Ok(lock) => Some(lock),
             Err(NoLock::Held) => return,
@@ -380,15 +409,19 @@ pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
         // "$0" is the repository, only ever expanded inside double quotes.
         // As git's own detached gc, this keeps what git said in gc.log,
         // and removes an old one when git said nothing. An index written
-        // while another `git gc` started goes again ([`drop_midx_if_raced`]).
+        // while another `git gc` started, or a pack went, goes again
+        // ([`drop_midx_if_raced`]). Pack names hold no spaces.
         let script = format!(
             "out=$(git --git-dir=\"$0\" {} 2>&1); ok=$?; \
              if [ -n \"$out\" ]; then printf '%s\\n' \"$out\" > \"$0/gc.log\"; \
              else rm -f \"$0/gc.log\"; fi; \
              if [ \"$ok\" -eq 0 ] && [ ! -e \"$0/gc.pid\" ]; then \
+             before=$(cd \"$0/objects/pack\" && ls -- *.idx 2>/dev/null); \
              git --git-dir=\"$0\" multi-pack-index write --bitmap; \
-             if [ -e \"$0/gc.pid\" ]; then rm -f \"$0/objects/pack/multi-pack-index\" \
-             \"$0\"/objects/pack/multi-pack-index-*; fi; fi",
+             gone=; for f in $before; do [ -e \"$0/objects/pack/$f\" ] || gone=1; done; \
+             if [ -n \"$gone\" ] || [ -e \"$0/gc.pid\" ]; then \
+             rm -f \"$0/objects/pack/multi-pack-index\" \"$0\"/objects/pack/multi-pack-index-*; \
+             fi; fi",
             gc_args(false).join(" ")
         );
         let mut sh = Command::new("sh");
@@ -507,7 +540,9 @@ mod tests {
         for name in names {
             std::fs::write(pack.join(name), b"").unwrap();
         }
-        drop_midx_if_raced(dir.path());
+        let before = pack_indexes(dir.path());
+        assert_eq!(before, ["pack-0123.idx"]);
+        drop_midx_if_raced(dir.path(), &before);
         assert!(names.iter().all(|name| pack.join(name).exists()));
         // A live `git gc` of this host's.
         std::fs::write(
@@ -515,9 +550,15 @@ mod tests {
             format!("{} {}", std::process::id(), this_host()),
         )
         .unwrap();
-        drop_midx_if_raced(dir.path());
+        drop_midx_if_raced(dir.path(), &before);
         let left: Vec<bool> = names.iter().map(|name| pack.join(name).exists()).collect();
         assert_eq!(left, [false, false, true, true]);
+        // No gc, but a pack the index was written for is gone.
+        std::fs::remove_file(dir.path().join("gc.pid")).unwrap();
+        std::fs::write(pack.join("multi-pack-index"), b"").unwrap();
+        let before = vec![std::ffi::OsString::from("pack-4567.idx")];
+        drop_midx_if_raced(dir.path(), &before);
+        assert!(!pack.join("multi-pack-index").exists());
     }
 
     #[test]
