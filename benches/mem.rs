@@ -404,9 +404,10 @@ fn gc(repo: &Path) {
 }
 
 /// Wait while git's background pack runs in the bare repository `repo`
-/// (`gitcli::background_pack_running`: git's `gc.pid`, or the lock of mem's
-/// job that also writes a multi-pack index) or more packs than `GC_AUTO_PACK_LIMIT` wait for it (an
-/// import starts it as it ends); how long.
+/// (`gitcli::background_pack_running`: git's `gc.pid`, or the lock of
+/// mem's job that also writes a multi-pack index) or more packs than
+/// `GC_AUTO_PACK_LIMIT` wait for it (an import starts it as it ends); how
+/// long.
 fn wait_for_background_pack(repo: &Path) -> Duration {
     use kioku_mesh::gitcli::GC_AUTO_PACK_LIMIT;
     let start = Instant::now();

@@ -79,7 +79,7 @@ fn drop_midx_if_raced(git_dir: &std::path::Path, before: &[std::ffi::OsString]) 
     if !gone && !git_gc_running(git_dir) {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
+    let Ok(entries) = std::fs::read_dir(&pack) else {
         return;
     };
     for entry in entries.filter_map(Result::ok) {
@@ -253,13 +253,10 @@ fn wants_midx(git_dir: &std::path::Path) -> bool {
 /// indexes: 28 bytes an object (id, CRC, offset) beside the 1,072 bytes of
 /// header, fan-out table and trailer (gitformat-pack(5)).
 fn packed_objects(git_dir: &std::path::Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(git_dir.join("objects/pack")) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "idx"))
-        .filter_map(|e| e.metadata().ok())
+    let pack = git_dir.join("objects/pack");
+    pack_indexes(git_dir)
+        .iter()
+        .filter_map(|name| std::fs::metadata(pack.join(name)).ok())
         .map(|m| m.len().saturating_sub(1072) / 28)
         .sum()
 }
@@ -279,7 +276,7 @@ fn this_host() -> String {
 /// Wait while a `git gc` holds `git_dir`'s `gc.pid` ([`git_gc_running`]:
 /// one started by a save or an import, [`pack_in_background`]), at most
 /// ten minutes (a consolidation of 1,000,000 observations takes about
-/// three).
+/// two).
 fn wait_for_git_gc(git_dir: &std::path::Path) {
     let start = std::time::Instant::now();
     while git_gc_running(git_dir) && start.elapsed() < std::time::Duration::from_secs(600) {
@@ -367,14 +364,16 @@ fn unkept_packs(git_dir: &std::path::Path) -> usize {
 /// a thread of its own, so a long-running `mem` (`mem mcp`, `mem watch`)
 /// leaves no zombie processes.
 ///
-/// Below [`MIDX_MIN_OBJECTS`] that process is git itself, which detaches
+/// Below [`MIDX_MIN_OBJECTS`] (or where the lock file cannot be opened)
+/// that process is git itself, which detaches
 /// (`gc.autoDetach`) and keeps its warnings in `gc.log`. From there on it
 /// is a shell, in a process group of its own (the terminal's Ctrl-C or an
 /// agent client stopping a hook does not stop it half-way), that holds
 /// the [`BackgroundLock`] taken here: it runs the same `git gc --auto`
 /// without detaching, keeps what git says in `gc.log` as git would, then,
 /// unless another `git gc` has started meanwhile (`gc.pid`), writes a
-/// multi-pack index with a bitmap.
+/// multi-pack index with a bitmap, removed again as [`drop_midx_if_raced`]
+/// says.
 pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
     use std::os::unix::process::CommandExt;
     if background_pack_running(git_dir) {

@@ -214,20 +214,11 @@ impl Mem {
     ) -> Result<Vec<ScoredHit>, MemError> {
         self.index()?;
         let model = self.embedding_model();
-        let vector = model.as_ref().and_then(|m| m.embed(query));
-        let weights = vector.as_ref().map(|_| {
-            let weights = self.fusion_weights();
-            match reach {
-                Reach::Unfloored => Weights {
-                    floor: -1.0,
-                    ..weights
-                },
-                Reach::Everything | Reach::Lexical => weights,
-            }
-        });
-        let index = self.index.as_ref().expect("opened above");
-        let Some(vector) = vector else {
-            return Ok(index
+        let Some(vector) = model.as_ref().and_then(|m| m.embed(query)) else {
+            return Ok(self
+                .index
+                .as_ref()
+                .expect("opened above")
                 .search(query, filter)?
                 .into_iter()
                 .map(|hit| ScoredHit {
@@ -237,6 +228,14 @@ impl Mem {
                 })
                 .collect());
         };
+        let weights = match (self.fusion_weights(), reach) {
+            (weights, Reach::Unfloored) => Weights {
+                floor: -1.0,
+                ..weights
+            },
+            (weights, Reach::Everything | Reach::Lexical) => weights,
+        };
+        let index = self.index.as_ref().expect("opened above");
         let pool = filter.limit.saturating_mul(3).max(FUSION_POOL);
         let wide = Filter {
             limit: pool,
@@ -275,7 +274,6 @@ impl Mem {
         } else {
             index.similarities(&vector, &missing)?
         };
-        let weights = weights.expect("read with the vector");
         let fused = fuse(lexical, near, &sims, weights, filter.limit);
         // Only the vector candidates that made the cut are read in full.
         let wanted: Vec<Near> = fused
