@@ -175,12 +175,10 @@ fn list_all_marks_what_has_expired() {
         .unwrap();
     let listed = String::from_utf8_lossy(&later.stdout);
     assert!(listed.contains("short lived note [expired]"), "{listed}");
-    let json = env
-        .mem()
-        .env("MEM_NOW", "2026-11-22T12:00:00Z")
-        .args(["list", "--all", "--json"])
-        .output()
-        .unwrap();
+    let json = env.output_with(
+        &[("MEM_NOW", "2026-11-22T12:00:00Z")],
+        &["list", "--all", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v[0]["expired"], true, "{v}");
     assert_eq!(v[0]["expires_at"], "2026-11-22T11:00:00Z", "{v}");

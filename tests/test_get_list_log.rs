@@ -29,12 +29,10 @@ fn get_by_id_and_unique_prefix() {
 #[test]
 fn list_is_newest_first() {
     let env = TestEnv::new();
-    let a = env
-        .mem()
-        .env("MEM_NOW", "2026-11-01T00:00:00Z")
-        .args(["save", "older", "--json"])
-        .output()
-        .unwrap();
+    let a = env.output_with(
+        &[("MEM_NOW", "2026-11-01T00:00:00Z")],
+        &["save", "older", "--json"],
+    );
     let a: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
     let b = env.save("newer", &[]);
     assert_eq!(

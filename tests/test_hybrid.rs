@@ -168,12 +168,10 @@ fn memories_found_only_by_a_distant_vector_are_left_out() {
         assert_eq!(hit["rank"].is_number(), hit["id"] == ops.as_str(), "{hit}");
     }
     // A value out of range is a warning, and the default is used.
-    let out = env
-        .mem()
-        .env("MEM_HYBRID_MIN_SIMILARITY", "2")
-        .args(["search", "deploy", "--json"])
-        .output()
-        .unwrap();
+    let out = env.output_with(
+        &[("MEM_HYBRID_MIN_SIMILARITY", "2")],
+        &["search", "deploy", "--json"],
+    );
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(

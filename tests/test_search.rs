@@ -96,12 +96,10 @@ fn project_filter_and_all_projects() {
 #[test]
 fn since_filters_by_creation_time() {
     let env = TestEnv::new();
-    let old = env
-        .mem()
-        .env("MEM_NOW", "2026-01-05T00:00:00Z")
-        .args(["save", "old rollout note", "--json"])
-        .output()
-        .unwrap();
+    let old = env.output_with(
+        &[("MEM_NOW", "2026-01-05T00:00:00Z")],
+        &["save", "old rollout note", "--json"],
+    );
     let old: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
     let new = env.save("new rollout note", &[]);
     assert_eq!(

@@ -94,11 +94,7 @@ impl TestEnv {
     /// Run `mem args…` with the environment variables `vars` added, assert
     /// success, return stdout.
     pub fn ok_with(&self, vars: &[(&str, &str)], args: &[&str]) -> String {
-        let mut cmd = self.mem();
-        for (key, value) in vars {
-            cmd.env(key, value);
-        }
-        let out = cmd.args(args).output().unwrap();
+        let out = self.output_with(vars, args);
         assert!(
             out.status.success(),
             "mem {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
@@ -148,7 +144,17 @@ impl TestEnv {
 
     /// Run and return the whole output, whatever the status.
     pub fn output(&self, args: &[&str]) -> Output {
-        self.mem().args(args).output().unwrap()
+        self.output_with(&[], args)
+    }
+
+    /// Run with the environment variables `vars` added and return the whole
+    /// output, whatever the status.
+    pub fn output_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut cmd = self.mem();
+        for (key, value) in vars {
+            cmd.env(key, value);
+        }
+        cmd.args(args).output().unwrap()
     }
 
     /// Parse stdout of a `--json` command.
