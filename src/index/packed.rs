@@ -7,6 +7,8 @@
 //! target). Readers go through [`body_from`]; SQL that matches on the text
 //! calls the `body_text(x)` function [`register`] adds to each connection.
 
+use std::io::Write;
+
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value, ValueRef};
 
@@ -18,41 +20,17 @@ const MIN_PACKED: usize = 256;
 /// at most 80 % of the text's size.
 pub(super) fn body_value(body: &str) -> Value {
     if body.len() >= MIN_PACKED {
-        if let Some(packed) = deflate(body.as_bytes()) {
-            if packed.len() * 5 <= body.len() * 4 {
-                return Value::Blob(packed);
+        let mut enc =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        if enc.write_all(body.as_bytes()).is_ok() {
+            if let Ok(packed) = enc.finish() {
+                if packed.len() * 5 <= body.len() * 4 {
+                    return Value::Blob(packed);
+                }
             }
         }
     }
     Value::Text(body.to_owned())
-}
-
-thread_local! {
-    /// One compressor per thread, reset for each body: a new one allocates
-    /// and clears a state of about 300 KiB (the hash chains), more than a
-    /// body takes to compress.
-    static DEFLATER: std::cell::RefCell<flate2::Compress> =
-        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::default(), false));
-}
-
-/// `bytes` as raw DEFLATE at the default level; `None` if compression fails.
-fn deflate(bytes: &[u8]) -> Option<Vec<u8>> {
-    use flate2::{FlushCompress, Status};
-    DEFLATER.with(|deflater| {
-        let mut c = deflater.borrow_mut();
-        c.reset();
-        let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
-        loop {
-            let consumed = usize::try_from(c.total_in()).ok()?;
-            let status = c
-                .compress_vec(bytes.get(consumed..)?, &mut out, FlushCompress::Finish)
-                .ok()?;
-            if status == Status::StreamEnd {
-                return Some(out);
-            }
-            out.reserve(out.capacity().max(64));
-        }
-    })
 }
 
 /// The body a column value holds. A BLOB that does not inflate to UTF-8

@@ -92,7 +92,7 @@ impl Index {
                     if writes.len() < PARALLEL_THRESHOLD {
                         for (path, blob) in writes {
                             let parsed = read_blob_file(repo, &path, blob, identity);
-                            index_file(&mut writer, scope.as_str(), &mut report, &path, &parsed)?;
+                            index_file(&mut writer, scope.as_str(), &mut report, path, parsed)?;
                         }
                     } else {
                         let read = |repo: &ScopeRepo, each: &mut Each<'_>| {
@@ -200,7 +200,7 @@ impl Index {
             };
             if writes.len() < PARALLEL_THRESHOLD {
                 for (path, parsed) in writes.into_iter().map(parse) {
-                    index_file(&mut writer, scope.as_str(), &mut report, &path, &parsed)?;
+                    index_file(&mut writer, scope.as_str(), &mut report, path, parsed)?;
                 }
             } else {
                 in_parallel(
@@ -265,24 +265,24 @@ fn index_file(
     writer: &mut Writer<'_>,
     scope: &str,
     report: &mut UpdateReport,
-    path: &str,
-    parsed: &Result<Parsed, Skip>,
+    path: String,
+    parsed: Result<Parsed, Skip>,
 ) -> rusqlite::Result<()> {
     match parsed {
         Ok(file) => {
-            writer.insert(scope, path, file)?;
+            writer.insert(scope, &path, &file)?;
             report.indexed += 1;
         }
         Err(Skip::Sealed) => {
-            writer.sealed(scope, path)?;
-            report.sealed.push(path.to_owned());
+            writer.sealed(scope, &path)?;
+            report.sealed.push(path);
         }
         Err(Skip::Broken(error)) => {
-            writer.broken(scope, path, error)?;
+            writer.broken(scope, &path, &error)?;
             report.broken.push(BrokenFile {
                 scope: scope.to_owned(),
-                path: path.to_owned(),
-                error: error.clone(),
+                path,
+                error,
             });
         }
     }
@@ -296,7 +296,7 @@ fn index_file(
 fn read_in_parallel(
     repo: &ScopeRepo,
     read: impl FnOnce(&ScopeRepo, &mut Each<'_>) -> Result<(), StoreError> + Send,
-    write: impl FnMut(&str, &Result<Parsed, Skip>) -> rusqlite::Result<()>,
+    write: impl FnMut(String, Result<Parsed, Skip>) -> rusqlite::Result<()>,
 ) -> Result<(), IndexError> {
     let repo_path = repo.path().to_owned();
     in_parallel(move |each| read(&ScopeRepo::open(&repo_path)?, each), write)
@@ -309,35 +309,22 @@ const BATCH: usize = 64;
 
 /// Run `read` on a second thread, handing each file it parses to `write`
 /// on this one, in order, in batches of [`BATCH`], at most 8 batches
-/// waiting between the two. Written batches go back to the reader thread
-/// to be freed there: glibc returns a block freed by another thread to the
-/// arena that allocated it, under that arena's lock, and the reader
-/// allocating while the writer freed made the two threads contend (`perf
-/// stat` of a reindex of 1,000,000: 770,000 futex calls and 41,000 task
-/// switches before, 24,000 and 13,000 after).
+/// waiting between the two.
 fn in_parallel(
     read: impl FnOnce(&mut Each<'_>) -> Result<(), StoreError> + Send,
-    mut write: impl FnMut(&str, &Result<Parsed, Skip>) -> rusqlite::Result<()>,
+    mut write: impl FnMut(String, Result<Parsed, Skip>) -> rusqlite::Result<()>,
 ) -> Result<(), IndexError> {
     type Batch = Vec<(String, Result<Parsed, Skip>)>;
     std::thread::scope(|threads| -> Result<(), IndexError> {
         let (tx_files, rx_files) = std::sync::mpsc::sync_channel::<Batch>(8);
-        let (tx_done, rx_done) = std::sync::mpsc::sync_channel::<Batch>(16);
         let reader = threads.spawn(move || -> Result<(), StoreError> {
             let mut batch = Vec::with_capacity(BATCH);
             read(&mut |path, parsed| {
                 batch.push((path, parsed));
-                if batch.len() < BATCH {
-                    return true;
-                }
-                let next = match rx_done.try_recv() {
-                    Ok(mut done) => {
-                        done.clear();
-                        done
-                    }
-                    Err(_) => Vec::with_capacity(BATCH),
-                };
-                tx_files.send(std::mem::replace(&mut batch, next)).is_ok()
+                batch.len() < BATCH
+                    || tx_files
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_ok()
             })?;
             if !batch.is_empty() {
                 // The writer may have stopped; it says why itself.
@@ -346,13 +333,11 @@ fn in_parallel(
             Ok(())
         });
         for batch in rx_files {
-            for (path, parsed) in &batch {
+            for (path, parsed) in batch {
                 // A write that fails ends the loop, which closes the
                 // channel and so stops the reader at its next batch.
                 write(path, parsed)?;
             }
-            // Full (the reader has ended): freed here instead.
-            let _ = tx_done.try_send(batch);
         }
         reader.join().expect("the reader thread does not panic")?;
         Ok(())

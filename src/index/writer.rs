@@ -12,8 +12,8 @@ use crate::text::cjk_bigrams;
 
 /// A scope file read and parsed, ready to insert.
 pub(super) enum Parsed {
-    /// An observation file, with its column values.
-    Observation(Box<ObsRow>),
+    /// An observation file.
+    Observation(Box<Observation>),
     /// A tombstone file.
     Tombstone(Tombstone),
     /// A merge record.
@@ -63,50 +63,8 @@ pub(super) fn parse_file(path: &str, bytes: &[u8]) -> Result<Parsed, String> {
             .map_err(|e| e.to_string())
     } else {
         Observation::parse(bytes)
-            .map(|o| Parsed::Observation(Box::new(ObsRow::new(path, o))))
+            .map(|o| Parsed::Observation(Box::new(o)))
             .map_err(|e| e.to_string())
-    }
-}
-
-/// An observation with the values of its `obs` columns that take work to
-/// compute: its id (a SHA-256 of its canonical JSON), the path form, the
-/// JSON lists and the compressed body. They are computed where the file is
-/// parsed, which in a rebuild is the reader thread (`update::in_parallel`),
-/// so that the thread writing SQLite does less: in a reindex of 1,000,000
-/// the writer ran 27 s of CPU to the reader's 20, and with this about 20 s
-/// each (`perf stat --per-thread`). The FTS text stays with the writer,
-/// which would otherwise become the lighter of the two.
-pub(super) struct ObsRow {
-    obs: Observation,
-    id: String,
-    pathx: Value,
-    fan: bool,
-    extra: Option<String>,
-    tags: String,
-    files: String,
-    supersedes: String,
-    body: Value,
-}
-
-impl ObsRow {
-    /// The row of `obs`, found at `path` in its scope's tree.
-    fn new(path: &str, obs: Observation) -> Self {
-        let id = obs.id().to_string();
-        let (pathx, fan) = path_form(path, &id, &obs);
-        let json = |list: &[String]| serde_json::to_string(list).expect("strings serialise");
-        ObsRow {
-            extra: (!obs.extra.is_empty())
-                .then(|| serde_yaml::to_string(&obs.extra).ok())
-                .flatten(),
-            tags: json(&obs.tags),
-            files: json(&obs.files),
-            supersedes: json(&obs.supersedes),
-            body: super::packed::body_value(&obs.body),
-            id,
-            pathx,
-            fan,
-            obs,
-        }
     }
 }
 
@@ -197,7 +155,7 @@ impl<'t> Writer<'t> {
                     ])?;
                 Ok(())
             }
-            Parsed::Observation(row) => self.insert_observation(scope, row),
+            Parsed::Observation(obs) => self.insert_observation(scope, path, obs),
             Parsed::Conflict(r) => {
                 self.tx
                     .prepare_cached(
@@ -225,8 +183,19 @@ impl<'t> Writer<'t> {
         }
     }
 
-    fn insert_observation(&mut self, scope: &str, row: &ObsRow) -> rusqlite::Result<()> {
-        let obs = &row.obs;
+    fn insert_observation(
+        &mut self,
+        scope: &str,
+        path: &str,
+        obs: &Observation,
+    ) -> rusqlite::Result<()> {
+        let id = obs.id();
+        let (pathx, fan) = path_form(path, &id, obs);
+        let extra = if obs.extra.is_empty() {
+            None
+        } else {
+            serde_yaml::to_string(&obs.extra).ok()
+        };
         self.tx
             .prepare_cached(
                 "INSERT INTO obs(scope, pathx, fan, id, kind, title, summary, project, key, tags, importance,
@@ -235,25 +204,25 @@ impl<'t> Writer<'t> {
             )?
             .execute(params![
                 scope,
-                row.pathx,
-                row.fan,
-                row.id,
+                pathx,
+                fan,
+                id,
                 obs.kind,
                 obs.title,
                 obs.summary,
                 obs.project,
                 obs.key,
-                row.tags,
+                serde_json::to_string(&obs.tags).expect("strings serialise"),
                 obs.importance,
-                row.files,
-                row.supersedes,
+                serde_json::to_string(&obs.files).expect("strings serialise"),
+                serde_json::to_string(&obs.supersedes).expect("strings serialise"),
                 obs.created.as_second(),
                 obs.author,
                 obs.device,
                 obs.agent,
                 obs.session,
-                row.extra,
-                row.body,
+                extra,
+                super::packed::body_value(&obs.body),
                 obs.expires().map(|t| t.as_second()),
             ])?;
         let rowid = self.tx.last_insert_rowid();
