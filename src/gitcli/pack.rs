@@ -365,15 +365,14 @@ fn unkept_packs(git_dir: &std::path::Path) -> usize {
 /// leaves no zombie processes.
 ///
 /// Below [`MIDX_MIN_OBJECTS`] (or where the lock file cannot be opened)
-/// that process is git itself, which detaches
-/// (`gc.autoDetach`) and keeps its warnings in `gc.log`. From there on it
-/// is a shell, in a process group of its own (the terminal's Ctrl-C or an
-/// agent client stopping a hook does not stop it half-way), that holds
-/// the [`BackgroundLock`] taken here: it runs the same `git gc --auto`
-/// without detaching, keeps what git says in `gc.log` as git would, then,
-/// unless another `git gc` has started meanwhile (`gc.pid`), writes a
-/// multi-pack index with a bitmap, removed again as [`drop_midx_if_raced`]
-/// says.
+/// that process is git itself, which detaches (`gc.autoDetach`) and keeps
+/// its warnings in `gc.log`. From there on it is a shell, in a process
+/// group of its own (the terminal's Ctrl-C or an agent client stopping a
+/// hook does not stop it half-way), that holds the [`BackgroundLock`] taken
+/// here: it runs the same `git gc --auto` without detaching, keeps what git
+/// says in `gc.log` as git would, then, unless another `git gc` has started
+/// meanwhile (`gc.pid`), writes a multi-pack index with a bitmap, removed
+/// again as [`drop_midx_if_raced`] says.
 pub fn pack_in_background(git_dir: &std::path::Path, threshold: u64) {
     use std::os::unix::process::CommandExt;
     if background_pack_running(git_dir) {

@@ -228,13 +228,10 @@ impl Mem {
                 })
                 .collect());
         };
-        let weights = match (self.fusion_weights(), reach) {
-            (weights, Reach::Unfloored) => Weights {
-                floor: -1.0,
-                ..weights
-            },
-            (weights, Reach::Everything | Reach::Lexical) => weights,
-        };
+        let mut weights = self.fusion_weights();
+        if reach == Reach::Unfloored {
+            weights.floor = -1.0;
+        }
         let index = self.index.as_ref().expect("opened above");
         let pool = filter.limit.saturating_mul(3).max(FUSION_POOL);
         let wide = Filter {
