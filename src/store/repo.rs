@@ -43,6 +43,15 @@ pub enum FileChange {
     },
 }
 
+impl FileChange {
+    /// The slash-separated path the change is to.
+    pub fn path(&self) -> &str {
+        match self {
+            FileChange::Upsert { path, .. } | FileChange::Remove { path } => path,
+        }
+    }
+}
+
 /// A file that differs between two trees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeChange {
@@ -130,6 +139,20 @@ fn write_commit_object(
     message: &str,
     signature: &Signature,
 ) -> Result<(ObjectId, gix::objs::Commit), StoreError> {
+    let commit = commit_object(tree, parents, message, signature);
+    let id = retry_vanished(|| odb.write_object(&commit).map(|id| id.detach()))
+        .map_err(|e| git_err("cannot write commit", e))?;
+    Ok((id, commit))
+}
+
+/// The commit of `tree` with `parents`, author and committer both
+/// `signature` in UTC, not yet written anywhere.
+pub(super) fn commit_object(
+    tree: ObjectId,
+    parents: &[ObjectId],
+    message: &str,
+    signature: &Signature,
+) -> gix::objs::Commit {
     let time = gix::date::Time {
         seconds: signature.seconds,
         offset: 0,
@@ -139,7 +162,7 @@ fn write_commit_object(
         email: signature.email.as_str().into(),
         time,
     };
-    let commit = gix::objs::Commit {
+    gix::objs::Commit {
         message: message.into(),
         tree,
         author: sig.clone(),
@@ -147,10 +170,7 @@ fn write_commit_object(
         encoding: None,
         parents: parents.iter().copied().collect(),
         extra_headers: Default::default(),
-    };
-    let id = retry_vanished(|| odb.write_object(&commit).map(|id| id.detach()))
-        .map_err(|e| git_err("cannot write commit", e))?;
-    Ok((id, commit))
+    }
 }
 
 /// Run an object write again when it failed because a directory vanished
@@ -280,19 +300,17 @@ impl ScopeRepo {
         message: &str,
         signature: &Signature,
     ) -> Result<CommitOutcome, StoreError> {
-        let commit = self.write_commit(&self.repo, parent, changes, message, signature)?;
+        let commit = self.write_commit(parent, changes, message, signature)?;
         self.move_main(&commit, parent, message)
     }
 
     /// Write the blobs of `changes`, the trees they change and a commit of
-    /// the result on `parent` through `odb` (this repository, or a copy of
-    /// its handle that keeps new objects in memory), and return the commit.
+    /// the result on `parent` as loose objects, and return the commit.
     ///
     /// # Errors
     /// As [`ScopeRepo::commit`].
-    pub(super) fn write_commit(
+    fn write_commit(
         &self,
-        odb: &gix::Repository,
         parent: Option<ObjectId>,
         changes: &[FileChange],
         message: &str,
@@ -302,6 +320,7 @@ impl ScopeRepo {
         // every tree it writes exists (a `stat` per loose object, thousands
         // for a busy day folder). Here the entries are the base tree's own
         // and the blobs written just above, so the cost follows the change.
+        let odb = &self.repo;
         let root: gix::objs::Tree = match parent {
             Some(p) => self
                 .tree_of(p)?
