@@ -195,7 +195,7 @@ impl Index {
                     }
                 }
             }
-            let parse = |(path, bytes): (&String, &Vec<u8>)| {
+            let parse = |(path, bytes): (&String, &std::sync::Arc<[u8]>)| {
                 (path.clone(), read_file(path, bytes, identity))
             };
             if writes.len() < PARALLEL_THRESHOLD {
@@ -382,7 +382,7 @@ mod tests {
         let id = obs.id();
         let change = FileChange::Upsert {
             path: obs.path(&id),
-            bytes: obs.render().into_bytes(),
+            bytes: obs.render().into_bytes().into(),
         };
         (obs, change)
     }
@@ -441,7 +441,7 @@ mod tests {
         newer.supersedes = vec![first[7].0.id().to_string()];
         changes.push(FileChange::Upsert {
             path: newer.path(&newer.id()),
-            bytes: newer.render().into_bytes(),
+            bytes: newer.render().into_bytes().into(),
         });
         for (obs, _) in &first[..5] {
             changes.push(FileChange::Remove {
@@ -453,7 +453,7 @@ mod tests {
         changed.body = "rewritten in place: gamma".into();
         changes.push(FileChange::Upsert {
             path,
-            bytes: changed.render().into_bytes(),
+            bytes: changed.render().into_bytes().into(),
         });
         let tomb = Tombstone {
             id: first[6].0.id().to_string(),
@@ -464,13 +464,13 @@ mod tests {
         };
         changes.push(FileChange::Upsert {
             path: Tombstone::path(&first[6].0.id()),
-            bytes: tomb.render().into_bytes(),
+            bytes: tomb.render().into_bytes().into(),
         });
         let (_, broken) = note(999, "gamma");
         if let FileChange::Upsert { path, .. } = broken {
             changes.push(FileChange::Upsert {
                 path,
-                bytes: b"not front matter".to_vec(),
+                bytes: b"not front matter".as_slice().into(),
             });
         }
         let b = commit(&repo, Some(a), &changes);

@@ -77,7 +77,7 @@ impl Mem {
                 };
                 changes.push(FileChange::Upsert {
                     path: MergeRecord::path(&id),
-                    bytes: record.render().into_bytes(),
+                    bytes: record.render().into_bytes().into(),
                 });
                 written.push(id);
             }
@@ -196,7 +196,7 @@ impl Mem {
         self.commit_with_retry(&scope, |index, _| {
             let mut changes = vec![FileChange::Upsert {
                 path: record_path.clone(),
-                bytes: record_text.clone().into_bytes(),
+                bytes: record_text.clone().into_bytes().into(),
             }];
             if how_name == "keep" {
                 for c in &competitors {
@@ -216,7 +216,7 @@ impl Mem {
                         };
                         changes.push(FileChange::Upsert {
                             path: Tombstone::path(c),
-                            bytes: t.render().into_bytes(),
+                            bytes: t.render().into_bytes().into(),
                         });
                     }
                 }
@@ -225,7 +225,7 @@ impl Mem {
                 let id = obs.id();
                 changes.push(FileChange::Upsert {
                     path: obs.path(&id),
-                    bytes: obs.render().into_bytes(),
+                    bytes: obs.render().into_bytes().into(),
                 });
             }
             Ok(Some((

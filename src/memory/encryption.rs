@@ -106,7 +106,7 @@ pub(super) fn seal(
                 };
                 out.push(FileChange::Upsert {
                     path,
-                    bytes: sealed,
+                    bytes: sealed.into(),
                 });
             }
             other => out.push(other),

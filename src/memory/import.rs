@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::write::ImportFile;
 use super::{Mem, MemError, Notice};
 use crate::store::{Observation, ScopeName};
 
@@ -245,12 +246,12 @@ impl Mem {
             failed: source.failed().len(),
             ..ImportReport::default()
         };
-        let mut pending: BTreeMap<ScopeName, Vec<Observation>> = BTreeMap::new();
+        let mut pending: BTreeMap<ScopeName, Vec<ImportFile>> = BTreeMap::new();
         let mut deleted: Vec<(String, Option<String>)> = Vec::new();
         let mut done = 0;
         let mut flush = |mem: &mut Mem,
                          scope: &ScopeName,
-                         batch: Vec<Observation>,
+                         batch: Vec<ImportFile>,
                          report: &mut ImportReport| {
             done += batch.len();
             let out = mem.import_batch(scope, batch)?;
@@ -263,12 +264,13 @@ impl Mem {
         let second = source.read(&mut |mut record| {
             super::gate::clean(&mut record.obs);
             let target = router.target(self, record.scope);
+            let file = ImportFile::new(&record.obs);
             if record.deleted {
-                deleted.push((record.obs.id().to_string(), None));
+                deleted.push((file.id.to_string(), None));
             }
             let size = import_batch_size(counts.get(&target).copied().unwrap_or(0));
             let batch = pending.entry(target.clone()).or_default();
-            batch.push(record.obs);
+            batch.push(file);
             if batch.len() >= size {
                 let full = std::mem::take(batch);
                 flush(self, &target, full, &mut report)?;

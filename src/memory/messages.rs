@@ -203,7 +203,7 @@ impl Mem {
         } else {
             let change = FileChange::Upsert {
                 path: msg.path(),
-                bytes: msg.render().into_bytes(),
+                bytes: msg.render().into_bytes().into(),
             };
             let message = format!("message {} to {}", &msg.id[..12], msg.to);
             self.commit_with_retry(&scope, |_, _| {
@@ -314,7 +314,7 @@ impl Mem {
         if !mine {
             let change = FileChange::Upsert {
                 path: ack.path(),
-                bytes: ack.render().into_bytes(),
+                bytes: ack.render().into_bytes().into(),
             };
             let message = format!("ack {}", &m.id[..12]);
             out.commit = self.commit_with_retry(&scope, |_, _| {
@@ -529,7 +529,7 @@ impl Mem {
             if unexplained {
                 keep.push(crate::store::FileChange::Upsert {
                     path: path.clone(),
-                    bytes,
+                    bytes: bytes.into(),
                 });
             }
         }

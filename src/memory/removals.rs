@@ -136,7 +136,7 @@ impl Mem {
                     if !tombstoned.as_ref().is_some_and(|t| t.contains(id)) {
                         keep.push(FileChange::Upsert {
                             path: r.path.clone(),
-                            bytes: repo.read_blob(r.blob)?,
+                            bytes: repo.read_blob(r.blob)?.into(),
                         });
                     }
                 }
@@ -161,7 +161,7 @@ impl Mem {
             if !fine {
                 keep.push(FileChange::Upsert {
                     path: r.path.clone(),
-                    bytes: repo.read_blob(r.blob)?,
+                    bytes: repo.read_blob(r.blob)?.into(),
                 });
             }
         }

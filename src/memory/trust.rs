@@ -272,15 +272,15 @@ impl Mem {
         let changes = vec![
             crate::store::FileChange::Upsert {
                 path: RECIPIENTS_PATH.into(),
-                bytes: list.render().into_bytes(),
+                bytes: list.render().into_bytes().into(),
             },
             crate::store::FileChange::Upsert {
                 path: SCOPE_KEY_PATH.into(),
-                bytes: keys.seal(&list)?,
+                bytes: keys.seal(&list)?.into(),
             },
             crate::store::FileChange::Upsert {
                 path: RECIPIENTS_MAC_PATH.into(),
-                bytes: mac.render().into_bytes(),
+                bytes: mac.render().into_bytes().into(),
             },
         ];
         let signature = self.signature();

@@ -89,6 +89,32 @@ pub struct DeleteOutcome {
     pub already_deleted_in: Vec<String>,
 }
 
+/// An observation of an import, as [`Mem::import_batch`] takes it: made
+/// into its file as its record is read, so a batch holds files (shared
+/// with the commit and the index update that follow) rather than parsed
+/// observations as well.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    /// The observation's id.
+    pub id: ObservationId,
+    /// Its file, at its path in the scope's tree.
+    pub change: FileChange,
+}
+
+impl ImportFile {
+    /// The file of `obs`.
+    pub fn new(obs: &Observation) -> ImportFile {
+        let id = obs.id();
+        ImportFile {
+            change: FileChange::Upsert {
+                path: obs.path(&id),
+                bytes: obs.render().into_bytes().into(),
+            },
+            id,
+        }
+    }
+}
+
 /// Result of a batch import into one scope.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BatchOutcome {
@@ -269,7 +295,7 @@ impl Mem {
                         // (`super::removals`): the host cannot make one.
                         changes.push(FileChange::Upsert {
                             path: path.clone(),
-                            bytes: obs.render().into_bytes(),
+                            bytes: obs.render().into_bytes().into(),
                         });
                     }
                     (SaveStatus::Restored, changes)
@@ -280,7 +306,7 @@ impl Mem {
                     SaveStatus::Saved,
                     vec![FileChange::Upsert {
                         path: path.clone(),
-                        bytes,
+                        bytes: bytes.into(),
                     }],
                 )
             };
@@ -325,17 +351,18 @@ impl Mem {
         Ok(outcome)
     }
 
-    /// Import `observations` (already through the write gate,
-    /// `super::gate::clean`) into `scope` in one commit, skipping ids the
-    /// scope already holds or the batch repeats (the key rule is not
-    /// applied: imported history carries its own `supersedes`).
+    /// Import `batch` (observations already through the write gate,
+    /// `super::gate::clean`, made into files) into `scope` in one commit,
+    /// skipping ids the scope already holds or the batch repeats (the key
+    /// rule is not applied: imported history carries its own
+    /// `supersedes`).
     ///
     /// # Errors
     /// [`MemError::Store`] or [`MemError::Index`].
     pub fn import_batch(
         &mut self,
         scope: &ScopeName,
-        observations: Vec<Observation>,
+        batch: Vec<ImportFile>,
     ) -> Result<BatchOutcome, MemError> {
         let mut counted = (0, 0);
         // Thousands of files at once: one pack, not a loose file each.
@@ -343,16 +370,13 @@ impl Mem {
             let mut seen = std::collections::HashSet::new();
             let mut changes = Vec::new();
             let mut dup = 0;
-            for obs in &observations {
-                let id = obs.id();
-                if !seen.insert(id.clone()) || index.contains(scope.as_str(), &id)? {
+            for file in &batch {
+                if !seen.insert(&file.id) || index.contains(scope.as_str(), &file.id)? {
                     dup += 1;
                     continue;
                 }
-                changes.push(FileChange::Upsert {
-                    path: obs.path(&id),
-                    bytes: obs.render().into_bytes(),
-                });
+                // A path and a shared buffer: the bytes are not copied.
+                changes.push(file.change.clone());
             }
             counted = (changes.len(), dup);
             let message = format!("import: {} saved", changes.len());
@@ -414,7 +438,7 @@ impl Mem {
                 Ok(Some((
                     vec![FileChange::Upsert {
                         path: Tombstone::path(&id),
-                        bytes: tomb.render().into_bytes(),
+                        bytes: tomb.render().into_bytes().into(),
                     }],
                     format!("delete {}", short_id(&id)),
                 )))

@@ -258,7 +258,7 @@ mod tests {
         };
         let upsert = |name: &str| FileChange::Upsert {
             path: format!("obs/2026/12/01/{name}.md"),
-            bytes: name.as_bytes().to_vec(),
+            bytes: name.as_bytes().into(),
         };
         let first: Vec<FileChange> = ["aa01", "bb02", "cc03"].map(upsert).into();
         let placed = repo.place_new_files(None, first, Some(2)).unwrap();

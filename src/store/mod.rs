@@ -325,7 +325,7 @@ pub fn init_scope_tree(
     let meta = ScopeMeta::new(scope, recipients.is_some());
     let mut files = vec![FileChange::Upsert {
         path: SCOPE_META_PATH.into(),
-        bytes: meta.render().into_bytes(),
+        bytes: meta.render().into_bytes().into(),
     }];
     let mut trust = Trust {
         format: 1,
@@ -340,15 +340,15 @@ pub fn init_scope_tree(
         };
         files.push(FileChange::Upsert {
             path: RECIPIENTS_PATH.into(),
-            bytes: r.render().into_bytes(),
+            bytes: r.render().into_bytes().into(),
         });
         files.push(FileChange::Upsert {
             path: SCOPE_KEY_PATH.into(),
-            bytes: keys.seal(r)?,
+            bytes: keys.seal(r)?.into(),
         });
         files.push(FileChange::Upsert {
             path: RECIPIENTS_MAC_PATH.into(),
-            bytes: mac.render().into_bytes(),
+            bytes: mac.render().into_bytes().into(),
         });
         trust = Trust {
             encrypted: true,

@@ -324,7 +324,7 @@ mod tests {
     fn upsert(path: &str, text: &str) -> FileChange {
         FileChange::Upsert {
             path: path.to_owned(),
-            bytes: text.as_bytes().to_vec(),
+            bytes: text.as_bytes().into(),
         }
     }
 

@@ -34,7 +34,7 @@ pub enum FileChange {
         /// Slash-separated path inside the scope tree.
         path: String,
         /// File content.
-        bytes: Vec<u8>,
+        bytes: std::sync::Arc<[u8]>,
     },
     /// Remove `path` (no error when it is absent).
     Remove {

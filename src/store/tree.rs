@@ -206,7 +206,7 @@ mod tests {
             .iter()
             .map(|p| FileChange::Upsert {
                 path: (*p).to_owned(),
-                bytes: p.as_bytes().to_vec(),
+                bytes: p.as_bytes().into(),
             })
             .collect();
         let signature = Signature {

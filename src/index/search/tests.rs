@@ -86,7 +86,7 @@ fn seeded() -> (tempfile::TempDir, Index) {
             let id = obs.id();
             changes.push(FileChange::Upsert {
                 path: obs.path(&id),
-                bytes: obs.render().into_bytes(),
+                bytes: obs.render().into_bytes().into(),
             });
         }
         let crate::store::CommitOutcome::Committed(head) =
