@@ -271,8 +271,86 @@ struct Bench {
     home: tempfile::TempDir,
     cwd: tempfile::TempDir,
     /// Peak resident set (KiB) per command, from one run of each under
-    /// GNU time.
-    peaks: std::cell::RefCell<std::collections::BTreeMap<String, u64>>,
+    /// GNU time, and the peak of its own memory in that run (sampled).
+    peaks: std::cell::RefCell<std::collections::BTreeMap<String, (u64, Option<u64>)>>,
+}
+
+/// A run of a command under GNU time: where it writes the peak, and the
+/// sampler of its own memory ([`OwnMemory`]) once it has started.
+struct Measured {
+    file: PathBuf,
+    own: Option<OwnMemory>,
+}
+
+/// Samples, every 10 ms until stopped, the own memory (`RssAnon` in
+/// `/proc/PID/status`: heap and stacks, not the pages of mapped files) of
+/// every process below one pid — GNU time, and `mem` and any `git` it
+/// starts; the largest one process reached, in KiB. GNU time's peak also
+/// counts the pages of the files a process maps (a scope's packs, read
+/// through `mmap`), which are page cache the kernel can take back. A
+/// sample can miss a peak shorter than 10 ms.
+struct OwnMemory {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl OwnMemory {
+    fn start(pid: u32) -> OwnMemory {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stopped.load(Ordering::Relaxed) {
+                let mut below = descendants(pid);
+                below.push(pid);
+                for p in below {
+                    peak = peak.max(rss_anon_kib(p).unwrap_or(0));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            peak
+        });
+        OwnMemory { stop, thread }
+    }
+
+    fn finish(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// Every process below `pid`, from `/proc/PID/task/TID/children`.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for task in tasks.filter_map(Result::ok) {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for c in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                out.push(c);
+                todo.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// `RssAnon` of `pid`, in KiB.
+fn rss_anon_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// GNU time, which reports a child's peak resident set (`%M`, KiB).
@@ -294,7 +372,7 @@ impl Bench {
     /// runs it under GNU time; then [`Bench::note_peak`] reads what it
     /// wrote. The extra process (about a millisecond) is in one sample per
     /// label only.
-    fn cmd_for(&self, label: &str) -> (Command, Option<PathBuf>) {
+    fn cmd_for(&self, label: &str) -> (Command, Option<Measured>) {
         if self.peaks.borrow().contains_key(label) || !Path::new(TIME).exists() {
             return (self.cmd(), None);
         }
@@ -313,18 +391,28 @@ impl Bench {
             .env("MEM_DEVICE", "bench")
             .current_dir(self.cwd.path())
             .env_remove("MEM_NOW");
-        (c, Some(out))
+        (
+            c,
+            Some(Measured {
+                file: out,
+                own: None,
+            }),
+        )
     }
 
-    /// Record the peak that GNU time wrote to `file` under `label`.
-    fn note_peak(&self, label: &str, file: Option<PathBuf>) {
-        let Some(file) = file else { return };
+    /// Record under `label` the peak that GNU time wrote, and the peak of
+    /// own memory sampled.
+    fn note_peak(&self, label: &str, measured: Option<Measured>) {
+        let Some(Measured { file, own }) = measured else {
+            return;
+        };
+        let own = own.map(OwnMemory::finish);
         let kib = std::fs::read_to_string(&file)
             .ok()
             .and_then(|t| t.lines().last()?.trim().parse::<u64>().ok());
         let _ = std::fs::remove_file(&file);
         if let Some(kib) = kib {
-            self.peaks.borrow_mut().insert(label.to_owned(), kib);
+            self.peaks.borrow_mut().insert(label.to_owned(), (kib, own));
         }
     }
 
@@ -334,13 +422,22 @@ impl Bench {
             println!("  peak memory not measured: apt-get install time");
             return;
         }
-        let mut peaks: Vec<(String, u64)> = self.peaks.borrow().clone().into_iter().collect();
-        peaks.sort_by_key(|p| std::cmp::Reverse(p.1));
+        let mut peaks: Vec<(String, (u64, Option<u64>))> =
+            self.peaks.borrow().clone().into_iter().collect();
+        peaks.sort_by_key(|p| std::cmp::Reverse(p.1 .0));
+        let mib = |k: u64| k as f64 / 1024.0;
         let list: Vec<String> = peaks
             .iter()
-            .map(|(l, k)| format!("{l} {:.0}", *k as f64 / 1024.0))
+            .map(|(l, (k, own))| match own {
+                // A command done within a sample or two shows none.
+                Some(own) if *own > 0 => format!("{l} {:.0} ({:.0} own)", mib(*k), mib(*own)),
+                _ => format!("{l} {:.0}", mib(*k)),
+            })
             .collect();
-        println!("  peak memory (MiB): {}", list.join(", "));
+        println!(
+            "  peak memory, with mapped files (own memory), MiB: {}",
+            list.join(", ")
+        );
     }
 }
 
@@ -356,13 +453,19 @@ impl Bench {
     }
 
     fn run(&self, args: &[&str]) -> (Duration, Vec<u8>) {
-        let (mut cmd, peak) = self.cmd_for(args[0]);
+        let (mut cmd, mut peak) = self.cmd_for(args[0]);
         let start = Instant::now();
-        let out = cmd
+        let child = cmd
             .args(args)
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("mem runs");
+        if let Some(m) = &mut peak {
+            m.own = Some(OwnMemory::start(child.id()));
+        }
+        let out = child.wait_with_output().expect("mem runs");
         let took = start.elapsed();
         self.note_peak(args[0], peak);
         assert!(
@@ -713,7 +816,7 @@ fn bench_hooks(b: &Bench) {
         "tool_response": {"filePath": format!("{cwd}/src/lib.rs"), "success": true}, "tool_use_id": "toolu_1"});
     let run = |event: &str, payload: &serde_json::Value| -> (Duration, Vec<u8>) {
         let label = format!("hook {event}");
-        let (mut cmd, peak) = b.cmd_for(&label);
+        let (mut cmd, mut peak) = b.cmd_for(&label);
         let started = Instant::now();
         let mut child = cmd
             .args(["hook", "run", "claude-code", event])
@@ -721,6 +824,9 @@ fn bench_hooks(b: &Bench) {
             .stdout(Stdio::piped())
             .spawn()
             .expect("mem runs");
+        if let Some(m) = &mut peak {
+            m.own = Some(OwnMemory::start(child.id()));
+        }
         child
             .stdin
             .take()
