@@ -87,7 +87,8 @@ impl ScopeRepo {
     /// `changes` applied into `pack`, and return its new tree, or `None`
     /// when it is left empty (git keeps no empty folder: its parent drops
     /// the entry). `changes` are sorted by path, and their first `depth`
-    /// names are this folder's path. Each subfolder that changes is written
+    /// names are this folder's path. A name changed both as a file and as
+    /// a folder is an error ([`StoreError::Git`]). Each subfolder that changes is written
     /// whole, through this function, before the next is read, so only the
     /// folders on the path being written are held at once.
     fn write_folder(
@@ -133,8 +134,26 @@ impl ScopeRepo {
                 .iter()
                 .find(|e| e.mode.is_tree() && e.filename == name)
                 .map(|e| e.oid);
-            let written = self.write_folder(current, folder, depth + 1, pack)?;
-            edits.push((name, written.map(|id| (EntryKind::Tree, id))));
+            // Whether a file and a folder of one name both change: the
+            // whole-tree editor would keep whichever came last, an order
+            // the sort above has lost. No layout of a scope has that.
+            if edits.last().is_some_and(|(n, _)| *n == name) {
+                let path = names[..=depth].join("/");
+                return Err(git_err(
+                    &format!("cannot write '{path}' both as a file and as a folder in one commit"),
+                    std::io::Error::other("a file and a folder of one name"),
+                ));
+            }
+            match (
+                self.write_folder(current, folder, depth + 1, pack)?,
+                current,
+            ) {
+                (Some(id), _) => edits.push((name, Some((EntryKind::Tree, id)))),
+                (None, Some(_)) => edits.push((name, None)),
+                // Nothing there, or a file (a removal under a file removes
+                // nothing, as in the whole-tree editor): left as it is.
+                (None, None) => {}
+            }
             rest = after;
         }
         let hash = self.repo.object_hash();
@@ -373,6 +392,9 @@ mod tests {
                 upsert("obs/2026/01/03/c.md", "c"),
                 remove("obs/2026/01/02/absent.md"),
                 remove("tomb/t.yaml"),
+                // A file becomes a folder; a removal under a file is none.
+                upsert("obs/2026/01/02.md/inner.md", "inner"),
+                remove(".kioku/scope.yaml/x"),
             ],
             vec![
                 remove(".kioku/scope.yaml"),
@@ -403,6 +425,18 @@ mod tests {
                 .unwrap();
             assert!(fsck.status.success(), "{fsck:?}");
         }
+        // A name changed as a file and as a folder at once: refused,
+        // nothing written, `main` where it was.
+        let both = [upsert("a", "file"), upsert("a/b", "in a folder")];
+        let err = packed
+            .commit_packed(packed_head, &both, "m", &signature)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'a' both as a file and as a folder"),
+            "{err}"
+        );
+        assert_eq!(packed.head().unwrap(), packed_head);
         // The last commit removed everything: the empty tree, in the pack.
         let empty = ObjectId::empty_tree(gix::hash::Kind::Sha1);
         assert_eq!(packed.tree_of(packed_head.unwrap()).unwrap().id, empty);
