@@ -284,14 +284,14 @@ struct Measured {
 
 /// Samples, every 10 ms until stopped, the own memory (`RssAnon` in
 /// `/proc/PID/status`: heap and stacks, not the pages of mapped files) of
-/// every process below one pid — GNU time, and `mem` and any `git` it
-/// starts; the largest one process reached, in KiB. GNU time's peak also
+/// every process below GNU time's pid — `mem` and any `git` it starts;
+/// the largest one process reached, in KiB. GNU time's peak also
 /// counts the pages of the files a process maps (a scope's packs, read
 /// through `mmap`), which are page cache the kernel can take back. A
 /// sample can miss a peak shorter than 10 ms.
 struct OwnMemory {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<u64>,
+    thread: Option<std::thread::JoinHandle<Option<u64>>>,
 }
 
 impl OwnMemory {
@@ -300,23 +300,34 @@ impl OwnMemory {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::spawn(move || {
-            let mut peak = 0;
+            let mut peak = None;
             while !stopped.load(Ordering::Relaxed) {
-                let mut below = descendants(pid);
-                below.push(pid);
-                for p in below {
-                    peak = peak.max(rss_anon_kib(p).unwrap_or(0));
+                // Only processes below GNU time: none seen (a kernel
+                // without `/proc/PID/task/TID/children`) means no figure.
+                for p in descendants(pid) {
+                    let kib = rss_anon_kib(p).unwrap_or(0);
+                    peak = Some(peak.map_or(kib, |k: u64| k.max(kib)));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
             peak
         });
-        OwnMemory { stop, thread }
+        OwnMemory {
+            stop,
+            thread: Some(thread),
+        }
     }
 
-    fn finish(self) -> u64 {
+    /// Stop sampling; the peak, if any process was seen.
+    fn finish(mut self) -> Option<u64> {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.thread.join().unwrap_or(0)
+        self.thread.take()?.join().ok().flatten()
+    }
+}
+
+impl Drop for OwnMemory {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -406,7 +417,7 @@ impl Bench {
         let Some(Measured { file, own }) = measured else {
             return;
         };
-        let own = own.map(OwnMemory::finish);
+        let own = own.and_then(OwnMemory::finish);
         let kib = std::fs::read_to_string(&file)
             .ok()
             .and_then(|t| t.lines().last()?.trim().parse::<u64>().ok());
