@@ -87,10 +87,11 @@ impl ScopeRepo {
     /// `changes` applied into `pack`, and return its new tree, or `None`
     /// when it is left empty (git keeps no empty folder: its parent drops
     /// the entry). `changes` are sorted by path, and their first `depth`
-    /// names are this folder's path. A name changed both as a file and as
-    /// a folder is an error ([`StoreError::Git`]). Each subfolder that changes is written
-    /// whole, through this function, before the next is read, so only the
-    /// folders on the path being written are held at once.
+    /// names are this folder's path. Each subfolder that changes is
+    /// written whole, through this function, before the next is read, so
+    /// only the folders on the path being written are held at once. A name
+    /// changed both as a file and as a folder is an error
+    /// ([`StoreError::Git`]).
     fn write_folder(
         &self,
         base: Option<ObjectId>,
