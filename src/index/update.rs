@@ -168,9 +168,7 @@ impl Index {
         debug_assert_eq!(
             changes
                 .iter()
-                .map(|c| match c {
-                    FileChange::Upsert { path, .. } | FileChange::Remove { path } => path,
-                })
+                .map(FileChange::path)
                 .collect::<std::collections::HashSet<_>>()
                 .len(),
             changes.len(),

@@ -262,12 +262,7 @@ mod tests {
         };
         let first: Vec<FileChange> = ["aa01", "bb02", "cc03"].map(upsert).into();
         let placed = repo.place_new_files(None, first, Some(2)).unwrap();
-        let paths: Vec<String> = placed
-            .iter()
-            .map(|c| match c {
-                FileChange::Upsert { path, .. } | FileChange::Remove { path } => path.clone(),
-            })
-            .collect();
+        let paths: Vec<String> = placed.iter().map(|c| c.path().to_owned()).collect();
         assert_eq!(
             paths,
             [
@@ -284,12 +279,7 @@ mod tests {
         // Two direct files: full. An overwrite of one stays where it is.
         let next = vec![upsert("dd04"), upsert("aa01")];
         let placed = repo.place_new_files(Some(head), next, Some(2)).unwrap();
-        let paths: Vec<&str> = placed
-            .iter()
-            .map(|c| match c {
-                FileChange::Upsert { path, .. } | FileChange::Remove { path } => path.as_str(),
-            })
-            .collect();
+        let paths: Vec<&str> = placed.iter().map(FileChange::path).collect();
         assert_eq!(
             paths,
             ["obs/2026/12/01/dd/dd04.md", "obs/2026/12/01/aa01.md"]

@@ -123,28 +123,6 @@ pub(super) fn git_err(
     }
 }
 
-/// Write `bytes` as a blob through `odb` (a repository, or a handle that
-/// keeps new objects in memory); returns its id.
-fn write_blob_to(odb: &gix::Repository, bytes: &[u8]) -> Result<ObjectId, StoreError> {
-    retry_vanished(|| odb.write_blob(bytes).map(|id| id.detach()))
-        .map_err(|e| git_err("cannot write object", e))
-}
-
-/// Write a commit of `tree` with `parents` through `odb`, author and
-/// committer both `signature` in UTC; returns its id and the commit.
-fn write_commit_object(
-    odb: &gix::Repository,
-    tree: ObjectId,
-    parents: &[ObjectId],
-    message: &str,
-    signature: &Signature,
-) -> Result<(ObjectId, gix::objs::Commit), StoreError> {
-    let commit = commit_object(tree, parents, message, signature);
-    let id = retry_vanished(|| odb.write_object(&commit).map(|id| id.detach()))
-        .map_err(|e| git_err("cannot write commit", e))?;
-    Ok((id, commit))
-}
-
 /// The commit of `tree` with `parents`, author and committer both
 /// `signature` in UTC, not yet written anywhere.
 pub(super) fn commit_object(
@@ -269,7 +247,23 @@ impl ScopeRepo {
     /// # Errors
     /// [`StoreError::Git`] when the object cannot be written.
     pub fn write_blob(&self, bytes: &[u8]) -> Result<ObjectId, StoreError> {
-        write_blob_to(&self.repo, bytes)
+        retry_vanished(|| self.repo.write_blob(bytes).map(|id| id.detach()))
+            .map_err(|e| git_err("cannot write object", e))
+    }
+
+    /// Write a commit of `tree` with `parents` as a loose object, author
+    /// and committer both `signature` in UTC; returns its id and the commit.
+    fn write_commit_object(
+        &self,
+        tree: ObjectId,
+        parents: &[ObjectId],
+        message: &str,
+        signature: &Signature,
+    ) -> Result<(ObjectId, gix::objs::Commit), StoreError> {
+        let commit = commit_object(tree, parents, message, signature);
+        let id = retry_vanished(|| self.repo.write_object(&commit).map(|id| id.detach()))
+            .map_err(|e| git_err("cannot write commit", e))?;
+        Ok((id, commit))
     }
 
     /// The bytes of the blob `id`.
@@ -320,7 +314,6 @@ impl ScopeRepo {
         // every tree it writes exists (a `stat` per loose object, thousands
         // for a busy day folder). Here the entries are the base tree's own
         // and the blobs written just above, so the cost follows the change.
-        let odb = &self.repo;
         let root: gix::objs::Tree = match parent {
             Some(p) => self
                 .tree_of(p)?
@@ -329,11 +322,12 @@ impl ScopeRepo {
                 .into(),
             None => gix::objs::Tree::empty(),
         };
-        let mut editor = gix::objs::tree::Editor::new(root, &odb.objects, odb.object_hash());
+        let mut editor =
+            gix::objs::tree::Editor::new(root, &self.repo.objects, self.repo.object_hash());
         for change in changes {
             match change {
                 FileChange::Upsert { path, bytes } => {
-                    let blob = write_blob_to(odb, bytes)?;
+                    let blob = self.write_blob(bytes)?;
                     editor
                         .upsert(path.split('/'), EntryKind::Blob, blob)
                         .map_err(|e| git_err(&format!("cannot add {path}"), e))?;
@@ -346,10 +340,10 @@ impl ScopeRepo {
             }
         }
         let tree = editor
-            .write(|tree| retry_vanished(|| odb.write_object(tree).map(|id| id.detach())))
+            .write(|tree| retry_vanished(|| self.repo.write_object(tree).map(|id| id.detach())))
             .map_err(|e| git_err("cannot write tree", e))?;
         let parents: Vec<ObjectId> = parent.into_iter().collect();
-        write_commit_object(odb, tree, &parents, message, signature)
+        self.write_commit_object(tree, &parents, message, signature)
     }
 
     /// Write a commit of `tree` with `parents` and move `refs/heads/main` from
@@ -392,7 +386,7 @@ impl ScopeRepo {
         message: &str,
         signature: &Signature,
     ) -> Result<CommitOutcome, StoreError> {
-        let commit = write_commit_object(&self.repo, tree, parents, message, signature)?;
+        let commit = self.write_commit_object(tree, parents, message, signature)?;
         self.move_main(&commit, expected_head, message)
     }
 
